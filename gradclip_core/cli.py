@@ -1,0 +1,186 @@
+"""Command line: ``python -m gradclip_core train | compare | presets``.
+
+A run that diverges is a result (exit 0). Bad flags exit 2 with one line that names the
+flag, what is allowed and an example, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import pandas as pd
+
+from .config import CLIP_MODES, ConfigError, TrainConfig, default_task
+from .device import DeviceError
+from .presets import PresetError, get_preset, load_presets
+from .trainer import Trainer
+
+# CLI flag for each config field (``--clip`` reads better than ``--clip-mode``).
+FLAGS = {f.name: "--" + f.name.replace("_", "-") for f in fields(TrainConfig)}
+FLAGS["clip_mode"] = "--clip"
+MAX_STEPS = 1_000_000
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own errors, as one line
+        raise UsageError(f"{message} (see --help; e.g. {EXAMPLE})")
+
+
+EXAMPLE = "python -m gradclip_core train --preset exploding-rnn --clip norm --threshold 1.0"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m gradclip_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("presets", help="list the presets with one-line descriptions")
+    for name, text in (("train", "train one run"), ("compare", "train one run per mode")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--preset", help="start from a preset (see `presets`)")
+        for field, flag in FLAGS.items():
+            p.add_argument(flag, dest=field, metavar=field.upper(), help=_help(field))
+        p.add_argument("--steps", default=None, help="steps to run (default: the preset's, or 300)")
+        p.add_argument("--out", type=Path, help="write the step records to this CSV file")
+        p.add_argument("--quiet", action="store_true", help="no progress lines")
+        if name == "compare":
+            p.add_argument(
+                "--modes", default="none,norm,value,agc", help="comma-separated clipping modes"
+            )
+    return parser
+
+
+def _help(field: str) -> str:
+    default = getattr(TrainConfig, field)
+    return f"default: {default}" if default is not None else "default: the mode's own"
+
+
+def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, int]:
+    """The run's config and step count: preset (if any) overridden by the flags given."""
+    base: dict[str, str] = {}
+    steps = 300
+    if args.preset:
+        try:
+            preset = get_preset(args.preset)
+        except PresetError as err:
+            raise UsageError(f"--preset: {err}") from None
+        base, steps = preset.config.to_dict(), preset.steps
+    given = {f: getattr(args, f) for f in FLAGS if getattr(args, f) is not None}
+    if "model" in given and "task" not in given:
+        given["task"] = default_task(given["model"].strip().lower())
+    if "clip_mode" in given and "threshold" not in given:
+        given["threshold"] = ""  # a new mode starts from its own default threshold
+    try:
+        config = TrainConfig.from_dict({**base, **given})
+    except ConfigError as err:
+        name, message = err.problems[0]
+        raise UsageError(f"{FLAGS.get(name, name)}: {message}") from None
+    if args.steps is not None:
+        steps = _steps(args.steps)
+    return config, steps
+
+
+def _steps(text: str) -> int:
+    try:
+        steps = int(text)
+    except ValueError:
+        steps = 0
+    if not 1 <= steps <= MAX_STEPS:
+        raise UsageError(
+            f"--steps: {text!r} is not allowed; use 1 to {MAX_STEPS}, e.g. --steps 300"
+        )
+    return steps
+
+
+def _progress(trainer: Trainer) -> None:
+    loss = trainer.history.column("loss")[-1]
+    norm = trainer.history.column("grad_norm")[-1]
+    print(f"  step {trainer.steps_done:>6}  loss {loss:.4g}  grad norm {norm:.3g}", flush=True)
+
+
+def run_one(config: TrainConfig, steps: int, quiet: bool) -> Trainer:
+    try:
+        trainer = Trainer(config)
+    except DeviceError as err:
+        raise UsageError(f"--device: {err}") from None
+    every = max(1, steps // 10)
+    trainer.run(steps, on_progress=None if quiet else _progress, every=every)
+    return trainer
+
+
+def summary(trainer: Trainer, label: str = "") -> str:
+    """One paragraph: steps run, final loss, steps clipped, and divergence if any."""
+    h = trainer.history
+    n = len(h)
+    loss = h.column("loss")
+    finite = loss[:n][pd.notna(loss[:n]) & (abs(loss[:n]) < math.inf)]
+    final = f"{finite[-1]:.4g}" if len(finite) else "n/a"
+    clipped = int(h.column("clipped").sum())
+    lines = [
+        f"{label}steps run: {trainer.steps_done}; final loss: {final} "
+        f"(baseline {trainer.task.baseline:.4g}); "
+        f"steps clipped: {clipped} of {n} ({100 * clipped / max(n, 1):.0f}%)"
+    ]
+    if trainer.divergence:
+        lines.append(f"{label}{trainer.divergence.reason}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(build_parser().parse_args(argv))
+    except UsageError as err:
+        print(f"gradclip: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _main(args: argparse.Namespace) -> int:
+    if args.command == "presets":
+        try:
+            presets = load_presets()
+        except PresetError as err:
+            raise UsageError(str(err)) from None
+        width = max(map(len, presets), default=0)
+        for name, preset in presets.items():
+            print(f"{name:<{width}}  {preset.description}")
+        return 0
+    config, steps = config_from_args(args)
+    if args.out and not args.out.parent.is_dir():
+        raise UsageError(f"--out: folder {args.out.parent} does not exist; e.g. --out run.csv")
+    if args.command == "train":
+        trainer = run_one(config, steps, args.quiet)
+        print(summary(trainer))
+        frames = [trainer.to_frame()]
+    else:
+        modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+        bad = [m for m in modes if m not in CLIP_MODES]
+        if bad or not modes:
+            raise UsageError(
+                f"--modes: {', '.join(bad) or 'nothing'} not allowed; use a comma-separated list "
+                f"of {', '.join(CLIP_MODES)}, e.g. --modes none,norm,value"
+            )
+        frames = []
+        for mode in modes:
+            if not args.quiet:
+                print(f"[{mode}]", flush=True)
+            threshold = config.threshold if mode == config.clip_mode else None
+            trainer = run_one(
+                config.replace(clip_mode=mode, threshold=threshold), steps, args.quiet
+            )
+            print(summary(trainer, f"[{mode}] "))
+            frames.append(trainer.to_frame().assign(mode=mode))
+    if args.out:
+        try:
+            pd.concat(frames).to_csv(args.out, index=False)
+        except OSError as err:
+            raise UsageError(
+                f"--out: cannot write {args.out} ({err}); pick a writable path"
+            ) from None
+        print(f"wrote {args.out}")
+    return 0

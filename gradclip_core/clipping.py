@@ -1,0 +1,222 @@
+"""Gradient clipping, every mode behind one function: :func:`clip_gradients`.
+
+Clipping by norm and by value call PyTorch's own functions (``get_total_norm``,
+``clip_grads_with_norm_``, ``clip_grad_value_``), so what the app shows is exactly what
+``torch.nn.utils.clip_grad_norm_`` does. The adaptive modes (AGC, AutoClip) follow their
+papers. Lessons 03-05 explain each mode.
+
+Nothing here reads a value back to the CPU: every number in a :class:`ClipRecord` is a 0-d
+tensor on the gradients' device, so a GPU run is not synchronised every step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import torch
+from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_, get_total_norm
+
+DEFAULT_THRESHOLDS = {
+    "none": math.nan,  # no threshold
+    "norm": 1.0,  # max total L2 norm: the usual default for RNNs and transformers
+    "value": 0.1,  # max |g| per element
+    "layer-norm": 1.0,  # max L2 norm of each parameter tensor
+    "agc": 0.01,  # clipping factor lambda (Brock et al. 2021; timm's default)
+    "autoclip": 10.0,  # percentile p of the run's gradient-norm history (Seetharaman et al.)
+}
+MODE_LABELS = {
+    "none": "no clipping",
+    "norm": "clip by norm",
+    "value": "clip by value",
+    "layer-norm": "per-layer norm",
+    "agc": "adaptive (AGC)",
+    "autoclip": "AutoClip",
+}
+AGC_EPS = 1e-3
+_TORCH_EPS = 1e-6  # the 1e-6 in torch's clip coefficient: max_norm / (total_norm + 1e-6)
+
+
+@dataclass
+class ClipRecord:
+    """What one call to :func:`clip_gradients` did. Tensors stay on the gradients' device.
+
+    Attributes:
+        norm_before: total norm of all gradients before clipping (inf or nan if non-finite).
+        norm_after: total L2 norm after clipping.
+        clipped: whether any gradient changed (0-d bool tensor; ``bool()`` it to read).
+        clip_coef: ``norm_after / norm_before``: the overall shrink factor.
+        cosine: cosine between the raw and the clipped gradient (1 when the direction is kept).
+        threshold: the threshold used (for AutoClip, the percentile value it resolved to).
+        param_norms_before: ``(P,)`` L2 norm of each parameter's gradient before clipping.
+        param_norms_after: ``(P,)`` the same after clipping.
+    """
+
+    mode: str
+    norm_before: torch.Tensor
+    norm_after: torch.Tensor
+    clipped: torch.Tensor
+    clip_coef: torch.Tensor
+    cosine: torch.Tensor
+    threshold: torch.Tensor
+    param_norms_before: torch.Tensor
+    param_norms_after: torch.Tensor
+
+    def __repr__(self) -> str:
+        return (
+            f"ClipRecord(mode={self.mode!r}, norm_before={float(self.norm_before):.4g}, "
+            f"norm_after={float(self.norm_after):.4g}, clipped={bool(self.clipped)}, "
+            f"cosine={float(self.cosine):.4f})"
+        )
+
+
+class NormHistory:
+    """The gradient norms AutoClip has seen, in a bounded ring buffer on the device."""
+
+    def __init__(self, capacity: int = 10_000):
+        self.capacity = capacity
+        self.count = 0
+        self._buf: torch.Tensor | None = None
+
+    def append(self, norm: torch.Tensor) -> None:
+        if self._buf is None:
+            self._buf = torch.full((self.capacity,), math.nan, device=norm.device)
+        # A non-finite norm is stored as nan, which nanquantile skips.
+        self._buf[self.count % self.capacity] = torch.where(norm.isfinite(), norm, math.nan)
+        self.count += 1
+
+    def percentile(self, p: float) -> torch.Tensor:
+        seen = self._buf[: min(self.count, self.capacity)]
+        return torch.nanquantile(seen, p / 100.0)
+
+
+def _grads(parameters) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
+    params = [p for p in parameters if p.grad is not None]
+    return params, [p.grad for p in params]
+
+
+def _record(mode, before, after, per_before, per_after, cosine, threshold) -> ClipRecord:
+    coef = torch.where(before > 0, after / before, torch.ones_like(before))
+    # Clipped = some gradient changed. A non-finite gradient cannot be clipped meaningfully.
+    clipped = (per_after != per_before).any() & before.isfinite()
+    return ClipRecord(mode, before, after, clipped, coef, cosine, threshold, per_before, per_after)
+
+
+def clip_gradients(
+    parameters: Iterable[torch.Tensor] | torch.Tensor,
+    mode: str = "norm",
+    threshold: float | None = None,
+    *,
+    norm_type: float = 2.0,
+    history: NormHistory | None = None,
+    foreach: bool | None = None,
+) -> ClipRecord:
+    r"""Clip the gradients of ``parameters`` in place and report what changed.
+
+    Modes (``threshold`` means something different in each; ``None`` takes its default
+    from :data:`DEFAULT_THRESHOLDS`):
+
+    - ``"none"``: measure only.
+    - ``"norm"``: :math:`g \leftarrow g \cdot \min(1, c / (\lVert g \rVert + 10^{-6}))`,
+      one factor for all parameters, so the direction is kept (cosine 1).
+    - ``"value"``: :math:`g_i \leftarrow \mathrm{clamp}(g_i, -c, c)` per element; changes the
+      direction whenever some elements are clamped and others are not.
+    - ``"layer-norm"``: the norm rule applied to each parameter tensor on its own; changes
+      the direction when layers are scaled by different factors.
+    - ``"agc"``: adaptive gradient clipping, unit-wise (rows of a weight matrix):
+      :math:`G_u \leftarrow \lambda \frac{\max(\lVert W_u\rVert, \epsilon)}{\lVert G_u\rVert} G_u`
+      when :math:`\lVert G_u\rVert / \max(\lVert W_u\rVert, \epsilon) > \lambda`; changes the
+      direction when units are scaled differently.
+    - ``"autoclip"``: clip by norm at the ``threshold``-th percentile of all gradient norms
+      seen so far (``history``), the current one included; direction kept.
+
+    A non-finite gradient is not an error: ``norm_before`` comes back inf or nan so the
+    caller can explain it (the gradients are then left non-finite).
+
+    Args:
+        parameters: tensors whose ``.grad`` is clipped; those without a gradient are skipped.
+        mode: one of ``none, norm, value, layer-norm, agc, autoclip``.
+        threshold: the mode's limit (see above).
+        norm_type: 2 or ``inf``: the norm that mode ``"norm"`` measures and limits.
+        history: AutoClip's norm history; a fresh one (no clipping yet) when ``None``.
+        foreach: passed to torch's functions.
+
+    Returns:
+        A :class:`ClipRecord`.
+    """
+    if mode not in DEFAULT_THRESHOLDS:
+        raise ValueError(
+            f"mode={mode!r} is not a clipping mode; use one of {list(DEFAULT_THRESHOLDS)}"
+        )
+    threshold = DEFAULT_THRESHOLDS[mode] if threshold is None else threshold
+    params, grads = _grads(parameters)
+    if not grads:
+        zero, empty = torch.tensor(0.0), torch.zeros(0)
+        return _record(mode, zero, zero, empty, empty, torch.tensor(1.0), zero + threshold)
+    norm_type = float(norm_type) if mode == "norm" else 2.0
+    per_list = _per_tensor_norms(grads, norm_type, foreach)
+    before = get_total_norm(per_list, norm_type, foreach=foreach)  # same value as torch's
+    per_before = torch.stack(per_list)  # (P,)
+    if mode == "none":
+        thr = torch.full_like(before, math.nan)  # no threshold in force
+        return _record(mode, before, before, per_before, per_before, torch.ones_like(before), thr)
+    if mode in ("norm", "autoclip"):
+        thr = torch.full_like(before, float(threshold))
+        if mode == "autoclip":
+            history = history if history is not None else NormHistory()
+            history.append(before)
+            thr = history.percentile(threshold)
+        clip_grads_with_norm_(params, thr, before, foreach=foreach)
+        coef = (thr / (before + _TORCH_EPS)).clamp(max=1.0)
+        # For norm_type inf the L2 norm is not tracked by ``before``: measure it again.
+        if norm_type != 2.0:
+            per_after = torch.stack(_per_tensor_norms(grads, 2.0, foreach))
+            per_before = per_after / coef
+        else:
+            per_after = per_before * coef
+        after_l2 = torch.linalg.vector_norm(per_after)
+        return _record(mode, before, after_l2, per_before, per_after, torch.ones_like(before), thr)
+    thr = torch.full_like(before, float(threshold))
+    if mode == "layer-norm":
+        coefs = (thr / (per_before + _TORCH_EPS)).clamp(max=1.0)  # (P,)
+        torch._foreach_mul_(grads, list(coefs.unbind()))
+        per_after = per_before * coefs
+        dot = (coefs * per_before.square()).sum()
+    else:
+        raw = [g.clone() for g in grads]
+        if mode == "value":
+            clip_grad_value_(params, threshold, foreach=foreach)
+        else:
+            _agc_(params, threshold)
+        per_after = torch.stack(_per_tensor_norms(grads, 2.0, foreach))
+        dot = torch.stack([(r * g).sum() for r, g in zip(raw, grads, strict=True)]).sum()
+    after = torch.linalg.vector_norm(per_after)
+    cosine = dot / (before * after).clamp(min=1e-30)
+    return _record(mode, before, after, per_before, per_after, cosine, thr)
+
+
+def _per_tensor_norms(grads, norm_type, foreach) -> list[torch.Tensor]:
+    if foreach is not False and all(g.device.type in ("cpu", "cuda") for g in grads):
+        return list(torch._foreach_norm(grads, norm_type))
+    return [torch.linalg.vector_norm(g, norm_type) for g in grads]
+
+
+def unitwise_norm(x: torch.Tensor) -> torch.Tensor:
+    """L2 norm per output unit: over all dims but the first (whole tensor for biases)."""
+    if x.ndim <= 1:
+        return x.norm(2.0)
+    return x.norm(2.0, dim=tuple(range(1, x.ndim)), keepdim=True)
+
+
+@torch.no_grad()
+def _agc_(params: list[torch.Tensor], clip_factor: float, eps: float = AGC_EPS) -> None:
+    # Same arithmetic as timm.utils.agc.adaptive_clip_grad (Brock et al. 2021, NFNets).
+    for p in params:
+        g = p.grad.detach()
+        max_norm = unitwise_norm(p.detach()).clamp_(min=eps).mul_(clip_factor)
+        grad_norm = unitwise_norm(g)
+        clipped = g * (max_norm / grad_norm.clamp(min=1e-6))
+        g.copy_(torch.where(grad_norm < max_norm, g, clipped))
