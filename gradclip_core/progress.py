@@ -1,0 +1,239 @@
+"""Where a learner stands: a flashcard session, and quiz scores saved as small JSON.
+
+Pure Python. ``progress_to_json`` / ``progress_from_json`` let the app offer a download and an
+upload of the learner's scores; the file format is versioned so old files are recognised.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from gradclip_core.quiz import LEVELS, MODE_FILES, Flashcard
+
+MODES = tuple(MODE_FILES)  # quiz modes, in the order of lessons/quiz/
+PROGRESS_VERSION = 1  # bump when the JSON layout changes
+MAX_PROGRESS_BYTES = 100_000  # a real progress file is a few KB; refuse anything bigger
+MAX_ID_CHARS = 200
+
+
+class ProgressError(ValueError):
+    """A saved progress file cannot be read; the message says what is wrong and what to do."""
+
+
+class FlashcardDeck:
+    """A study session over flashcards: cards graded *Again* come back later in the session.
+
+    Deterministic: the same cards, levels and seed always give the same order.
+
+    Args:
+        cards: the flashcards to study.
+        levels: keep only cards of these levels (``None`` keeps all).
+        seed: shuffle the cards with this seed; ``None`` keeps file order.
+        again_gap: a card graded *Again* comes back after this many other cards (or last, if
+            fewer remain).
+
+    Example::
+
+        deck = FlashcardDeck(bank.flashcards, levels=["beginner"], seed=0)
+        while not deck.done:
+            card = deck.current()
+            deck.grade(again=False)
+    """
+
+    def __init__(
+        self,
+        cards: Sequence[Flashcard],
+        levels: Iterable[str] | None = None,
+        seed: int | None = None,
+        again_gap: int = 3,
+    ) -> None:
+        if levels is not None:
+            levels = set(levels)
+            unknown = levels - set(LEVELS)
+            if unknown:
+                raise ValueError(f"unknown level(s) {sorted(unknown)}; allowed: {LEVELS}")
+            cards = [c for c in cards if c.level in levels]
+        self._cards = list(cards)
+        if seed is not None:
+            random.Random(seed).shuffle(self._cards)
+        self._queue = list(range(len(self._cards)))
+        self._gap = max(1, int(again_gap))
+        self._seen: set[int] = set()
+        self._again: set[int] = set()
+        self.reviews = 0  # how many times any card was graded
+
+    def __repr__(self) -> str:
+        seen, total = self.progress
+        return f"FlashcardDeck(seen={seen}, total={total}, left={len(self._queue)})"
+
+    def current(self) -> Flashcard | None:
+        """The card to show now, or ``None`` when the session is done."""
+        return self._cards[self._queue[0]] if self._queue else None
+
+    def grade(self, again: bool) -> None:
+        """Grade the current card: ``again=True`` brings it back later in this session.
+
+        Raises:
+            IndexError: the deck is done.
+        """
+        if not self._queue:
+            raise IndexError("the deck is done; start a new FlashcardDeck to study again")
+        index = self._queue.pop(0)
+        self._seen.add(index)
+        self.reviews += 1
+        if again:
+            self._again.add(index)
+            self._queue.insert(min(self._gap, len(self._queue)), index)
+
+    @property
+    def done(self) -> bool:
+        """True once every card has been graded without *Again*."""
+        return not self._queue
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """``(seen, total)``: distinct cards graded at least once, and cards in the deck."""
+        return len(self._seen), len(self._cards)
+
+    @property
+    def remaining(self) -> int:
+        """Cards still queued, repeats included."""
+        return len(self._queue)
+
+    @property
+    def again_ids(self) -> tuple[str, ...]:
+        """Ids of the cards graded *Again* at least once, to review later."""
+        return tuple(self._cards[i].id for i in sorted(self._again))
+
+
+@dataclass
+class ModeProgress:
+    """Scores for one quiz mode."""
+
+    answered: int = 0  # answers given, repeats included
+    correct: int = 0  # of which right
+    to_review: list[str] = field(default_factory=list)  # ids last answered wrong, oldest first
+
+
+@dataclass
+class Progress:
+    """Scores per quiz mode (keys from ``MODES``).
+
+    Example::
+
+        p = Progress()
+        p.record("multiple_choice", "cs-mc-when", correct=False)
+        text = progress_to_json(p)
+        assert progress_from_json(text) == p
+    """
+
+    modes: dict[str, ModeProgress] = field(default_factory=dict)
+
+    def mode(self, name: str) -> ModeProgress:
+        """The scores of one mode, created empty on first use.
+
+        Raises:
+            ValueError: ``name`` is not a quiz mode.
+        """
+        if name not in MODES:
+            raise ValueError(f"unknown quiz mode {name!r}; known: {', '.join(MODES)}")
+        return self.modes.setdefault(name, ModeProgress())
+
+    def record(self, mode: str, item_id: str, correct: bool) -> None:
+        """Count one answer; a wrong one puts the item on the review list, a right one takes
+        it off.
+
+        Args:
+            mode: the quiz mode, one of ``MODES``.
+            item_id: the id of the item answered.
+            correct: whether the answer was right.
+        """
+        scores = self.mode(mode)
+        scores.answered += 1
+        if item_id in scores.to_review:
+            scores.to_review.remove(item_id)
+        if correct:
+            scores.correct += 1
+        else:
+            scores.to_review.append(item_id)
+
+
+def progress_to_json(progress: Progress) -> str:
+    """Serialise progress to a small JSON text with ``"version": 1``.
+
+    Args:
+        progress: the scores to save.
+
+    Returns:
+        JSON text that :func:`progress_from_json` reads back to an equal ``Progress``.
+    """
+    modes = {
+        name: {"answered": m.answered, "correct": m.correct, "to_review": list(m.to_review)}
+        for name, m in sorted(progress.modes.items(), key=lambda kv: MODES.index(kv[0]))
+    }
+    return json.dumps({"version": PROGRESS_VERSION, "modes": modes}, ensure_ascii=False)
+
+
+def progress_from_json(text: str) -> Progress:
+    """Read progress saved by :func:`progress_to_json`.
+
+    Args:
+        text: the JSON text, e.g. from an uploaded file.
+
+    Returns:
+        The saved :class:`Progress`.
+
+    Raises:
+        ProgressError: the text is not JSON, too large, another version, or has wrong fields.
+    """
+    if not isinstance(text, str):
+        raise ProgressError(f"expected the text of a progress file, got {type(text).__name__}")
+    if len(text.encode("utf-8", errors="replace")) > MAX_PROGRESS_BYTES:
+        raise ProgressError(
+            f"the file is larger than {MAX_PROGRESS_BYTES // 1000} KB, so it is not a progress "
+            "file saved by this app; choose the .json file you downloaded"
+        )
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:80]
+        raise ProgressError(
+            f"the file is not valid JSON ({why}); choose the .json file you downloaded from "
+            "the quiz page"
+        ) from None
+    if not isinstance(data, dict) or set(data) != {"version", "modes"}:
+        raise ProgressError(
+            'a progress file is a JSON object with exactly the keys "version" and "modes"'
+        )
+    version = data["version"]
+    if version != PROGRESS_VERSION or isinstance(version, bool) or not isinstance(version, int):
+        raise ProgressError(
+            f"progress file version {version!r} is not supported; this app reads version "
+            f"{PROGRESS_VERSION}. Start afresh, or save your progress again with this app"
+        )
+    if not isinstance(data["modes"], dict):
+        raise ProgressError('"modes" must be an object with one entry per quiz mode')
+    return Progress({name: _mode_from(name, raw) for name, raw in data["modes"].items()})
+
+
+def _mode_from(name: str, raw: object) -> ModeProgress:
+    if name not in MODES:
+        raise ProgressError(f"unknown quiz mode {name!r} in the file; known: {', '.join(MODES)}")
+    if not isinstance(raw, dict) or set(raw) != {"answered", "correct", "to_review"}:
+        raise ProgressError(
+            f'mode {name!r} must be an object with the keys "answered", "correct", "to_review"'
+        )
+    counts = [raw["answered"], raw["correct"]]
+    if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
+        raise ProgressError(f'mode {name!r}: "answered" and "correct" must be whole numbers ≥ 0')
+    if counts[1] > counts[0]:
+        raise ProgressError(f'mode {name!r}: "correct" ({counts[1]}) exceeds "answered"')
+    review = raw["to_review"]
+    if not isinstance(review, list) or not all(
+        isinstance(i, str) and 0 < len(i) <= MAX_ID_CHARS for i in review
+    ):
+        raise ProgressError(f'mode {name!r}: "to_review" must be a list of item ids (strings)')
+    return ModeProgress(counts[0], counts[1], list(dict.fromkeys(review)))

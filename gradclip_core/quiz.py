@@ -1,0 +1,414 @@
+"""Quiz banks: the item types, and loading and validating the TOML question files.
+
+Pure Python (standard library only here): the app, the tests and a teacher's script can all use
+it without torch or streamlit. Grading lives in :mod:`gradclip_core.quiz_grading`, saved progress
+in :mod:`gradclip_core.progress` and lessons in :mod:`gradclip_core.lessons`; their public names
+are re-exported here so ``from gradclip_core.quiz import ...`` finds everything.
+
+The banks are written for the lessons in ``lessons/read/`` and the files in ``lessons/quiz/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gradclip_core.lessons import (  # noqa: F401  (Lesson & co. are re-exported)
+    ContentError,
+    Lesson,
+    load_cheatsheet,
+    load_lessons,
+    parse_toml,
+    sorted_prefixed,
+)
+
+LEVELS = ("beginner", "intermediate", "advanced")
+SOURCES = ("cheat-sheet", "original")
+BLANK = "____"
+# File stem after the ``NN_`` prefix -> (mode name, the array-of-tables key it holds).
+MODE_FILES = {
+    "flashcards": "card",
+    "multiple_choice": "question",
+    "explain": "prompt",
+    "true_false": "statement",
+    "fill_code": "item",
+    "order": "item",
+    "predict": "scenario",
+}
+CLIP_MODES = ("none", "norm", "value", "layer-norm", "agc", "autoclip")
+# Predict overrides: key -> the Python types it accepts (int is fine where a float is expected).
+OVERRIDE_TYPES = {
+    "clip_mode": (str,),
+    "threshold": (float, int),
+    "lr": (float, int),
+    "init_scale": (float, int),
+    "seed": (int,),
+}
+MAX_PREDICT_STEPS = 300
+
+
+@dataclass(frozen=True)
+class Flashcard:
+    id: str
+    level: str  # one of LEVELS
+    front: str
+    back: str
+    source: str = "original"  # "cheat-sheet" when it mirrors an item of the cheat sheet
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool
+    why: str  # one line: why this option is right or wrong
+
+
+@dataclass(frozen=True)
+class MultipleChoice:
+    id: str
+    prompt: str
+    options: tuple[Option, ...]  # exactly one has correct=True
+    source: str = "original"
+
+    @property
+    def answer_index(self) -> int:
+        """Index of the correct option."""
+        return next(i for i, o in enumerate(self.options) if o.correct)
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    hint: str  # shown when the answer misses this concept
+    phrases: tuple[str, ...]  # alternative ways to say it; any one earns the concept
+
+
+@dataclass(frozen=True)
+class ExplainPrompt:
+    id: str
+    question: str
+    hint: str
+    model_answer: str
+    concepts: tuple[Concept, ...]
+    source: str = "original"
+
+
+@dataclass(frozen=True)
+class TrueFalse:
+    id: str
+    text: str
+    answer: bool
+    why: str
+    source: str = "original"
+
+
+@dataclass(frozen=True)
+class FillCode:
+    id: str
+    prompt: str
+    code: str  # contains exactly one BLANK
+    answers: tuple[str, ...]  # accepted answers; the first is shown as the solution
+    explanation: str
+    source: str = "original"
+    allow_short_names: bool = True  # accept clip_grad_norm_ without the torch.nn.utils. prefix
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    id: str
+    prompt: str
+    steps: tuple[str, ...]  # in the correct order
+    explanation: str
+    source: str = "original"
+
+
+@dataclass(frozen=True)
+class PredictScenario:
+    id: str
+    prompt: str
+    preset: str  # a name from lessons/presets/
+    steps: int  # training steps to run, 1..MAX_PREDICT_STEPS
+    question: str
+    choices: tuple[str, str]
+    expected: int  # index into choices that the engine is expected to produce
+    explanation: str
+    overrides: dict = field(default_factory=dict)  # config overrides, keys in OVERRIDE_TYPES
+    source: str = "original"
+
+
+@dataclass(frozen=True)
+class Bank:
+    """Every quiz item, by mode; ``modes`` lists the modes present in file (``NN_``) order."""
+
+    flashcards: tuple[Flashcard, ...] = ()
+    multiple_choice: tuple[MultipleChoice, ...] = ()
+    explain: tuple[ExplainPrompt, ...] = ()
+    true_false: tuple[TrueFalse, ...] = ()
+    fill_code: tuple[FillCode, ...] = ()
+    order: tuple[OrderItem, ...] = ()
+    predict: tuple[PredictScenario, ...] = ()
+    modes: tuple[str, ...] = ()
+
+    def items(self, mode: str) -> tuple:
+        """Items of one mode, e.g. ``bank.items("flashcards")``."""
+        if mode not in MODE_FILES:
+            raise KeyError(f"unknown quiz mode {mode!r}; known: {', '.join(MODE_FILES)}")
+        return getattr(self, mode)
+
+    def by_id(self, item_id: str):
+        """The item with this id, from any mode.
+
+        Raises:
+            KeyError: no item has this id.
+        """
+        for mode in MODE_FILES:
+            for item in getattr(self, mode):
+                if item.id == item_id:
+                    return item
+        raise KeyError(f"no quiz item with id {item_id!r}")
+
+
+# --- validation -------------------------------------------------------------------------------
+# Per table: "field:kind" words; a trailing "?" marks an optional field. Kinds are checked by
+# _value(); "options", "concepts" and "overrides" are nested tables checked on their own.
+_SPECS = {
+    "card": "id:id level:level front:str back:str source:source",
+    "question": "id:id prompt:str source:source options:options",
+    "prompt": "id:id question:str hint:str model_answer:str source:source concepts:concepts",
+    "statement": "id:id text:str answer:bool why:str source:source?",
+    "fill": "id:id prompt:str code:code answers:strs explanation:str source:source? "
+    "allow_short_names:bool?",
+    "order": "id:id prompt:str steps:strs explanation:str source:source?",
+    "scenario": "id:id prompt:str preset:str steps:int overrides:overrides? question:str "
+    "choices:strs expected:int explanation:str source:source?",
+    "options": "text:str correct:bool why:str",
+    "concepts": "name:str hint:str phrases:strs",
+}
+# Examples for the "add `key = example`" fix text: by field name first, then by kind.
+_EXAMPLES = {
+    "level": '"beginner"',
+    "source": '"original"',
+    "preset": '"healthy"',
+    "steps": "100",
+    "expected": "0",
+    "choices": '["It diverges", "It keeps training"]',
+    "code": '"""...the code, with one ____ blank..."""',
+    "options": "[[question.options]] tables",
+    "concepts": "[[prompt.concepts]] tables",
+    "overrides": '{ clip_mode = "norm", threshold = 1.0 }',
+    "id": '"my-item-id"',
+    "str": '"some text"',
+    "bool": "true",
+    "int": "1",
+    "strs": '["first", "second"]',
+}
+
+
+def _spec(table: str) -> dict[str, tuple[str, str, bool]]:
+    """Field -> (kind, example, required) for one table kind."""
+    spec = {}
+    for word in _SPECS[table].split():
+        name, kind = word.rstrip("?").split(":")
+        example = _EXAMPLES.get(name, _EXAMPLES.get(kind, '"..."'))
+        spec[name] = (kind, example, not word.endswith("?"))
+    return spec
+
+
+_ALLOWED = {"level": LEVELS, "source": SOURCES}
+
+
+def _value(kind: str, value, name: str, example: str) -> str | None:
+    """Return what is wrong with ``value`` for this kind, or None when it is fine."""
+    if kind in ("id", "str", "code", "level", "source"):
+        if not isinstance(value, str) or not value.strip():
+            return f"`{name}` must be a non-empty string, e.g. `{name} = {example}`"
+        if kind == "id" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
+            return f"`{name}` {value!r} may use only letters, digits, '-', '_' and '.'"
+        if kind == "code" and value.count(BLANK) != 1:
+            return f"`code` must contain exactly one {BLANK} blank, found {value.count(BLANK)}"
+        if kind in _ALLOWED and value not in _ALLOWED[kind]:
+            allowed = ", ".join(_ALLOWED[kind])
+            return f"`{name}` is {value!r}; use `{name} = {example}`; allowed: {allowed}"
+    elif kind == "bool" and not isinstance(value, bool):
+        return f"`{name}` must be true or false (no quotes), e.g. `{name} = {example}`"
+    elif kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"`{name}` must be an integer, e.g. `{name} = {example}`"
+    elif kind == "strs" and (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        return f"`{name}` must be a non-empty list of non-empty strings, e.g. `{name} = {example}`"
+    elif kind in ("options", "concepts") and (
+        not isinstance(value, list) or not all(isinstance(v, dict) for v in value)
+    ):
+        return f"`{name}` must be written as {example}"
+    elif kind == "overrides" and not isinstance(value, dict):
+        return f"`{name}` must be an inline table, e.g. `{name} = {example}`"
+    return None
+
+
+def _checked(entry: dict, spec_key: str, where: str) -> dict:
+    """Check one table against its spec; raise a ContentError naming ``where`` and the fix."""
+    spec = _spec(spec_key)
+    for name in entry:
+        if name not in spec:
+            raise ContentError(f"{where}: unknown key `{name}`; allowed keys: {', '.join(spec)}")
+    for name, (kind, example, required) in spec.items():
+        if name not in entry:
+            if required:
+                extra = f"; allowed: {', '.join(_ALLOWED[kind])}" if kind in _ALLOWED else ""
+                raise ContentError(
+                    f"{where}: missing key `{name}`; add `{name} = {example}`{extra}"
+                )
+            continue
+        problem = _value(kind, entry[name], name, example)
+        if problem:
+            raise ContentError(f"{where}: {problem}")
+    return entry
+
+
+def _options(raw: list[dict], where: str) -> tuple[Option, ...]:
+    options = tuple(
+        Option(**_checked(o, "options", f"{where} option #{i}")) for i, o in enumerate(raw, 1)
+    )
+    right = sum(o.correct for o in options)
+    if len(options) < 2 or right != 1:
+        raise ContentError(
+            f"{where}: needs at least 2 options with exactly one `correct = true`, found "
+            f"{len(options)} options and {right} correct; mark one option true, the rest false"
+        )
+    return options
+
+
+def _overrides(raw: dict, where: str) -> dict:
+    for key, value in raw.items():
+        types = OVERRIDE_TYPES.get(key)
+        if types is None:
+            allowed = ", ".join(OVERRIDE_TYPES)
+            raise ContentError(f"{where}: unknown override `{key}`; allowed: {allowed}")
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise ContentError(f"{where}: override `{key}` has the wrong type: {value!r}")
+        if key == "clip_mode" and value not in CLIP_MODES:
+            allowed = ", ".join(CLIP_MODES)
+            raise ContentError(f"{where}: clip_mode {value!r} is unknown; allowed: {allowed}")
+    return {k: float(v) if OVERRIDE_TYPES[k][0] is float else v for k, v in raw.items()}
+
+
+def _build(table: str, entry: dict, where: str):
+    """Build the dataclass for one validated entry of ``table``."""
+    e = dict(entry)
+    if table == "card":
+        return Flashcard(**e)
+    if table == "question":
+        return MultipleChoice(**{**e, "options": _options(e["options"], where)})
+    if table == "prompt":
+        concepts = [
+            _checked(c, "concepts", f"{where} concept #{i}") for i, c in enumerate(e["concepts"], 1)
+        ]
+        if not concepts:
+            raise ContentError(f"{where}: add at least one [[prompt.concepts]] table")
+        built = tuple(Concept(c["name"], c["hint"], tuple(c["phrases"])) for c in concepts)
+        return ExplainPrompt(**{**e, "concepts": built})
+    if table == "statement":
+        return TrueFalse(**e)
+    if table == "fill":
+        return FillCode(**{**e, "answers": tuple(e["answers"])})
+    if table == "order":
+        if len(e["steps"]) < 2 or len(set(e["steps"])) != len(e["steps"]):
+            raise ContentError(f"{where}: `steps` needs at least 2 different steps")
+        return OrderItem(**{**e, "steps": tuple(e["steps"])})
+    return _scenario(e, where)
+
+
+def _scenario(e: dict, where: str) -> PredictScenario:
+    if len(e["choices"]) != 2:
+        raise ContentError(f"{where}: `choices` must list exactly 2 answers")
+    if e["expected"] not in (0, 1):
+        raise ContentError(f"{where}: `expected` must be 0 or 1 (an index into choices)")
+    if not 1 <= e["steps"] <= MAX_PREDICT_STEPS:
+        raise ContentError(f"{where}: `steps` must be between 1 and {MAX_PREDICT_STEPS}")
+    overrides = _overrides(e.get("overrides", {}), where)
+    return PredictScenario(**{**e, "choices": tuple(e["choices"]), "overrides": overrides})
+
+
+def _parse_file(path: Path, mode: str) -> tuple:
+    """Parse and validate one quiz file of the given mode."""
+    data = parse_toml(path.read_text(encoding="utf-8"), str(path))
+    key = MODE_FILES[mode]
+    spec = {"fill_code": "fill", "order": "order"}.get(mode, key)
+    extra = set(data) - {key}
+    if extra or not isinstance(data.get(key), list):
+        raise ContentError(
+            f"{path}: a {mode} file holds only [[{key}]] tables; found keys "
+            f"{sorted(data)}; write each entry under a [[{key}]] header"
+        )
+    items = []
+    for n, entry in enumerate(data[key], 1):
+        label = f"{key} {entry['id']!r}" if isinstance(entry.get("id"), str) else f"[[{key}]] #{n}"
+        where = f"{path}: {label}"
+        items.append(_build(spec, _checked(entry, spec, where), where))
+    return tuple(items)
+
+
+def load_bank(folder: str | Path) -> Bank:
+    """Read and validate every ``NN_<mode>.toml`` quiz file in ``folder``.
+
+    Args:
+        folder: the quiz folder, normally ``lessons/quiz``.
+
+    Returns:
+        A :class:`Bank` with the items of each mode in file order.
+
+    Raises:
+        ContentError: a file is malformed (the message names the file, the entry and the fix),
+            a file name is not a known mode, or two items share an id.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ContentError(f"{folder}: quiz folder not found; create it with NN_<mode>.toml files")
+    by_mode: dict[str, tuple] = {}
+    seen_ids: dict[str, str] = {}
+    for path, mode in sorted_prefixed(folder, ".toml"):
+        if mode not in MODE_FILES:
+            raise ContentError(
+                f"{path}: unknown quiz mode {mode!r} in the file name; "
+                f"rename it to NN_<mode>.toml with mode one of: {', '.join(MODE_FILES)}"
+            )
+        if mode in by_mode:
+            raise ContentError(f"{path}: a second file for mode {mode!r}; merge the two files")
+        items = _parse_file(path, mode)
+        for item in items:
+            if item.id in seen_ids:
+                raise ContentError(
+                    f"{path}: {MODE_FILES[mode]} {item.id!r}: duplicate id, already used in "
+                    f"{seen_ids[item.id]}; give one of them another id"
+                )
+            seen_ids[item.id] = str(path)
+        by_mode[mode] = items
+    return Bank(**by_mode, modes=tuple(by_mode))
+
+
+# The rest of the quiz API lives in smaller modules that import this one, so it is re-exported
+# lazily, on first use (an eager import here would be a cycle).
+_ELSEWHERE = {
+    "Grade": "quiz_grading",
+    "grade_explanation": "quiz_grading",
+    "check_fill": "quiz_grading",
+    "check_order": "quiz_grading",
+    "FlashcardDeck": "progress",
+    "MODES": "progress",
+    "ModeProgress": "progress",
+    "Progress": "progress",
+    "ProgressError": "progress",
+    "progress_from_json": "progress",
+    "progress_to_json": "progress",
+}
+
+
+def __getattr__(name: str):
+    if name not in _ELSEWHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"gradclip_core.{_ELSEWHERE[name]}"), name)
