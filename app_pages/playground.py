@@ -1,0 +1,100 @@
+"""Playground: train live, drag the sliders, watch gradients explode and clipping tame them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gradclip_core.config import ConfigError, TrainConfig
+from gradclip_core.device import DeviceError, available_devices
+from gradclip_core.presets import PresetError, load_presets
+from ui.controls import CUSTOM, key, render_controls, seed_widgets
+from ui.live import LiveRun
+from ui.live_panel import render_live_panel
+from ui.state import from_query, to_query
+
+
+def _presets():
+    try:
+        return load_presets()
+    except PresetError as err:
+        st.error(f"A preset file is broken, so presets are unavailable: {err}")
+        return {}
+
+
+def _first_visit(presets) -> None:
+    """Seed the widgets from the link (preset first, then each setting on top)."""
+    query = dict(st.query_params)
+    name = query.get("preset")
+    warnings = []
+    base = presets["exploding-rnn"].config if "exploding-rnn" in presets else None
+    if name and name not in presets:
+        warnings.append(f"Link preset {name!r} does not exist; choose one from Scenario.")
+        name = None
+    if name:
+        base = presets[name].config
+    if base is None:
+        base = TrainConfig()
+    config, more = from_query(query, base)
+    if config.device not in ("auto", *available_devices()):
+        more.append(f"Link setting device={config.device!r} is not available here; using auto.")
+        config = config.replace(device="auto")
+    seed_widgets(config, name if name and config == presets[name].config else None)
+    st.session_state["link_warnings"] = warnings + more
+    st.session_state["seeded"] = True
+
+
+def _run_for(config, preset) -> LiveRun | None:
+    ss = st.session_state
+    run: LiveRun | None = ss.get("run")
+    if run is not None and not run.needs_reset(config):
+        changed = run.apply_live(config)
+        if changed and run.running:
+            st.toast(f"Applied live from the next step: {', '.join(changed)}.")
+        run.preset = preset
+        return run
+    try:
+        fresh = LiveRun(config, preset)
+    except DeviceError as err:
+        st.error(f"{err}. Pick another device in the sidebar.")
+        return run
+    if run is not None:
+        with run.locked():
+            run.running = False
+        st.toast("Model or data settings changed: the run was reset.")
+    ss["run"] = fresh
+    return fresh
+
+
+def render() -> None:
+    ss = st.session_state
+    presets = _presets()
+    if not ss.get("seeded"):
+        _first_visit(presets)
+    for warning in ss.pop("link_warnings", []):
+        st.warning(warning)
+    if notice := ss.pop("notice", None):
+        st.toast(notice)
+
+    result = render_controls(presets)
+    preset = ss.get(key("preset"))
+    if isinstance(result, ConfigError):
+        st.error(
+            "These settings do not fit together, so the run keeps its last valid settings: "
+            + "; ".join(f"{name}: {msg}" for name, msg in result.problems)
+        )
+        run = ss.get("run")
+    else:
+        if preset in presets and result != presets[preset].config:
+            ss[key("preset")] = preset = CUSTOM
+        run = _run_for(result, preset if preset in presets else None)
+        query = to_query(result, preset if preset in presets else None)
+        if dict(st.query_params) != query:
+            st.query_params.from_dict(query)
+    st.title("Watch gradients explode")
+    if run is None:
+        st.info("Pick settings in the sidebar to start a run.")
+        return
+    render_live_panel(run, presets)
+
+
+render()

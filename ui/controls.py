@@ -1,0 +1,195 @@
+"""The playground's controls: grouped widgets with stable keys and plain-words help.
+
+Widgets read and write ``st.session_state["w_<setting>"]``; :func:`seed_widgets` puts a whole
+config there (a preset, a shared link, the explosion callout's "run again" button).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gradclip_core.clipping import DEFAULT_THRESHOLDS, MODE_LABELS
+from gradclip_core.config import ConfigError, TrainConfig
+from gradclip_core.device import available_devices
+from gradclip_core.presets import Preset
+from ui.state import (
+    BATCH_GRID,
+    INIT_GRID,
+    LR_GRID,
+    PROP,
+    WIDTH_GRID,
+    activations_for,
+    effective_threshold,
+    tasks_for,
+    threshold_grid,
+    with_value,
+)
+
+CUSTOM = "custom"
+TASK_LABELS = {
+    "adding": "Adding problem",
+    "first-value": "Remember the first value",
+    "regression": "Regression (8 inputs)",
+    "spirals": "Spirals (3 classes)",
+}
+
+
+def key(name: str) -> str:
+    return f"w_{name}"
+
+
+def seed_widgets(config: TrainConfig, preset: str | None = None) -> None:
+    """Put every setting of ``config`` into the widgets' session state."""
+    for name in config.to_dict():
+        st.session_state[key(name)] = getattr(config, name)
+    st.session_state[key("threshold")] = effective_threshold(config)
+    st.session_state[key("preset")] = preset or CUSTOM
+
+
+def _on_preset(presets: dict[str, Preset]) -> None:
+    name = st.session_state[key("preset")]
+    if name in presets:
+        seed_widgets(presets[name].config, name)
+        st.session_state["notice"] = f"Loaded preset “{presets[name].title}”."
+
+
+def _on_model() -> None:
+    model = st.session_state[key("model")]
+    if st.session_state.get(key("task")) not in tasks_for(model):
+        st.session_state[key("task")] = tasks_for(model)[0]
+    acts = activations_for(model)
+    if acts and st.session_state.get(key("activation")) not in acts:
+        st.session_state[key("activation")] = "tanh"
+
+
+def _on_mode() -> None:
+    mode = st.session_state[key("clip_mode")]
+    st.session_state[key("threshold")] = DEFAULT_THRESHOLDS[mode]
+
+
+def _fmt_num(x: float) -> str:
+    return f"{x:g}"
+
+
+def render_controls(presets: dict[str, Preset]) -> TrainConfig | ConfigError:
+    """Draw the controls in the sidebar; return the config they describe, or what is wrong."""
+    ss = st.session_state
+    sb = st.sidebar
+    sb.selectbox(
+        "Scenario",
+        [CUSTOM, *presets],
+        key=key("preset"),
+        format_func=lambda n: presets[n].title if n in presets else "Custom settings",
+        on_change=_on_preset,
+        args=(presets,),
+        help="Loads a whole scenario in one click. Any change afterwards makes it custom.",
+    )
+    if ss[key("preset")] in presets:
+        sb.caption(presets[ss[key("preset")]].description)
+
+    sb.subheader("Clipping")
+    _radio(sb, "clip_mode", list(DEFAULT_THRESHOLDS), MODE_LABELS.get, on_change=_on_mode)
+    mode = ss[key("clip_mode")]
+    if mode != "none":
+        grid = threshold_grid(mode, ss.get(key("threshold")))
+        if ss.get(key("threshold")) not in grid:
+            ss[key("threshold")] = DEFAULT_THRESHOLDS[mode]
+        sb.select_slider(
+            PROP["threshold"].label,
+            grid,
+            key=key("threshold"),
+            format_func=_fmt_num,
+            help=PROP["threshold"].help,
+        )
+    if mode == "norm":
+        _radio(sb, "norm_type", ["2", "inf"], lambda v: f"L{v}" if v == "2" else "L∞ (max)")
+
+    sb.subheader("Optimizer")
+    _radio(sb, "optimizer", ["sgd", "adam"], str.upper)
+    sb.select_slider(
+        PROP["lr"].label,
+        with_value(LR_GRID, ss.get(key("lr"))),
+        key=key("lr"),
+        format_func=_fmt_num,
+        help=PROP["lr"].help,
+    )
+    if ss[key("optimizer")] == "sgd":
+        sb.slider(
+            PROP["momentum"].label,
+            0.0,
+            0.99,
+            step=0.01,
+            key=key("momentum"),
+            help=PROP["momentum"].help,
+        )
+
+    sb.subheader("Model and data")
+    sb.caption("Changing these starts a fresh run.")
+    _radio(sb, "model", ["mlp", "rnn", "lstm", "gru"], str.upper, on_change=_on_model)
+    model = ss[key("model")]
+    sb.selectbox(
+        PROP["task"].label,
+        tasks_for(model),
+        key=key("task"),
+        format_func=TASK_LABELS.get,
+        help=PROP["task"].help,
+    )
+    if model == "mlp":
+        sb.slider(PROP["depth"].label, 1, 24, key=key("depth"), help=PROP["depth"].help)
+    else:
+        sb.slider(PROP["seq_len"].label, 5, 200, key=key("seq_len"), help=PROP["seq_len"].help)
+    sb.select_slider(PROP["width"].label, WIDTH_GRID, key=key("width"), help=PROP["width"].help)
+    if activations_for(model):
+        sb.selectbox(
+            PROP["activation"].label,
+            activations_for(model),
+            key=key("activation"),
+            help=PROP["activation"].help,
+        )
+    sb.select_slider(
+        PROP["init_scale"].label,
+        with_value(INIT_GRID, ss.get(key("init_scale"))),
+        key=key("init_scale"),
+        format_func=_fmt_num,
+        help=PROP["init_scale"].help,
+    )
+    sb.select_slider(
+        PROP["batch_size"].label, BATCH_GRID, key=key("batch_size"), help=PROP["batch_size"].help
+    )
+    sb.number_input(
+        PROP["seed"].label, 0, 2**31 - 1, step=1, key=key("seed"), help=PROP["seed"].help
+    )
+    found = available_devices()
+    sb.selectbox(
+        PROP["device"].label,
+        ["auto", *found],
+        key=key("device"),
+        format_func=lambda d: f"auto ({found[0].upper()})" if d == "auto" else d.upper(),
+        help=PROP["device"].help,
+    )
+    return _config_from_widgets()
+
+
+def _radio(container, name, options, fmt, on_change=None) -> None:
+    container.radio(
+        PROP[name].label,
+        options,
+        key=key(name),
+        format_func=fmt,
+        horizontal=True,
+        help=PROP[name].help,
+        on_change=on_change,
+    )
+
+
+def _config_from_widgets() -> TrainConfig | ConfigError:
+    ss = st.session_state
+    values = {name: ss.get(key(name)) for name in PROP if key(name) in ss}
+    if values.get("clip_mode") == "none":
+        values["threshold"] = None
+    try:
+        return TrainConfig(**{k: v for k, v in values.items() if v is not None or k == "threshold"})
+    except ConfigError as err:
+        return err
+    except TypeError as err:  # a widget value of the wrong kind (e.g. set by a bad callback)
+        return ConfigError([("settings", str(err))])

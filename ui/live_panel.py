@@ -1,0 +1,231 @@
+"""The playground's live panel: buttons, metric tiles, the explosion callout, the charts.
+
+The charts redraw inside one fragment that reruns on a timer only while training. Each tick
+draws first and then trains a time slice, so the chart is on its way while the model steps
+(DESIGN.md, Live pages).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import streamlit as st
+
+from gradclip_core.advice import suggest_threshold
+from gradclip_core.clipping import MODE_LABELS
+from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio_sentence
+from ui.charts import playground_figure
+from ui.controls import CUSTOM, key
+from ui.live import LiveRun, active_sessions, tick_interval
+
+
+def _set_running(run: LiveRun, running: bool) -> None:
+    # Set, never toggle: Streamlit can replay a button's trigger on the live fragment's next
+    # rerun, and a toggle run twice would undo the click.
+    with run.locked() as trainer:
+        run.running = running and not trainer.diverged
+
+
+def _step(run: LiveRun) -> None:
+    with run.locked() as trainer:
+        if run.running:  # a replayed click while training: pausing is all it means
+            run.running = False
+            return
+        trainer.step()
+        trainer.sync()
+
+
+def _reset(run: LiveRun) -> None:
+    with run.locked():
+        run.running = False
+    st.session_state.pop("run", None)  # the page builds a fresh run from the same settings
+
+
+def _clip_and_rerun(threshold: float) -> None:
+    """The callout's button: same settings and seed, clipping by norm at ``threshold``."""
+    ss = st.session_state
+    ss[key("clip_mode")] = "norm"
+    ss[key("threshold")] = threshold
+    ss[key("preset")] = CUSTOM
+    old = ss.pop("run", None)
+    if old is not None:
+        ss["compare_with"] = old  # keep the diverged run to draw beside the new one
+    ss["start_next"] = True
+
+
+def _apply_threshold(threshold: float) -> None:
+    ss = st.session_state
+    if ss.get(key("clip_mode")) in ("none", "value", "agc", "autoclip"):
+        ss[key("clip_mode")] = "norm"
+    ss[key("threshold")] = threshold
+    ss[key("preset")] = CUSTOM
+
+
+def render_buttons(run: LiveRun) -> None:
+    cols = st.columns([1.2, 1, 1, 3])
+    if run.running:
+        cols[0].button(
+            "Pause",
+            icon=":material/pause:",
+            key="btn_pause",
+            on_click=_set_running,
+            args=(run, False),
+            type="primary",
+            use_container_width=True,
+        )
+    else:
+        cols[0].button(
+            "Start",
+            icon=":material/play_arrow:",
+            key="btn_start",
+            type="primary",
+            on_click=_set_running,
+            args=(run, True),
+            disabled=run.trainer.diverged,
+            use_container_width=True,
+        )
+    cols[1].button(
+        "Step",
+        key="btn_step",
+        on_click=_step,
+        args=(run,),
+        disabled=run.trainer.diverged,
+        use_container_width=True,
+        help="Run one training step and stop.",
+    )
+    cols[2].button(
+        "Reset",
+        key="btn_reset",
+        on_click=_reset,
+        args=(run,),
+        use_container_width=True,
+        help="Start again from step 0 with these settings.",
+    )
+    if not run.running:
+        cols[3].caption("Paused: drag on a chart to zoom, double-click to zoom out.")
+
+
+def render_live_panel(run: LiveRun, presets) -> None:
+    ss = st.session_state
+    if ss.pop("start_next", False) and not run.trainer.diverged:
+        run.running = True
+    render_buttons(run)
+    if run.trainer.divergence is not None:
+        # Outside the fragment: its button must rerun the whole page (sidebar included).
+        with run.locked() as trainer:
+            _callout(trainer)
+    interval = tick_interval(active_sessions() + (0 if run.running else 1))
+
+    @st.fragment(run_every=interval if run.running else None)
+    def live() -> None:
+        started = time.monotonic()
+        _draw(run)
+        if run.running:
+            run.advance(interval)
+            run.note_tick(started, interval)
+            if not run.running:  # diverged or reached the step limit: stop the timer
+                st.rerun()
+
+    live()
+    _render_suggestion(run)
+
+
+def _draw(run: LiveRun) -> None:
+    with run.locked() as trainer:
+        h, mode = trainer.history, trainer.mode
+        _tiles(run, trainer)
+        if run.behind:
+            st.caption("⚠ The server is busy: charts update less often than training runs.")
+        ghost = st.session_state.get("compare_with")
+        fig = playground_figure(
+            h,
+            baseline=trainer.task.baseline,
+            mode=mode,
+            ghost=ghost.trainer.history if ghost else None,
+        )
+        sentences = (
+            loss_sentence(h, trainer.task.baseline),
+            norm_sentence(h, mode),
+            layer_sentence(h),
+            ratio_sentence(h),
+        )
+    st.plotly_chart(fig, key="live_chart", config={"displaylogo": False})
+    left, right = st.columns(2)
+    for i, sentence in enumerate(sentences):
+        (left if i % 2 == 0 else right).caption(sentence)
+
+
+def _tiles(run: LiveRun, trainer) -> None:
+    h = trainer.history
+    n = len(h)
+    loss = float(h.column("loss")[-1]) if n else math.nan
+    norm = float(h.column("grad_norm")[-1]) if n else math.nan
+    clipped = 100 * float(h.column("clipped").mean()) if n else 0.0
+    status = "diverged" if trainer.diverged else ("training" if run.running else "paused")
+    cols = st.columns(5)
+    cols[0].metric("Step", f"{trainer.steps_done:,}")
+    cols[1].metric("Loss", fmt(loss))
+    cols[2].metric("Gradient norm", fmt(norm))
+    cols[3].metric("Steps clipped", f"{clipped:.0f}%", help=MODE_LABELS[trainer.mode])
+    cols[4].metric("Status", status)
+
+
+def _callout(trainer) -> None:
+    d = trainer.divergence
+    s = suggest_threshold(trainer.history, diverged=True)
+    x = s.threshold if s else 1.0
+    with st.container(border=True):
+        st.error(
+            f"The gradients exploded at step {d.step}. The run paused itself.",
+            icon=":material/warning:",
+        )
+        where = d.layer or "the model"
+        if d.where == "forward":
+            st.markdown(
+                f"**What happened:** the forward pass overflowed in **{where}**, so the loss "
+                f"became {fmt(d.loss)}."
+            )
+        else:
+            st.markdown(
+                f"**What happened:** the gradient overflowed to {fmt(d.grad_norm)} in "
+                f"**{where}** (float32 tops out near 3.4e38)."
+            )
+        if d.last_finite_norm is not None:
+            st.markdown(
+                f"**Just before:** the last finite gradient norm was {fmt(d.last_finite_norm)} "
+                f"at step {d.last_finite_step}. Each update moved the weights by the learning "
+                "rate times that, so the next forward pass was bigger still."
+            )
+        st.markdown(
+            "**Why:** nothing limited the step size. Clipping caps the gradient norm "
+            "before `optimizer.step()`, so one bad batch cannot throw the weights away."
+        )
+        st.button(
+            f"Run again with clipping by norm at {x:g}",
+            key="btn_clip_rerun",
+            type="primary",
+            on_click=_clip_and_rerun,
+            args=(x,),
+        )
+
+
+def _render_suggestion(run: LiveRun) -> None:
+    with run.locked() as trainer:
+        s = suggest_threshold(trainer.history, diverged=trainer.diverged)
+    with st.expander("Suggested threshold", expanded=False):
+        if s is None:
+            st.caption("Train a few steps: the suggestion comes from the run's gradient norms.")
+            return
+        cols = st.columns(4)
+        cols[0].metric("Median", fmt(s.median))
+        cols[1].metric("90th percentile", fmt(s.p90))
+        cols[2].metric("99th percentile", fmt(s.p99))
+        cols[3].metric("Suggested", f"{s.threshold:g}")
+        st.caption(f"From the last {s.window} finite gradient norms: {s.reason}.")
+        st.button(
+            f"Clip by norm at {s.threshold:g}",
+            key="btn_apply_suggestion",
+            on_click=_apply_threshold,
+            args=(s.threshold,),
+        )
