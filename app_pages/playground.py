@@ -7,7 +7,7 @@ import streamlit as st
 from gradclip_core.config import ConfigError, TrainConfig
 from gradclip_core.device import DeviceError, available_devices
 from gradclip_core.presets import PresetError, load_presets
-from ui.controls import CUSTOM, key, render_controls, seed_widgets
+from ui.controls import key, render_controls, seed_widgets
 from ui.live import LiveRun
 from ui.live_panel import render_live_panel
 from ui.state import from_query, to_query
@@ -70,12 +70,17 @@ def render() -> None:
     presets = _presets()
     if not ss.get("seeded"):
         _first_visit(presets)
+    if (name := ss.pop("load_preset", None)) in presets:  # "See it live" from a lesson
+        seed_widgets(presets[name].config, name)
+        ss["notice"] = f"Loaded preset “{presets[name].title}”. Press Start."
     for warning in ss.pop("link_warnings", []):
         st.warning(warning)
     if notice := ss.pop("notice", None):
         st.toast(notice)
 
-    result = render_controls(presets)
+    result, notes = render_controls(presets)
+    for note in notes:
+        st.warning(note)
     preset = ss.get(key("preset"))
     if isinstance(result, ConfigError):
         st.error(
@@ -84,8 +89,6 @@ def render() -> None:
         )
         run = ss.get("run")
     else:
-        if preset in presets and result != presets[preset].config:
-            ss[key("preset")] = preset = CUSTOM
         run = _run_for(result, preset if preset in presets else None)
         query = to_query(result, preset if preset in presets else None)
         if dict(st.query_params) != query:

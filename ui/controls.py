@@ -71,9 +71,43 @@ def _fmt_num(x: float) -> str:
     return f"{x:g}"
 
 
-def render_controls(presets: dict[str, Preset]) -> TrainConfig | ConfigError:
-    """Draw the controls in the sidebar; return the config they describe, or what is wrong."""
+def _repair_state(presets: dict[str, Preset]) -> list[str]:
+    """Before any widget is drawn: fix settings that cannot go together, and say so."""
+    ss, notes = st.session_state, []
+    model = ss.get(key("model"))
+    if model in ("mlp", "rnn", "lstm", "gru"):
+        task = ss.get(key("task"))
+        if task not in tasks_for(model):
+            ss[key("task")] = tasks_for(model)[0]
+            notes.append(
+                f"Task {task!r} does not fit a {model.upper()} model; switched to "
+                f"{TASK_LABELS[tasks_for(model)[0]]}. Tasks for it: "
+                f"{', '.join(TASK_LABELS[t] for t in tasks_for(model))}."
+            )
+        acts = activations_for(model)
+        if acts and ss.get(key("activation")) not in acts:
+            notes.append(
+                f"Activation {ss.get(key('activation'))!r} does not fit {model.upper()}; "
+                f"switched to tanh (allowed: {', '.join(acts)})."
+            )
+            ss[key("activation")] = "tanh"
+    # Any change after loading a preset makes the settings custom (before the picker is drawn:
+    # a widget's state cannot change after the widget).
+    name = ss.get(key("preset"))
+    if name in presets and _config_from_widgets() != presets[name].config:
+        ss[key("preset")] = CUSTOM
+    return notes
+
+
+def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigError, list[str]]:
+    """Draw the controls in the sidebar.
+
+    Returns:
+        The config the widgets describe (or what is wrong with them), and notes on settings
+        that were repaired because they could not go together.
+    """
     ss = st.session_state
+    notes = _repair_state(presets)
     sb = st.sidebar
     sb.selectbox(
         "Scenario",
@@ -167,7 +201,7 @@ def render_controls(presets: dict[str, Preset]) -> TrainConfig | ConfigError:
         format_func=lambda d: f"auto ({found[0].upper()})" if d == "auto" else d.upper(),
         help=PROP["device"].help,
     )
-    return _config_from_widgets()
+    return _config_from_widgets(), notes
 
 
 def _radio(container, name, options, fmt, on_change=None) -> None:

@@ -1,0 +1,123 @@
+"""The playground page through Streamlit's AppTest, driven by widget keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gradclip_core.presets import load_presets
+
+TIMEOUT = 60
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_page_loads_with_controls_chart_and_tiles():
+    at = _app()
+    assert at.title[0].value == "Watch gradients explode"
+    for name in ("clip_mode", "optimizer", "model"):
+        assert at.radio(key=f"w_{name}") is not None
+    assert _metric(at, "Step") == "0"
+    assert _metric(at, "Status") == "paused"
+    assert at.button(key="btn_start").label == "Start"
+
+
+@pytest.mark.parametrize("name", sorted(load_presets()))
+def test_each_preset_loads_its_whole_scenario(name):
+    preset = load_presets()[name]
+    at = _app()
+    at.selectbox(key="w_preset").set_value(name).run()
+    assert not at.exception
+    cfg = preset.config
+    assert at.radio(key="w_model").value == cfg.model
+    assert at.radio(key="w_clip_mode").value == cfg.clip_mode
+    assert at.select_slider(key="w_lr").value == cfg.lr
+    assert at.query_params["preset"] == name
+    assert at.query_params["seed"] == str(cfg.seed)
+
+
+def test_step_button_trains_one_step_and_captions_state_numbers():
+    at = _app({"preset": "healthy"})
+    at.button(key="btn_step").click().run()
+    at.button(key="btn_step").click().run()
+    assert not at.exception
+    assert _metric(at, "Step") == "2"
+    captions = " ".join(c.value for c in at.caption)
+    assert "of 2 steps clipped" in captions
+    assert "baseline" in captions
+
+
+def test_unclipped_exploding_rnn_diverges_and_offers_clipping():
+    at = _app({"preset": "exploding-rnn"})
+    for _ in range(40):  # step by step until the explosion (well under 100 steps)
+        at.button(key="btn_step").click().run()
+        if _metric(at, "Status") == "diverged":
+            break
+    assert _metric(at, "Status") == "diverged"
+    assert any("exploded at step" in e.value for e in at.error)
+    rerun = at.button(key="btn_clip_rerun")
+    assert rerun.label.startswith("Run again with clipping by norm at ")
+    rerun.click().run()
+    assert not at.exception
+    assert at.radio(key="w_clip_mode").value == "norm"
+    assert _metric(at, "Status") == "training"  # restarted with the same seed, clipped
+    at.button(key="btn_pause").click().run()
+    assert _metric(at, "Status") == "paused"
+
+
+def test_clip_mode_change_is_live_and_resets_threshold_to_mode_default():
+    at = _app({"preset": "healthy"})
+    at.button(key="btn_step").click().run()
+    at.radio(key="w_clip_mode").set_value("value").run()
+    assert not at.exception
+    assert at.select_slider(key="w_threshold").value == 0.1
+    assert _metric(at, "Step") == "1"  # a live change keeps the run
+    at.radio(key="w_model").set_value("gru").run()
+    assert not at.exception
+    assert at.selectbox(key="w_task").value in ("adding", "first-value")
+    assert _metric(at, "Step") == "0"  # model changes start a fresh run
+
+
+def test_bad_link_values_fall_back_with_a_warning_naming_them():
+    at = _app({"lr": "banana", "depth": "99", "device": "cuda-9", "preset": "nope"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "lr='banana'" in warnings
+    assert "depth='99'" in warnings
+    assert "device" in warnings
+    assert "'nope'" in warnings
+
+
+def test_impossible_combination_gives_a_message_not_a_traceback():
+    at = _app()
+    at.session_state["w_model"] = "mlp"
+    at.session_state["w_task"] = "adding"  # a sequence task for an MLP
+    at.run()
+    assert not at.exception
+    assert any("does not fit a MLP model" in w.value for w in at.warning)
+    assert at.selectbox(key="w_task").value in ("regression", "spirals")
+
+
+def test_suggested_threshold_applies_in_one_click():
+    at = _app({"preset": "spiky-tanh-rnn"})
+    for _ in range(5):
+        at.button(key="btn_step").click().run()
+    apply = at.button(key="btn_apply_suggestion")
+    value = float(apply.label.rsplit(" ", 1)[-1])
+    apply.click().run()
+    assert not at.exception
+    assert at.radio(key="w_clip_mode").value == "norm"
+    assert at.select_slider(key="w_threshold").value == pytest.approx(value)
