@@ -1,0 +1,87 @@
+"""The playground as a learner uses it: explode, read the callout, clip, train on."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+from e2e_helpers import assert_no_exception, open_app, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def _metrics(page) -> dict[str, str]:
+    labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
+    values = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=False)}
+
+
+def _wait_for(page, predicate, timeout_s: float, what: str):
+    for _ in range(int(timeout_s * 4)):
+        assert_no_exception(page)
+        result = predicate()
+        if result:
+            return result
+        page.wait_for_timeout(250)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; saw {_metrics(page)}")
+
+
+def _chart_numbers(page) -> dict:
+    """Read the live figure's data back from Plotly in the page: what the learner sees."""
+    return page.evaluate(
+        """() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const pick = (name) => (gd._fullData.find(t => t.name === name) || {y: []}).y;
+        const arr = (y) => Array.from(y || [], Number);
+        return {after: arr(pick('after clipping')), threshold: arr(pick('threshold')),
+                loss: arr(gd._fullData.find(t => t.name === "loss").y)};
+        }"""
+    )
+
+
+def test_explode_then_clip_and_train_on(page, app_url, shots):
+    open_app(page, app_url, "?preset=exploding-rnn")
+    page.screenshot(path=shots / "01-loaded.png", full_page=True)
+    # The preset's description shows under the scenario picker.
+    assert page.get_by_text("recurrent matrix has gain 1.3").first.is_visible()
+
+    page.get_by_role("button", name="Start").click()
+    callout = _wait_for(
+        page,
+        lambda: page.get_by_text(re.compile(r"The gradients exploded at step \d+")).count(),
+        60,
+        "the diverged callout",
+    )
+    assert callout
+    wait_idle(page)
+    assert _metrics(page)["Status"] == "diverged"
+    step = int(re.search(r"step (\d+)", page.get_by_text("The gradients exploded").inner_text())[1])
+    assert step <= 100  # the preset's promise, seen in the browser
+    page.screenshot(path=shots / "02-exploded.png", full_page=True)
+
+    button = page.get_by_role("button", name=re.compile("Run again with clipping by norm at"))
+    threshold = float(button.inner_text().rsplit(" ", 1)[-1])
+    button.click()
+    _wait_for(page, lambda: _metrics(page).get("Status") == "training", 30, "training again")
+    _wait_for(
+        page,
+        lambda: int(_metrics(page).get("Step", "0").replace(",", "")) > step + 20,
+        60,
+        "training past the old explosion",
+    )
+    page.screenshot(path=shots / "03-clipped-training.png", full_page=True)
+    page.get_by_role("button", name="Pause").click()
+    _wait_for(page, lambda: _metrics(page).get("Status") == "paused", 30, "paused")
+    wait_idle(page)
+    page.screenshot(path=shots / "04-paused.png", full_page=True)
+
+    metrics = _metrics(page)
+    assert math.isfinite(float(metrics["Loss"]))
+    data = _chart_numbers(page)
+    after = [v for v in data["after"] if math.isfinite(v)]
+    assert after and max(after) <= threshold * (1 + 1e-4)  # clipped norm under the threshold
+    assert all(v == pytest.approx(threshold) for v in data["threshold"])
+    assert all(math.isfinite(v) for v in data["loss"])
+    assert page.get_by_text("previous run").count()  # the exploded run drawn for comparison
+    assert_no_exception(page)
