@@ -26,8 +26,10 @@ MODE_COLORS = {
 }
 RAW_COLOR = "#8C8C8C"  # the gradient before clipping
 THRESHOLD_COLOR = "#222222"
-MAX_POINTS = 1_500
-HEATMAP_COLUMNS = 300  # the per-layer heatmap shows a bounded window of recent steps
+MAX_POINTS = 1_000  # per trace: ~2 points per pixel column of a panel
+MAX_RATIO_LINES = 6
+MAX_MARKS = 250  # clipped-step markers drawn
+HEATMAP_COLUMNS = 200  # the per-layer heatmap shows a bounded window of recent steps
 HEALTHY_BAND = (1e-4, 1e-2)  # update/weight ratio around 1e-3 is the usual rule of thumb
 PANEL_TITLES = (
     "Loss",
@@ -107,7 +109,9 @@ def playground_figure(
         validate: check every property with plotly (slow; for tests).
     """
     n_layers = len(history.layer_names)
-    layout = _LAYOUTS.setdefault(n_layers, _layout(n_layers))
+    if n_layers not in _LAYOUTS:  # make_subplots costs ~70 ms: build each layout once
+        _LAYOUTS[n_layers] = _layout(n_layers)
+    layout = _LAYOUTS[n_layers]
     layout = {**layout, "shapes": _shapes(baseline)}
     sel = rows or slice(0, len(history))
     step = history.column("step")[sel]
@@ -282,10 +286,16 @@ def _heatmap(history, sel, step) -> dict:
 
 
 def _ratio_traces(history, sel, idx, x) -> list[dict]:
+    # Many lines on a small panel: half the resolution of the main traces is plenty.
+    idx, x = (idx[::2], x[::2]) if len(idx) > MAX_POINTS // 2 else (idx, x)
     ratios = history.layer_matrix("update_ratio")[sel][idx]  # (points, layers)
     names = history.layer_names
+    # A deep net gets at most MAX_RATIO_LINES lines (first, last and evenly between):
+    # more would be unreadable and multiply the payload.
+    shown = np.unique(np.linspace(0, len(names) - 1, min(len(names), MAX_RATIO_LINES)).round())
     traces = []
-    for j, name in enumerate(names):
+    for j in shown.astype(int):
+        name = names[j]
         shade = j / max(1, len(names) - 1)
         traces.append(
             dict(

@@ -25,6 +25,9 @@ def _set_running(run: LiveRun, running: bool) -> None:
     # rerun, and a toggle run twice would undo the click.
     with run.locked() as trainer:
         run.running = running and not trainer.diverged
+        if run.running and trainer.steps_done == 0:
+            trainer.step()  # so the very first redraw already has a point to draw
+            trainer.sync()
 
 
 def _step(run: LiveRun) -> None:

@@ -1,0 +1,139 @@
+"""Put the steps in order: add the shuffled steps one by one, then check the whole order."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gradclip_core.quiz import Bank, OrderItem
+from gradclip_core.quiz_grading import check_order
+from ui import learn_round as rnd
+from ui import learn_state as state
+from ui.learn_text import escape, order_feedback, rich, shuffled_steps
+
+ORDER = "order"
+CODE = dict(language="python", line_numbers=True, wrap_lines=True)
+
+
+def _built(r: dict, item: OrderItem) -> list[int]:
+    """Indices into the shuffled steps, in the order the learner placed them."""
+    return r.setdefault("built", {}).setdefault(item.id, [])
+
+
+def _add(item_id: str, j: int) -> None:
+    r = st.session_state.get(state.round_key(ORDER))
+    if r is not None and item_id not in r["results"]:
+        built = r.setdefault("built", {}).setdefault(item_id, [])
+        if j not in built:
+            built.append(j)
+
+
+def _undo(item_id: str, n: int) -> None:
+    """Remove the last step, if the order still has the ``n`` steps it had when drawn."""
+    r = st.session_state.get(state.round_key(ORDER))
+    if r is not None and item_id not in r["results"]:
+        built = r.setdefault("built", {}).setdefault(item_id, [])
+        if len(built) == n:
+            del built[n - 1 :]
+
+
+def _clear(item_id: str) -> None:
+    r = st.session_state.get(state.round_key(ORDER))
+    if r is not None and item_id not in r["results"]:
+        r.setdefault("built", {})[item_id] = []
+
+
+def _check(item: OrderItem) -> None:
+    r = st.session_state.get(state.round_key(ORDER))
+    if r is None:
+        return
+    steps = shuffled_steps(item)
+    submitted = [steps[j] for j in _built(r, item)]
+    wrong = check_order(item, submitted)
+    state.answer(ORDER, item.id, wrong is None, {"submitted": submitted, "wrong": wrong})
+
+
+def render_order(bank: Bank) -> None:
+    """The shuffled steps as buttons; the order so far as code; Undo, Clear and Check."""
+    items = bank.items(ORDER)
+    r, item = rnd.start(ORDER, items)
+    rnd.render_position(ORDER, r)
+    if item is None:
+        rnd.render_round_end(ORDER, r, [i.id for i in items])
+        return
+    st.markdown(f"#### {rich(item.prompt)}")
+    given = r["answers"].get(item.id)
+    if given is not None:
+        render_order_feedback(item, given)
+        rnd.render_next(ORDER, r)
+        return
+    steps = shuffled_steps(item)
+    built = _built(r, item)
+    left, right = st.columns(2, gap="large")
+    with left:
+        render_steps_left(item, steps, built)
+    with right:
+        render_built(item, steps, built)
+
+
+def render_steps_left(item: OrderItem, steps: list[str], built: list[int]) -> None:
+    remaining = [j for j in range(len(steps)) if j not in built]
+    st.markdown(f"**Add step {len(built) + 1}**" if remaining else "**All steps placed**")
+    for j in remaining:
+        st.button(
+            escape(steps[j]),
+            key=f"learn_order_add_{j}",
+            width="stretch",
+            on_click=_add,
+            args=(item.id, j),
+        )
+
+
+def render_built(item: OrderItem, steps: list[str], built: list[int]) -> None:
+    st.markdown(f"**Your order** ({len(built)} of {len(steps)})")
+    if built:
+        code = "\n".join(steps[j] for j in built)
+        st.code(code, **CODE)
+    else:
+        st.caption("Click the step that comes first.")
+    row = st.container(horizontal=True)
+    row.button(
+        "Check",
+        key="learn_order_check",
+        type="primary",
+        icon=":material/fact_check:",
+        disabled=len(built) < len(steps),
+        on_click=_check,
+        args=(item,),
+    )
+    row.button(
+        "Undo",
+        key="learn_order_undo",
+        icon=":material/undo:",
+        disabled=not built,
+        on_click=_undo,
+        args=(item.id, len(built)),
+    )
+    row.button(
+        "Clear",
+        key="learn_order_clear",
+        icon=":material/clear_all:",
+        disabled=not built,
+        on_click=_clear,
+        args=(item.id,),
+    )
+
+
+def render_order_feedback(item: OrderItem, given: dict) -> None:
+    sentence = order_feedback(item, given["submitted"], given["wrong"])
+    right = "\n".join(item.steps)
+    if given["wrong"] is None:
+        st.success(f"**Right!** {sentence}", icon=":material/check:")
+        st.code(right, **CODE)
+    else:
+        st.error(f"**Not quite.** {sentence}", icon=":material/close:")
+        mine, answer = st.columns(2, gap="large")
+        mine.markdown("**Your order**")
+        mine.code("\n".join(given["submitted"]), **CODE)
+        answer.markdown("**The right order**")
+        answer.code(right, **CODE)
+    st.markdown(rich(item.explanation))

@@ -1,0 +1,98 @@
+"""The Learn page's session state: the learner's progress and one round per quiz mode.
+
+Everything lives in ``st.session_state`` under keys that start with ``learn_``. A *round* is
+one pass over a list of items of a mode (all of them, or the ones missed)::
+
+    {"ids": [...], "pos": 0, "results": {id: correct}, "answers": {id: what was answered}}
+
+Callbacks only *set* state, and each takes the item or position it was drawn for, so a
+replayed click changes nothing (the first answer to an item in a round is the one counted).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gradclip_core.progress import Progress
+
+PREFIX = "learn_"
+PROGRESS_KEY = "learn_progress"
+# Widgets of the page frame keep their value when the learner resets their progress.
+KEEP_ON_RESET = ("learn_mode", "learn_upload")
+
+
+def progress() -> Progress:
+    """The learner's scores, created empty on first use."""
+    return st.session_state.setdefault(PROGRESS_KEY, Progress())
+
+
+def set_progress(loaded: Progress) -> None:
+    st.session_state[PROGRESS_KEY] = loaded
+
+
+def reset_all() -> None:
+    """Forget the scores, every round, the flashcard deck and the answers typed so far."""
+    ss = st.session_state
+    for name in list(ss.keys()):
+        if str(name).startswith(PREFIX) and name not in KEEP_ON_RESET:
+            del ss[name]
+    ss[PROGRESS_KEY] = Progress()
+    ss["learn_notice"] = "Progress reset: every score is back to zero."
+
+
+def new_round(ids: list[str]) -> dict:
+    """A fresh round over ``ids``, in that order."""
+    return {"ids": list(ids), "pos": 0, "results": {}, "answers": {}}
+
+
+def round_key(mode: str) -> str:
+    return f"{PREFIX}{mode}_round"
+
+
+def current_round(mode: str, ids: list[str]) -> dict:
+    """This mode's round, started over ``ids`` if there is none (or the bank changed)."""
+    ss = st.session_state
+    r = ss.get(round_key(mode))
+    if r is None or not set(r["ids"]) <= set(ids):
+        r = ss[round_key(mode)] = new_round(ids)
+    return r
+
+
+def answer(mode: str, item_id: str, correct: bool, given) -> None:
+    """Record an answer: shown now, counted once per item and round.
+
+    Args:
+        mode: the quiz mode.
+        item_id: the item answered.
+        correct: whether the answer was right.
+        given: what to show as the answer (kept until the next round).
+    """
+    r = st.session_state.get(round_key(mode))
+    if r is None or item_id not in r["ids"]:
+        return
+    r["answers"][item_id] = given
+    if item_id not in r["results"]:
+        r["results"][item_id] = bool(correct)
+        progress().record(mode, item_id, bool(correct))
+
+
+def goto(mode: str, pos: int) -> None:
+    """Move the round to position ``pos`` (a position, not a step: replays are harmless)."""
+    r = st.session_state.get(round_key(mode))
+    if r is not None:
+        r["pos"] = max(0, min(int(pos), len(r["ids"])))
+
+
+def restart(mode: str, ids: list[str]) -> None:
+    """Start a new round over ``ids`` (all items, or the ones missed)."""
+    st.session_state[round_key(mode)] = new_round(ids)
+
+
+def missed(r: dict) -> list[str]:
+    """Ids answered wrongly in this round, in round order."""
+    return [i for i in r["ids"] if r["results"].get(i) is False]
+
+
+def score(r: dict) -> tuple[int, int]:
+    """(right, answered) in this round."""
+    return sum(r["results"].values()), len(r["results"])

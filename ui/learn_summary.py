@@ -1,0 +1,133 @@
+"""The learner's scores: per mode, what to review, reset, and progress saved as a JSON file."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gradclip_core.progress import MODES, Progress, ProgressError, progress_from_json
+from gradclip_core.progress import progress_to_json as to_json
+from gradclip_core.quiz import Bank
+from ui import learn_state as state
+from ui.learn_text import escape, rich, short
+
+QUIZ_LABELS = {
+    "flashcards": "Flashcards",
+    "multiple_choice": "Multiple choice",
+    "explain": "Explain in your own words",
+    "true_false": "True or false",
+    "fill_code": "Fill in the code",
+    "order": "Put the steps in order",
+    "predict": "Predict, then run",
+}
+PROGRESS_FILE = "gradclip-progress.json"
+UPLOAD_KEY = "learn_upload"
+UPLOAD_MSG_KEY = "learn_upload_message"  # (kind, text) about the last file loaded
+KEPT = "Your current progress is unchanged."
+
+
+def item_title(item) -> str:
+    """A one-line title for any quiz item."""
+    for name in ("front", "prompt", "question", "text"):
+        if hasattr(item, name):
+            return short(getattr(item, name), 90)
+    return item.id
+
+
+def render_scoreboard(progress: Progress) -> None:
+    """Right answers per mode, one short line each (for the sidebar)."""
+    st.subheader("Your progress", anchor=False)
+    lines = []
+    for mode in MODES:
+        m = progress.modes.get(mode)
+        score = f"{m.correct} of {m.answered} right" if m and m.answered else "not started"
+        lines.append(f"- {QUIZ_LABELS[mode]}: **{score}**")
+    st.markdown("\n".join(lines))
+
+
+def _on_upload() -> None:
+    """Load an uploaded progress file; a bad one leaves the current progress as it was."""
+    ss = st.session_state
+    upload = ss.get(UPLOAD_KEY)
+    if upload is None:
+        ss.pop(UPLOAD_MSG_KEY, None)
+        return
+    try:
+        loaded = progress_from_json(upload.getvalue().decode("utf-8"))
+    except UnicodeDecodeError:
+        err = "it is not text, so it is not a progress file; choose the .json you saved"
+        ss[UPLOAD_MSG_KEY] = ("error", f"Could not load {upload.name}: {err}. {KEPT}")
+    except ProgressError as err:
+        ss[UPLOAD_MSG_KEY] = ("error", f"Could not load {upload.name}: {err}. {KEPT}")
+    else:
+        state.set_progress(loaded)
+        ss[UPLOAD_MSG_KEY] = ("success", f"Loaded your progress from {upload.name}.")
+
+
+def render_summary(bank: Bank | None) -> None:
+    """Scores per mode, items to review, and reset / download / load."""
+    progress = state.progress()
+    rows = [
+        {
+            "Mode": QUIZ_LABELS[mode],
+            "Answered": m.answered,
+            "Correct": m.correct,
+            "To review": len(m.to_review),
+        }
+        for mode in MODES
+        if (m := progress.modes.get(mode)) is not None
+    ]
+    if rows:
+        st.dataframe(rows, hide_index=True, key="learn_summary_table", width="content")
+    else:
+        st.info("No answers yet: pick a quiz mode above and start.", icon=":material/info:")
+    render_review(progress, bank)
+    st.subheader("Save or start over", anchor=False)
+    render_progress_file(progress)
+
+
+def render_review(progress: Progress, bank: Bank | None) -> None:
+    review = [(mode, m.to_review) for mode, m in progress.modes.items() if m.to_review]
+    if not review:
+        return
+    st.subheader("What to review", anchor=False)
+    for mode, ids in review:
+        lines = []
+        for item_id in ids:
+            try:
+                title = rich(item_title(bank.by_id(item_id))) if bank else escape(item_id)
+            except KeyError:
+                title = escape(item_id)
+            lines.append(f"- {title}")
+        st.markdown(f"**{QUIZ_LABELS[mode]}**\n" + "\n".join(lines))
+
+
+def render_progress_file(progress: Progress) -> None:
+    row = st.container(horizontal=True)
+    row.download_button(
+        "Download progress",
+        data=to_json(progress),
+        file_name=PROGRESS_FILE,
+        mime="application/json",
+        key="learn_download",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    row.button(
+        "Reset progress",
+        key="learn_reset",
+        icon=":material/delete_sweep:",
+        on_click=state.reset_all,
+    )
+    st.file_uploader(
+        "Load progress",
+        type=["json"],
+        key=UPLOAD_KEY,
+        on_change=_on_upload,
+        max_upload_size=1,  # MB; a progress file is a few KB
+        help="A .json file saved with Download progress. It replaces the scores shown here.",
+    )
+    message = st.session_state.get(UPLOAD_MSG_KEY)
+    if message:
+        kind, text = message
+        # The file name and the error quote the upload: show them literally.
+        (st.success if kind == "success" else st.error)(escape(text))

@@ -1,0 +1,149 @@
+"""Explain in your own words, and fill in the code: the learner types, the grader checks."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gradclip_core.quiz import BLANK, Bank, ExplainPrompt, FillCode
+from gradclip_core.quiz_grading import Grade, check_fill, grade_explanation
+from ui import learn_round as rnd
+from ui import learn_state as state
+from ui.learn_text import escape, rich
+
+EXPLAIN = "explain"
+FILL = "fill_code"
+EMPTY_KEY = "learn_empty_answer"  # the item whose Check was pressed with nothing typed
+
+
+def explain_key(item: ExplainPrompt) -> str:
+    return f"learn_explain_text_{item.id}"
+
+
+def fill_key(item: FillCode) -> str:
+    return f"learn_fill_text_{item.id}"
+
+
+def _check_explain(item: ExplainPrompt) -> None:
+    text = st.session_state.get(explain_key(item)) or ""
+    if not text.strip():
+        st.session_state[EMPTY_KEY] = item.id
+        return
+    st.session_state.pop(EMPTY_KEY, None)
+    grade = grade_explanation(item, text)
+    state.answer(EXPLAIN, item.id, grade.full, grade)
+
+
+def render_explain(bank: Bank) -> None:
+    """Prompt and hint, a text area, Check: which concepts you covered, then a model answer."""
+    items = bank.items(EXPLAIN)
+    r, item = rnd.start(EXPLAIN, items)
+    rnd.render_position(EXPLAIN, r)
+    if item is None:
+        rnd.render_round_end(EXPLAIN, r, [i.id for i in items])
+        return
+    st.markdown(f"#### {rich(item.question)}")
+    st.caption(f"Hint: {rich(item.hint)}")
+    st.text_area(
+        "Your answer",
+        key=explain_key(item),
+        height=140,
+        max_chars=2000,
+        placeholder="Two or three sentences in plain words.",
+    )
+    grade: Grade | None = r["answers"].get(item.id)
+    st.button(
+        "Check again" if grade else "Check",
+        key="learn_explain_check",
+        type="secondary" if grade else "primary",
+        icon=":material/fact_check:",
+        on_click=_check_explain,
+        args=(item,),
+    )
+    if st.session_state.get(EMPTY_KEY) == item.id:
+        st.info(grade_explanation(item, "").notice, icon=":material/edit:")
+    if grade is None:
+        return
+    render_grade(item, grade)
+    rnd.render_next(EXPLAIN, r)
+
+
+def render_grade(item: ExplainPrompt, grade: Grade) -> None:
+    box = st.success if grade.full else (st.warning if grade.score else st.error)
+    found = "".join(f"\n- :material/check: {escape(name)}" for name in grade.found)
+    box(f"**{grade.message}.**{found}", icon=":material/grading:")
+    if grade.notice:
+        st.info(grade.notice)
+    if grade.missing:
+        lines = "".join(f"\n- **{escape(name)}**: {rich(hint)}" for name, hint in grade.missing)
+        st.markdown(f"**Still missing:**{lines}")
+    with st.expander("Model answer", expanded=True, icon=":material/menu_book:"):
+        st.markdown(rich(item.model_answer))
+
+
+def _check_fill(item: FillCode) -> None:
+    text = st.session_state.get(fill_key(item)) or ""
+    if not text.strip():
+        st.session_state[EMPTY_KEY] = item.id
+        return
+    st.session_state.pop(EMPTY_KEY, None)
+    ok = check_fill(item, text)
+    state.answer(FILL, item.id, ok, {"text": text, "ok": ok, "revealed": False})
+
+
+def _reveal_fill(item: FillCode) -> None:
+    st.session_state.pop(EMPTY_KEY, None)
+    state.answer(FILL, item.id, False, {"text": "", "ok": False, "revealed": True})
+
+
+def render_fill_code(bank: Bank) -> None:
+    """The code with its ____ blank, a text input, Check or Reveal, then the explanation."""
+    items = bank.items(FILL)
+    r, item = rnd.start(FILL, items)
+    rnd.render_position(FILL, r)
+    if item is None:
+        rnd.render_round_end(FILL, r, [i.id for i in items])
+        return
+    st.markdown(f"#### {rich(item.prompt)}")
+    st.code(item.code.strip("\n"), language="python")
+    given = r["answers"].get(item.id)
+    st.text_input(
+        f"What goes in the {BLANK} blank?",
+        key=fill_key(item),
+        max_chars=300,
+        disabled=given is not None,
+        placeholder="Type the missing code",
+    )
+    if given is None:
+        row = st.container(horizontal=True)
+        row.button(
+            "Check",
+            key="learn_fill_check",
+            type="primary",
+            icon=":material/fact_check:",
+            on_click=_check_fill,
+            args=(item,),
+        )
+        row.button(
+            "Reveal answer",
+            key="learn_fill_reveal",
+            icon=":material/visibility:",
+            on_click=_reveal_fill,
+            args=(item,),
+        )
+        if st.session_state.get(EMPTY_KEY) == item.id:
+            st.info("Type what goes in the blank first, then press Check.", icon=":material/edit:")
+        return
+    render_fill_feedback(item, given)
+    rnd.render_next(FILL, r)
+
+
+def render_fill_feedback(item: FillCode, given: dict) -> None:
+    solution = item.answers[0]
+    if given["ok"]:
+        st.success("**Right!** That line works.", icon=":material/check:")
+    elif given["revealed"]:
+        st.info(f"**The answer:** `{solution}`", icon=":material/visibility:")
+    else:
+        st.error(f"**Not quite.** The blank takes `{solution}`", icon=":material/close:")
+    st.code(item.code.strip("\n").replace(BLANK, solution, 1), language="python")
+    st.markdown(rich(item.explanation))
