@@ -38,7 +38,8 @@ WATCH_JS = """() => {
     const last = x && x.length ? Number(x[x.length - 1]) : null;
     if (last !== null) {
       if (window.__first === null) window.__first = performance.now();
-      const prev = window.__redraws.length ? window.__redraws[window.__redraws.length - 1][1] : null;
+      const r = window.__redraws;
+      const prev = r.length ? r[r.length - 1][1] : null;
       if (last !== prev) window.__redraws.push([performance.now(), last]);
     }
     requestAnimationFrame(tick);
@@ -145,7 +146,7 @@ def measure(preset: str, seconds: float, history: int) -> None:
         f"  redraws per second at {history}+ steps: {long_rate:8.1f}   (history {steps_now} steps)"
     )
     print(
-        f"  bytes sent per redraw at {history}+ steps: {per_redraw / 1000:8.1f} KB (target <= 150 KB)"
+        f"  bytes per redraw at {history}+ steps:  {per_redraw / 1000:8.1f} KB (target <= 150 KB)"
     )
 
 
