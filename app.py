@@ -24,6 +24,7 @@ def run() -> None:
             icon=":material/show_chart:",
             default=True,
         ),
+        st.Page("app_pages/learn.py", title="Learn", icon=":material/school:"),
     ]
     st.navigation(pages).run()
 

@@ -12,6 +12,7 @@ from ui.learn_text import rich
 MODE = "flashcards"
 DECK_KEY = "learn_fc_deck"
 LEVELS_KEY = "learn_fc_levels"
+BUILDS_KEY = "learn_fc_builds"  # decks built so far: a replayed restart click is ignored
 SHOWN_KEY = "learn_fc_shown"  # the deck's review count when "Show answer" was pressed
 GRADED_KEY = "learn_fc_graded"  # cards of this deck already counted in the progress
 SEED = 0  # the same shuffle every time, so a class sees the same order
@@ -20,11 +21,17 @@ LEVEL_COLORS = {"beginner": "green", "intermediate": "orange", "advanced": "viol
 
 def _build(bank: Bank) -> FlashcardDeck | None:
     levels = st.session_state.get(LEVELS_KEY, list(LEVELS))
+    st.session_state[BUILDS_KEY] = st.session_state.get(BUILDS_KEY, 0) + 1
     st.session_state[GRADED_KEY] = set()
     st.session_state.pop(SHOWN_KEY, None)
     deck = FlashcardDeck(bank.items(MODE), levels=levels, seed=SEED) if levels else None
     st.session_state[DECK_KEY] = deck
     return deck
+
+
+def _restart(bank: Bank, builds: int) -> None:
+    if st.session_state.get(BUILDS_KEY, 0) == builds:
+        _build(bank)
 
 
 def _show(token: int) -> None:
@@ -123,6 +130,6 @@ def render_deck_done(bank: Bank, deck: FlashcardDeck) -> None:
         key="learn_fc_restart",
         type="primary",
         icon=":material/restart_alt:",
-        on_click=_build,
-        args=(bank,),
+        on_click=_restart,
+        args=(bank, st.session_state.get(BUILDS_KEY, 0)),
     )

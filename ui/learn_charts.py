@@ -73,16 +73,7 @@ def predict_figure(
         col=1,
     )
     if diverged_at is not None:
-        for col in (1, 2):
-            fig.add_vline(
-                x=diverged_at,
-                line=dict(color=DIVERGED_COLOR, dash="dash", width=2),
-                annotation_text=f"diverged at step {diverged_at}",
-                annotation_position="top left",
-                annotation_font_color=DIVERGED_COLOR,
-                row=1,
-                col=col,
-            )
+        _mark_divergence(fig, diverged_at)
     fig.update_yaxes(type="log", exponentformat="power", gridcolor="#e5e5e5")
     fig.update_xaxes(title=dict(text="step", standoff=4), gridcolor="#eeeeee")
     fig.update_layout(
@@ -94,3 +85,17 @@ def predict_figure(
         hovermode="x unified",
     )
     return fig
+
+
+def _mark_divergence(fig: go.Figure, step: int) -> None:
+    """A dashed vertical line on both panels at the step where the run diverged."""
+    for col in (1, 2):
+        fig.add_vline(
+            x=step,
+            line=dict(color=DIVERGED_COLOR, dash="dash", width=2),
+            annotation_text=f"diverged at step {step}",
+            annotation_position="top left",
+            annotation_font_color=DIVERGED_COLOR,
+            row=1,
+            col=col,
+        )

@@ -44,7 +44,7 @@ def _clear(item_id: str) -> None:
 
 def _check(item: OrderItem) -> None:
     r = st.session_state.get(state.round_key(ORDER))
-    if r is None:
+    if r is None or item.id in r["answers"]:
         return
     steps = shuffled_steps(item)
     submitted = [steps[j] for j in _built(r, item)]
@@ -53,7 +53,7 @@ def _check(item: OrderItem) -> None:
 
 
 def render_order(bank: Bank) -> None:
-    """The shuffled steps as buttons; the order so far as code; Undo, Clear and Check."""
+    """The shuffled steps as buttons; below, the order so far as code; Check, Undo, Clear."""
     items = bank.items(ORDER)
     r, item = rnd.start(ORDER, items)
     rnd.render_position(ORDER, r)
@@ -68,21 +68,19 @@ def render_order(bank: Bank) -> None:
         return
     steps = shuffled_steps(item)
     built = _built(r, item)
-    left, right = st.columns(2, gap="large")
-    with left:
-        render_steps_left(item, steps, built)
-    with right:
-        render_built(item, steps, built)
+    render_steps_left(item, steps, built)
+    render_built(item, steps, built)
 
 
 def render_steps_left(item: OrderItem, steps: list[str], built: list[int]) -> None:
     remaining = [j for j in range(len(steps)) if j not in built]
     st.markdown(f"**Add step {len(built) + 1}**" if remaining else "**All steps placed**")
+    pool = st.container(horizontal=True)
     for j in remaining:
-        st.button(
+        pool.button(
             escape(steps[j]),
             key=f"learn_order_add_{j}",
-            width="stretch",
+            icon=":material/add:",
             on_click=_add,
             args=(item.id, j),
         )
@@ -131,9 +129,8 @@ def render_order_feedback(item: OrderItem, given: dict) -> None:
         st.code(right, **CODE)
     else:
         st.error(f"**Not quite.** {sentence}", icon=":material/close:")
-        mine, answer = st.columns(2, gap="large")
-        mine.markdown("**Your order**")
-        mine.code("\n".join(given["submitted"]), **CODE)
-        answer.markdown("**The right order**")
-        answer.code(right, **CODE)
+        st.markdown("**Your order**")
+        st.code("\n".join(given["submitted"]), **CODE)
+        st.markdown("**The right order**")
+        st.code(right, **CODE)
     st.markdown(rich(item.explanation))

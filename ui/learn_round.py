@@ -78,12 +78,12 @@ def render_round_end(mode: str, r: dict, all_ids: list[str]) -> None:
             type="primary",
             icon=":material/replay:",
             on_click=state.restart,
-            args=(mode, missed),
+            args=(mode, missed, r.get("number", 0)),
         )
     cols[1 if missed else 0].button(
         "Start again",
         key=widget_key(mode, "restart"),
         icon=":material/restart_alt:",
         on_click=state.restart,
-        args=(mode, all_ids),
+        args=(mode, all_ids, r.get("number", 0)),
     )

@@ -17,8 +17,9 @@ from gradclip_core.progress import Progress
 
 PREFIX = "learn_"
 PROGRESS_KEY = "learn_progress"
-# Widgets of the page frame keep their value when the learner resets their progress.
-KEEP_ON_RESET = ("learn_mode", "learn_upload")
+RESETS_KEY = "learn_resets"  # how many resets so far: a replayed Reset click is ignored
+# The page frame, the reading position and the reset count survive a reset.
+KEEP_ON_RESET = ("learn_mode", "learn_upload", "learn_read_index", RESETS_KEY)
 
 
 def progress() -> Progress:
@@ -30,9 +31,20 @@ def set_progress(loaded: Progress) -> None:
     st.session_state[PROGRESS_KEY] = loaded
 
 
-def reset_all() -> None:
-    """Forget the scores, every round, the flashcard deck and the answers typed so far."""
+def resets() -> int:
+    return st.session_state.get(RESETS_KEY, 0)
+
+
+def reset_all(count: int) -> None:
+    """Forget the scores, every round, the flashcard deck and the answers typed so far.
+
+    Args:
+        count: :func:`resets` when the button was drawn; a stale (replayed) click does nothing.
+    """
     ss = st.session_state
+    if count != resets():
+        return
+    ss[RESETS_KEY] = count + 1
     for name in list(ss.keys()):
         if str(name).startswith(PREFIX) and name not in KEEP_ON_RESET:
             del ss[name]
@@ -40,9 +52,9 @@ def reset_all() -> None:
     ss["learn_notice"] = "Progress reset: every score is back to zero."
 
 
-def new_round(ids: list[str]) -> dict:
-    """A fresh round over ``ids``, in that order."""
-    return {"ids": list(ids), "pos": 0, "results": {}, "answers": {}}
+def new_round(ids: list[str], number: int = 0) -> dict:
+    """A fresh round over ``ids``, in that order; ``number`` counts the mode's rounds."""
+    return {"ids": list(ids), "pos": 0, "results": {}, "answers": {}, "number": number}
 
 
 def round_key(mode: str) -> str:
@@ -83,9 +95,18 @@ def goto(mode: str, pos: int) -> None:
         r["pos"] = max(0, min(int(pos), len(r["ids"])))
 
 
-def restart(mode: str, ids: list[str]) -> None:
-    """Start a new round over ``ids`` (all items, or the ones missed)."""
-    st.session_state[round_key(mode)] = new_round(ids)
+def restart(mode: str, ids: list[str], number: int) -> None:
+    """Start round ``number + 1`` over ``ids`` (all items, or the ones missed), if round
+    ``number`` is still the current one (so a replayed click does not start another)."""
+    r = st.session_state.get(round_key(mode))
+    if r is None or r.get("number", 0) == number:
+        st.session_state[round_key(mode)] = new_round(ids, number + 1)
+
+
+def answered(mode: str, item_id: str) -> bool:
+    """Whether this round already has an answer for the item."""
+    r = st.session_state.get(round_key(mode))
+    return r is not None and item_id in r["answers"]
 
 
 def missed(r: dict) -> list[str]:

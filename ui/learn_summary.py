@@ -117,6 +117,7 @@ def render_progress_file(progress: Progress) -> None:
         key="learn_reset",
         icon=":material/delete_sweep:",
         on_click=state.reset_all,
+        args=(state.resets(),),
     )
     st.file_uploader(
         "Load progress",

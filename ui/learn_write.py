@@ -81,6 +81,8 @@ def render_grade(item: ExplainPrompt, grade: Grade) -> None:
 
 
 def _check_fill(item: FillCode) -> None:
+    if state.answered(FILL, item.id):  # one answer per snippet and round
+        return
     text = st.session_state.get(fill_key(item)) or ""
     if not text.strip():
         st.session_state[EMPTY_KEY] = item.id
@@ -91,6 +93,8 @@ def _check_fill(item: FillCode) -> None:
 
 
 def _reveal_fill(item: FillCode) -> None:
+    if state.answered(FILL, item.id):
+        return
     st.session_state.pop(EMPTY_KEY, None)
     state.answer(FILL, item.id, False, {"text": "", "ok": False, "revealed": True})
 

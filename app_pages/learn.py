@@ -1,0 +1,57 @@
+"""Learn: read the lessons, then check what stuck in nine ways, with a score per mode."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gradclip_core.lessons import ContentError
+from ui import learn_state as state
+from ui.learn_content import load
+from ui.learn_modes import DEFAULT_MODE, MODES, QUIZ_RENDERERS, label
+from ui.learn_read import render_cheatsheet, render_read
+from ui.learn_summary import render_scoreboard, render_summary
+
+
+def _content(part: str):
+    """A part of the content, or None after showing which file is broken and how to fix it."""
+    found = load(part)
+    if isinstance(found, ContentError):
+        st.error(f"This part of the course cannot be shown: {found}", icon=":material/error:")
+        return None
+    return found
+
+
+def render() -> None:
+    st.title("Learn gradient clipping", anchor=False)
+    mode = st.segmented_control(
+        "Mode",
+        list(MODES),
+        default=DEFAULT_MODE,
+        required=True,
+        key="learn_mode",
+        format_func=label,
+        label_visibility="collapsed",
+    )
+    mode = mode if mode in MODES else DEFAULT_MODE
+    st.caption(MODES[mode][2])
+    if notice := st.session_state.pop("learn_notice", None):
+        st.toast(notice)
+    if mode == "read":
+        if lessons := _content("lessons"):
+            render_read(lessons)
+    elif mode == "cheatsheet":
+        if (text := _content("cheatsheet")) is not None:
+            render_cheatsheet(text)
+    else:
+        bank = _content("bank")
+        if mode == "summary":
+            render_summary(bank)
+        elif bank is not None and not bank.items(mode):
+            st.info(f"No {MODES[mode][0].lower()} items yet: add lessons/quiz/NN_{mode}.toml.")
+        elif bank is not None:
+            QUIZ_RENDERERS[mode](bank)
+    with st.sidebar:
+        render_scoreboard(state.progress())
+
+
+render()
