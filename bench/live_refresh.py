@@ -90,11 +90,14 @@ def _steps(page) -> int:
     return 0
 
 
-def measure(preset: str, seconds: float, history: int) -> None:
+def measure(preset: str, seconds: float, history: int, url: str | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    proc = _serve(port)
+    proc = None
+    if url is None:
+        port = _free_port()
+        proc = _serve(port)
+        url = f"http://127.0.0.1:{port}"
     received: list[tuple[float, int]] = []
     try:
         with sync_playwright() as p:
@@ -107,7 +110,7 @@ def measure(preset: str, seconds: float, history: int) -> None:
                     lambda payload: received.append((time.monotonic(), len(payload))),
                 ),
             )
-            page.goto(f"http://127.0.0.1:{port}/?preset={preset}")
+            page.goto(f"{url}/?preset={preset}")
             page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60_000)
             page.evaluate(WATCH_JS)
             t0 = page.evaluate("performance.now()")
@@ -136,8 +139,9 @@ def measure(preset: str, seconds: float, history: int) -> None:
             steps_now = _steps(page)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
 
     print(f"preset {preset}, {seconds:g} s windows, headless Chromium against a local server")
     print(f"  time from Start to first drawn point: {first_ms:8.0f} ms")
@@ -155,8 +159,9 @@ def main() -> None:
     parser.add_argument("--preset", default="healthy")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--history", type=int, default=2000)
+    parser.add_argument("--url", help="measure a server already running here instead")
     args = parser.parse_args()
-    measure(args.preset, args.seconds, args.history)
+    measure(args.preset, args.seconds, args.history, args.url)
 
 
 if __name__ == "__main__":
