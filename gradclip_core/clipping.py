@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import torch
 from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_, get_total_norm
@@ -38,30 +37,76 @@ AGC_EPS = 1e-3
 _TORCH_EPS = 1e-6  # the 1e-6 in torch's clip coefficient: max_norm / (total_norm + 1e-6)
 
 
-@dataclass
 class ClipRecord:
     """What one call to :func:`clip_gradients` did. Tensors stay on the gradients' device.
 
     Attributes:
-        norm_before: total norm of all gradients before clipping (inf or nan if non-finite).
+        norm_before: total norm of all gradients before clipping (inf or nan if non-finite),
+            in ``norm_type`` for mode ``"norm"`` and L2 otherwise.
         norm_after: total L2 norm after clipping.
         clipped: whether any gradient changed (0-d bool tensor; ``bool()`` it to read).
-        clip_coef: ``norm_after / norm_before``: the overall shrink factor.
+        clip_coef: L2 norm after over L2 norm before: the overall shrink factor.
         cosine: cosine between the raw and the clipped gradient (1 when the direction is kept).
         threshold: the threshold used (for AutoClip, the percentile value it resolved to).
         param_norms_before: ``(P,)`` L2 norm of each parameter's gradient before clipping.
         param_norms_after: ``(P,)`` the same after clipping.
+
+    ``norm_after``, ``clipped`` and ``clip_coef`` follow from the per-parameter norms, so
+    they are computed when read (the trainer derives them on the host, in batches);
+    ``threshold`` and ``cosine`` are made tensors when read if they are known on the host
+    (``threshold_value``, ``cosine_value``: a float, or a tensor when computed on the device).
+    For clip by norm (L2), ``param_norms_after`` is ``param_norms_before`` times torch's
+    factor ``min(1, threshold / (norm_before + 1e-6))``, computed when first read
+    (``derived_after`` is then True).
     """
 
-    mode: str
-    norm_before: torch.Tensor
-    norm_after: torch.Tensor
-    clipped: torch.Tensor
-    clip_coef: torch.Tensor
-    cosine: torch.Tensor
-    threshold: torch.Tensor
-    param_norms_before: torch.Tensor
-    param_norms_after: torch.Tensor
+    def __init__(
+        self,
+        mode: str,
+        norm_before: torch.Tensor,
+        param_norms_before: torch.Tensor,
+        param_norms_after: torch.Tensor | None,
+        threshold_value: float | torch.Tensor,
+        cosine_value: float | torch.Tensor = 1.0,
+    ):
+        self.mode = mode
+        self.norm_before = norm_before
+        self.param_norms_before = param_norms_before
+        self.threshold_value = threshold_value
+        self.cosine_value = cosine_value
+        self.derived_after = param_norms_after is None
+        self._after = param_norms_after
+
+    @property
+    def param_norms_after(self) -> torch.Tensor:
+        if self._after is None:
+            coef = (self.threshold_value / (self.norm_before + _TORCH_EPS)).clamp(max=1.0)
+            self._after = self.param_norms_before * coef
+        return self._after
+
+    @property
+    def threshold(self) -> torch.Tensor:
+        return _as_tensor(self.threshold_value, self.norm_before)
+
+    @property
+    def cosine(self) -> torch.Tensor:
+        return _as_tensor(self.cosine_value, self.norm_before)
+
+    @property
+    def norm_after(self) -> torch.Tensor:
+        return torch.linalg.vector_norm(self.param_norms_after)
+
+    @property
+    def clip_coef(self) -> torch.Tensor:
+        # Both norms in L2, so the factor is right for norm_type inf too.
+        before = torch.linalg.vector_norm(self.param_norms_before)
+        return torch.where(before > 0, self.norm_after / before, torch.ones_like(before))
+
+    @property
+    def clipped(self) -> torch.Tensor:
+        # Clipped = some gradient changed. A non-finite gradient cannot be clipped meaningfully.
+        changed = (self.param_norms_after != self.param_norms_before).any()
+        return changed & self.norm_before.isfinite()
 
     def __repr__(self) -> str:
         return (
@@ -69,6 +114,10 @@ class ClipRecord:
             f"norm_after={float(self.norm_after):.4g}, clipped={bool(self.clipped)}, "
             f"cosine={float(self.cosine):.4f})"
         )
+
+
+def _as_tensor(value: float | torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return value if isinstance(value, torch.Tensor) else torch.full_like(like, value)
 
 
 class NormHistory:
@@ -92,17 +141,12 @@ class NormHistory:
 
 
 def _grads(parameters) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    if isinstance(parameters, torch.Tensor):
-        parameters = [parameters]
-    params = [p for p in parameters if p.grad is not None]
-    return params, [p.grad for p in params]
-
-
-def _record(mode, before, after, per_before, per_after, cosine, threshold) -> ClipRecord:
-    coef = torch.where(before > 0, after / before, torch.ones_like(before))
-    # Clipped = some gradient changed. A non-finite gradient cannot be clipped meaningfully.
-    clipped = (per_after != per_before).any() & before.isfinite()
-    return ClipRecord(mode, before, after, clipped, coef, cosine, threshold, per_before, per_after)
+    params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
+    grads = [p.grad for p in params]  # one read of each .grad: they cost a little each
+    if any(g is None for g in grads):
+        params = [p for p, g in zip(params, grads, strict=True) if g is not None]
+        grads = [g for g in grads if g is not None]
+    return params, grads
 
 
 def clip_gradients(
@@ -151,37 +195,43 @@ def clip_gradients(
         raise ValueError(
             f"mode={mode!r} is not a clipping mode; use one of {list(DEFAULT_THRESHOLDS)}"
         )
-    threshold = DEFAULT_THRESHOLDS[mode] if threshold is None else threshold
+    threshold = DEFAULT_THRESHOLDS[mode] if threshold is None else float(threshold)
     params, grads = _grads(parameters)
     if not grads:
         zero, empty = torch.tensor(0.0), torch.zeros(0)
-        return _record(mode, zero, zero, empty, empty, torch.tensor(1.0), zero + threshold)
+        return ClipRecord(mode, zero, empty, empty, math.nan if mode == "none" else threshold)
     norm_type = float(norm_type) if mode == "norm" else 2.0
-    per_list = _per_tensor_norms(grads, norm_type, foreach)
-    before = get_total_norm(per_list, norm_type, foreach=foreach)  # same value as torch's
-    per_before = torch.stack(per_list)  # (P,)
-    if mode == "none":
-        thr = torch.full_like(before, math.nan)  # no threshold in force
-        return _record(mode, before, before, per_before, per_before, torch.ones_like(before), thr)
-    if mode in ("norm", "autoclip"):
-        thr = torch.full_like(before, float(threshold))
-        if mode == "autoclip":
+    per_before = torch.stack(_per_tensor_norms(grads, norm_type, foreach))  # (P,)
+    # The norm of the per-tensor norms, as torch computes it (clip_grad_norm_'s own value);
+    # one tensor in, so the foreach machinery would only add overhead.
+    before = get_total_norm([per_before], norm_type, foreach=False)
+    if mode == "none":  # no threshold in force: nan, whatever was passed
+        return ClipRecord(mode, before, per_before, per_before, math.nan)
+    if mode in ("norm", "autoclip"):  # one factor for all: the direction is kept (cosine 1)
+        if mode == "norm":
+            # ``threshold`` is a float, exactly as a user passes it to clip_grad_norm_.
+            clip_grads_with_norm_(params, threshold, before, foreach=foreach)
+            if norm_type == 2.0:  # the norms after follow from torch's factor, when read
+                return ClipRecord(mode, before, per_before, None, threshold)
+            # The factor torch's function just applied (same expression, so the same bits).
+            coef = (threshold / (before + _TORCH_EPS)).clamp_(max=1.0)
+        else:
             history = history if history is not None else NormHistory()
             history.append(before)
-            thr = history.percentile(threshold)
-        clip_grads_with_norm_(params, thr, before, foreach=foreach)
-        coef = (thr / (before + _TORCH_EPS)).clamp(max=1.0)
-        # For norm_type inf the L2 norm is not tracked by ``before``: measure it again.
+            threshold = history.percentile(threshold)  # a 0-d tensor on the device
+            # torch's rule, applied here: clip_grads_with_norm_ would read the tensor back
+            # to the CPU (float(max_norm)), a sync every step on a GPU.
+            coef = (threshold / (before + _TORCH_EPS)).clamp_(max=1.0)
+            torch._foreach_mul_(grads, coef)
         if norm_type != 2.0:
+            # For norm_type inf the L2 norms are not tracked by ``before``: measure them again.
             per_after = torch.stack(_per_tensor_norms(grads, 2.0, foreach))
             per_before = per_after / coef
         else:
             per_after = per_before * coef
-        after_l2 = torch.linalg.vector_norm(per_after)
-        return _record(mode, before, after_l2, per_before, per_after, torch.ones_like(before), thr)
-    thr = torch.full_like(before, float(threshold))
+        return ClipRecord(mode, before, per_before, per_after, threshold)
     if mode == "layer-norm":
-        coefs = (thr / (per_before + _TORCH_EPS)).clamp(max=1.0)  # (P,)
+        coefs = (threshold / (per_before + _TORCH_EPS)).clamp_(max=1.0)  # (P,)
         torch._foreach_mul_(grads, list(coefs.unbind()))
         per_after = per_before * coefs
         dot = (coefs * per_before.square()).sum()
@@ -195,11 +245,12 @@ def clip_gradients(
         dot = torch.stack([(r * g).sum() for r, g in zip(raw, grads, strict=True)]).sum()
     after = torch.linalg.vector_norm(per_after)
     cosine = dot / (before * after).clamp(min=1e-30)
-    return _record(mode, before, after, per_before, per_after, cosine, thr)
+    return ClipRecord(mode, before, per_before, per_after, threshold, cosine)
 
 
 def _per_tensor_norms(grads, norm_type, foreach) -> list[torch.Tensor]:
-    if foreach is not False and all(g.device.type in ("cpu", "cuda") for g in grads):
+    # One model, one device: the first gradient's device speaks for all.
+    if foreach is not False and grads[0].device.type in ("cpu", "cuda"):
         return list(torch._foreach_norm(grads, norm_type))
     return [torch.linalg.vector_norm(g, norm_type) for g in grads]
 

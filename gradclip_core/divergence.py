@@ -23,7 +23,7 @@ class Divergence:
     """Why and where a run stopped.
 
     Attributes:
-        step: the step whose loss or gradient was non-finite.
+        step: the step whose loss or gradient was non-finite (steps are numbered from 1).
         where: ``"forward"`` (the loss overflowed) or ``"backward"`` (a gradient did).
         layer: the layer that overflowed first (forward: input to output; backward: from the
             loss back), or ``None`` if it could not be pinned down.
@@ -96,7 +96,7 @@ def diagnose(trainer, scalars: np.ndarray, layers: np.ndarray, last_finite) -> D
 def _forward_overflow(trainer, step: int) -> tuple[str | None, int | None]:
     """Replay the failing step's forward pass and find the first non-finite output."""
     model = trainer.model
-    batch = trainer.task.sample(step)
+    batch = trainer.task.sample(step - 1)  # history numbers steps from 1
     if hasattr(model, "hidden"):  # MLP: check after each layer's activation
         x = batch.x
         for name, layer in zip(model.layer_names(), [*model.hidden, model.head], strict=True):

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 SCALARS = (
-    "step",
+    "step",  # 1 for the first training step
     "loss",
-    "grad_norm",  # total L2 norm before clipping
-    "clipped_grad_norm",  # total L2 norm after clipping
-    "clip_coef",  # clipped_grad_norm / grad_norm
+    "grad_norm",  # total norm before clipping: L2 (max-norm for clip by norm, norm_type inf)
+    "clipped_grad_norm",  # the same norm after clipping
+    "clip_coef",  # clipped_grad_norm / grad_norm (1 when nothing changed)
     "clipped",  # 1 if clipping changed the gradient
     "update_norm",  # ||delta theta|| of the optimizer step
     "weight_norm",  # ||theta|| after the step

@@ -10,7 +10,10 @@ One step (see DESIGN.md, "The engine's flow")::
     record                         # one metrics vector, read back in batches
 
 Metrics stay on the device and are read back every ``sync_every`` steps, so a GPU run does
-not synchronise every step. On the CPU there is nothing to wait for, so it reads every step.
+not synchronise every step. On the CPU a step reads back only whether its loss and gradient
+are finite (two scalars, before the optimizer step); its metrics wait for a batch too, because
+deriving them one row at a time would cost more than the step's own bookkeeping. Reading
+:attr:`Trainer.history` reads back whatever is pending first.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from .clipping import DEFAULT_THRESHOLDS, MODE_LABELS, NormHistory, clip_gradients
+from .clipping import (
+    _TORCH_EPS,
+    DEFAULT_THRESHOLDS,
+    MODE_LABELS,
+    ClipRecord,
+    NormHistory,
+    clip_gradients,
+)
 from .config import CLIP_MODES, TrainConfig
 from .device import resolve_device
 from .divergence import Divergence, diagnose
@@ -32,6 +42,7 @@ from .tasks import build_task
 
 _MODES = tuple(CLIP_MODES)
 _IDX = {name: i for i, name in enumerate(SCALARS)}
+_GRAD = _IDX["grad_norm"]
 
 
 class Trainer:
@@ -40,7 +51,7 @@ class Trainer:
     Args:
         config: the run's settings; ``clip_mode``, ``threshold`` and ``lr`` can change later
             with :meth:`set_clip` and :meth:`set_lr`.
-        sync_every: steps between read-backs of the metrics (default 1 on CPU, 16 on a GPU).
+        sync_every: steps between read-backs of the metrics (default 64 on CPU, 16 on a GPU).
         history_capacity: rows kept at full resolution before rows start to merge.
         spectral_every: steps between measurements of the recurrent matrix's spectral radius.
     """
@@ -61,23 +72,35 @@ class Trainer:
             self.model = build_model(config, self.task.n_in, self.task.n_out).to(self.device)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.layer_names = self.model.layer_names()
-        self._layer_of = torch.tensor(self.model.layer_of_parameters(), device=self.device)
+        # A layer's squared norm is the sum of its tensors': parameters sorted by layer, then
+        # summed over each layer's run (a matmul would turn inf * 0 into nan).
+        layer_of = np.asarray(self.model.layer_of_parameters())
+        self._by_layer = np.argsort(layer_of, kind="stable")
+        self._layer_starts = np.searchsorted(
+            layer_of[self._by_layer], np.arange(len(self.layer_names))
+        )
         self.optimizer = _make_optimizer(config, self.params)
         self.mode = config.clip_mode
         self.threshold = _threshold(config.clip_mode, config.threshold)
         self.norm_type = math.inf if config.norm_type == "inf" else 2.0
         self.autoclip_history = NormHistory()
-        self.history = History(self.layer_names, _MODES, history_capacity)
+        self._history = History(self.layer_names, _MODES, history_capacity)
         self.divergence: Divergence | None = None
         self.steps_done = 0  # steps attempted (recorded or pending)
         self._eager = self.device.type == "cpu"
-        self.sync_every = 1 if self._eager else max(1, sync_every or 16)
+        self.sync_every = max(1, sync_every or (64 if self._eager else 16))
         self.spectral_every = spectral_every
         self._spectral = math.nan
         self._alive = torch.ones((), dtype=torch.bool, device=self.device)
-        self._prev = [torch.empty_like(p) for p in self.params]
-        self._pending: list[torch.Tensor] = []
-        self._pending_meta: list[tuple[int, float, int]] = []
+        if self._eager:
+            self._flatten()
+        else:
+            self._prev = [torch.empty_like(p) for p in self.params]
+        self._pending: list = []  # rows: tuples (CPU, see _update_cpu) or device vectors
+        # Host-side facts per pending step: step, lr, mode code, spectral radius (CPU).
+        self._pending_meta: list[tuple[int, float, int, float]] = []
+        self._has_spectral = isinstance(self.model, SequenceNet) and self.model.kind == "rnn"
+        self._last_finite: tuple[int, float] | None = None  # (step, total gradient norm)
 
     def __repr__(self) -> str:
         return (
@@ -100,6 +123,12 @@ class Trainer:
     @property
     def lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
+
+    @property
+    def history(self) -> History:
+        """Every recorded step (pending metrics are read back first)."""
+        self.sync()
+        return self._history
 
     @property
     def diverged(self) -> bool:
@@ -128,49 +157,91 @@ class Trainer:
             norm_type=self.norm_type,
             history=self.autoclip_history,
         )
-        finite = loss.isfinite() & clip.norm_before.isfinite()
         with torch.no_grad():
-            torch._foreach_copy_(self._prev, self.params)
-            if self._eager and not bool(finite):
-                self._alive.fill_(False)  # caught before the step: weights untouched
+            if self._eager:
+                row, finite = self._update_cpu(loss, clip)
             else:
-                self.optimizer.step()
-                if not self._eager:
-                    self._alive &= finite
-                    self._undo_if_dead()
-            delta = torch._foreach_sub(self.params, self._prev)
-            per = torch.stack(
-                [
-                    clip.param_norms_before,
-                    clip.param_norms_after,
-                    torch.stack(torch._foreach_norm(delta)),
-                    torch.stack(torch._foreach_norm(self.params)),
-                ]
-            )  # (4, P)
-            layer = _layer_norms(per, self._layer_of, len(self.layer_names))  # (4, L)
-            update, weight = per[2].square().sum().sqrt(), per[3].square().sum().sqrt()
-            scalars = torch.stack(
-                [
-                    loss.detach(),
-                    clip.norm_before,
-                    clip.norm_after,
-                    clip.clip_coef,
-                    clip.clipped.float(),
-                    update,
-                    weight,
-                    update / weight,
-                    clip.cosine,
-                    clip.threshold.float(),
-                    finite.float(),  # becomes the lr column on read-back
-                ]
-            )
-            ratio = layer[2] / layer[3]
-            self._pending.append(torch.cat([scalars, layer[0], layer[1], ratio]))
-            # Host-side facts travel beside the device vector: no host-to-device copies.
-            self._pending_meta.append((step, self.lr, _MODES.index(self.mode)))
+                row, finite = self._update_device(loss.detach(), clip), True
+        self._pending.append(row)
+        # Host-side facts travel beside the device vector: no host-to-device copies.
+        # On the CPU the spectral radius is measured now, on the weights this step left.
+        spectral = self._spectral_at(step + 1) if self._eager else math.nan
+        self._pending_meta.append((step + 1, self.lr, _MODES.index(self.mode), spectral))
         self.steps_done += 1
-        if len(self._pending) >= self.sync_every:
+        if len(self._pending) >= self.sync_every or not finite:
             self.sync()
+
+    def _flatten(self) -> None:
+        # The parameters become views of one buffer: one copy snapshots them all, and the
+        # update is measured with a few whole-buffer NumPy ops rather than one per tensor.
+        self._flat = _flatten_(self.params)  # (N,)
+        self._flat_np = self._flat.numpy()  # zero-copy views of the same memory
+        self._sq_np = np.empty((2, len(self._flat_np)), dtype=self._flat_np.dtype)
+        self._offsets = np.cumsum([0] + [p.numel() for p in self.params[:-1]])
+        self._ptrs = [p.data_ptr() for p in self.params]
+
+    def _update_cpu(self, loss: torch.Tensor, clip: ClipRecord) -> tuple[tuple, bool]:
+        # Reading a 0-d CPU tensor (``.item()``, well under a microsecond) costs less than
+        # any tensor op, so the CPU path works on Python floats and NumPy views.
+        loss_f, before = loss.item(), clip.norm_before.item()  # .item() needs no detach
+        finite = math.isfinite(loss_f) and math.isfinite(before)
+        if [p.data_ptr() for p in self.params] != self._ptrs:
+            self._flatten()  # the views were broken (a deep copy, ``p.data = ...``): rebuild
+        w, sq = self._flat_np, self._sq_np  # (N,), (2, N) float32
+        np.copyto(sq[0], w)  # the weights before the step
+        if finite:
+            self.optimizer.step()  # else caught before the step: weights untouched
+        # Per-parameter norms: sums of squares over each parameter's slice of the buffer
+        # (NumPy sums each slice pairwise: float32 is accurate to about 1e-7 here).
+        np.square(np.subtract(w, sq[0], out=sq[0]), out=sq[0])  # the update
+        np.square(w, out=sq[1])
+        update_sq, weight_sq = np.add.reduceat(sq, self._offsets, axis=1)  # (P,) each
+        # The threshold as the device path records it: a float32 tensor's value.
+        thr = float(np.float32(clip.threshold_value))
+        head = (loss_f, before, thr, float(clip.cosine_value))
+        # Tensors are stacked at read-back, a batch of rows at a time (see _cpu_rows); for
+        # clip by norm the norms after are derived there from torch's factor.
+        after = None if clip.derived_after else clip.param_norms_after
+        return (head, update_sq, weight_sq, clip.param_norms_before, after), finite
+
+    def _cpu_rows(self) -> np.ndarray:
+        head, update_sq, weight_sq, before, after = zip(*self._pending, strict=True)
+        head = np.array(head)  # (k, 4): loss, norm before, threshold, cosine
+        before = torch.stack(before).numpy()  # (k, P) float32
+        derived = np.array([a is None for a in after])  # (k,): clip by norm
+        norms_after = before * _torch_norm_factor(head[:, 1], head[:, 2])[:, None]  # (k, P)
+        if not derived.all():
+            norms_after[~derived] = torch.stack([a for a in after if a is not None]).numpy()
+        return np.concatenate(
+            [
+                head,
+                np.sqrt(np.array(update_sq, dtype=np.float64)),  # (k, P)
+                np.sqrt(np.array(weight_sq, dtype=np.float64)),
+                before,
+                norms_after,
+            ],
+            axis=1,
+        )
+
+    def _update_device(self, loss: torch.Tensor, clip: ClipRecord) -> torch.Tensor:
+        # No read-back here: a non-finite step runs, then is undone on the device.
+        torch._foreach_copy_(self._prev, self.params)
+        self.optimizer.step()
+        self._alive &= loss.isfinite() & clip.norm_before.isfinite()
+        self._undo_if_dead()
+        torch._foreach_sub_(self._prev, self.params)  # -(update), in place
+        # One vector per step, (4 + 4P,), like the CPU row; the rest is derived on the host.
+        head = torch.stack(
+            [
+                loss,
+                clip.norm_before,
+                clip.threshold.to(loss.dtype),
+                clip.cosine.to(loss.dtype),
+                *torch._foreach_norm(self._prev),  # update size per parameter
+                *torch._foreach_norm(self.params),  # weight norm per parameter
+            ]
+        )
+        return torch.cat([head, clip.param_norms_before, clip.param_norms_after])
 
     def _undo_if_dead(self) -> None:
         # GPU path: the step already ran; put the weights back where the run died, no sync.
@@ -181,48 +252,71 @@ class Trainer:
         """Read pending metrics back to the host, record them, and detect divergence."""
         if not self._pending:
             return
-        rows = torch.stack(self._pending).cpu().numpy().astype(np.float64)  # (k, S - 2 + 3L)
-        meta = np.array(self._pending_meta, dtype=np.float64)  # (k, 3): step, lr, mode
-        self._pending.clear()
-        self._pending_meta.clear()
-        n_s, n_l = len(SCALARS), len(self.layer_names)
-        alive = rows[:, n_s - 3] > 0.5
-        bad = np.flatnonzero(~alive)
+        if self._eager:
+            rows = self._cpu_rows()  # (k, 4 + 4P)
+        else:
+            rows = torch.stack(self._pending).cpu().numpy().astype(np.float64)
+        meta = np.array(self._pending_meta, dtype=np.float64)  # (k, 4)
+        self._pending = []
+        self._pending_meta = []
+        scalars, layers = self._derive(rows, meta)
+        finite = np.isfinite(scalars[:, _IDX["loss"]]) & np.isfinite(scalars[:, _GRAD])
+        bad = np.flatnonzero(~finite)
         keep = len(rows) if len(bad) == 0 else bad[0] + 1
-        scalars = np.empty((len(rows), n_s))
-        scalars[:, 0] = meta[:, 0]
-        scalars[:, 1 : n_s - 2] = rows[:, : n_s - 3]
-        scalars[:, n_s - 2] = meta[:, 1]
-        scalars[:, n_s - 1] = self._spectral_column(meta[:, 0])
-        layers = rows[:, n_s - 2 :].reshape(-1, 3, n_l)
-        modes = meta[:, 2].astype(np.int8)
-        last_finite = self._last_finite_norm(scalars[: keep - 1])
-        self.history.append(scalars[:keep], layers[:keep], modes[:keep])
+        self._note_last_finite(scalars[: keep - 1 if len(bad) else keep])
+        self._history.append(scalars[:keep], layers[:keep], meta[:keep, 2].astype(np.int8))
         if len(bad):
-            self.steps_done = int(scalars[keep - 1, 0]) + 1
-            self.divergence = diagnose(self, scalars[keep - 1], layers[keep - 1], last_finite)
+            self.steps_done = int(scalars[keep - 1, 0])  # steps are numbered from 1
+            self.divergence = diagnose(self, scalars[keep - 1], layers[keep - 1], self._last_finite)
 
-    def _last_finite_norm(self, earlier: np.ndarray) -> tuple[int, float] | None:
-        g = earlier[:, _IDX["grad_norm"]] if len(earlier) else np.empty(0)
-        ok = np.flatnonzero(np.isfinite(g))
-        if len(ok):
-            return int(earlier[ok[-1], 0]), float(g[ok[-1]])
-        prior = self.history.column("grad_norm")
-        ok = np.flatnonzero(np.isfinite(prior))
-        if len(ok):
-            return int(self.history.column("step")[ok[-1]]), float(prior[ok[-1]])
-        return None
-
-    def _spectral_column(self, steps: np.ndarray) -> np.ndarray:
-        if not (isinstance(self.model, SequenceNet) and self.model.kind == "rnn"):
-            return np.full(len(steps), np.nan)
-        out = np.empty(len(steps))
-        for i, step in enumerate(steps):
+    def _derive(self, rows: np.ndarray, meta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Step records from raw rows: scalars ``(k, len(SCALARS))``, layers ``(k, 3, L)``."""
+        n_p = len(self.params)
+        before = rows[:, 1]
+        # (k, 4, P): update, weight, gradient before and after clipping, per parameter.
+        per = rows[:, 4:].reshape(len(rows), 4, n_p)
+        sq = np.square(per)
+        total = np.sqrt(sq.sum(axis=2))  # (k, 4)
+        layer = np.sqrt(np.add.reduceat(sq[:, :, self._by_layer], self._layer_starts, axis=2))
+        clipped = (per[:, 3] != per[:, 2]).any(axis=1) & np.isfinite(before)
+        out = np.empty((len(rows), len(SCALARS)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Shrink factor in L2; exactly 1 (norm kept bit for bit) where nothing changed.
+            coef = np.where(clipped & (total[:, 2] > 0), total[:, 3] / total[:, 2], 1.0)
+            out[:, _IDX["update_ratio"]] = total[:, 0] / total[:, 1]
+            ratio = layer[:, 0] / layer[:, 1]  # (k, L)
+        # In the norm the mode measures (max-norm for norm_type inf), like the threshold.
+        out[:, _IDX["clipped_grad_norm"]] = before * coef
+        out[:, _IDX["clip_coef"]] = coef
+        out[:, _IDX["step"]] = meta[:, 0]
+        out[:, _IDX["loss"]] = rows[:, 0]
+        out[:, _GRAD] = before
+        out[:, _IDX["clipped"]] = clipped
+        out[:, _IDX["update_norm"]] = total[:, 0]
+        out[:, _IDX["weight_norm"]] = total[:, 1]
+        out[:, _IDX["cosine"]] = rows[:, 3]
+        out[:, _IDX["threshold"]] = rows[:, 2]
+        out[:, _IDX["lr"]] = meta[:, 1]
+        if self._eager:
+            out[:, _IDX["spectral_radius"]] = meta[:, 3]
+        else:
             # Weights have moved on for earlier rows of a GPU batch: measured at read-back.
-            if step % self.spectral_every == 0 or math.isnan(self._spectral):
-                self._spectral = float(spectral_radius(self.model.recurrent_weight))
-            out[i] = self._spectral
-        return out
+            out[:, _IDX["spectral_radius"]] = [self._spectral_at(s) for s in meta[:, 0]]
+        return out, np.stack([layer[:, 2], layer[:, 3], ratio], axis=1)
+
+    def _note_last_finite(self, kept: np.ndarray) -> None:
+        # Tracked here, not looked up in the history: merged rows may have dropped it.
+        ok = np.flatnonzero(np.isfinite(kept[:, _GRAD]))
+        if len(ok):
+            self._last_finite = int(kept[ok[-1], 0]), float(kept[ok[-1], _GRAD])
+
+    def _spectral_at(self, step: float) -> float:
+        # An eigendecomposition per step would cost more than the step: every few steps.
+        if not self._has_spectral:
+            return math.nan
+        if step % self.spectral_every == 0 or math.isnan(self._spectral):
+            self._spectral = float(spectral_radius(self.model.recurrent_weight))
+        return self._spectral
 
     def run(
         self, steps: int, on_progress: Callable[[Trainer], None] | None = None, every: int = 50
@@ -259,10 +353,25 @@ def _threshold(mode: str, threshold: float | None) -> float:
     return DEFAULT_THRESHOLDS[mode] if threshold is None else float(threshold)
 
 
-def _layer_norms(per: torch.Tensor, layer_of: torch.Tensor, n_layers: int) -> torch.Tensor:
-    # Norm of a layer = sqrt(sum of its tensors' squared norms): (K, P) -> (K, L).
-    sq = torch.zeros(per.shape[0], n_layers, device=per.device, dtype=per.dtype)
-    return sq.index_add_(1, layer_of, per.square()).sqrt()
+def _torch_norm_factor(norm: np.ndarray, max_norm: np.ndarray) -> np.ndarray:
+    """``clip_grads_with_norm_``'s factor min(1, max_norm / (norm + 1e-6)), bit for bit.
+
+    Float32, as torch computes it: ``max_norm / t`` on a tensor is ``t.reciprocal() * max_norm``.
+    """
+    one, eps = np.float32(1.0), np.float32(_TORCH_EPS)
+    with np.errstate(all="ignore"):  # inf and nan norms pass through, as in torch
+        factor = (one / (norm.astype(np.float32) + eps)) * max_norm.astype(np.float32)
+    return np.minimum(factor, one)
+
+
+def _flatten_(params: list[torch.Tensor]) -> torch.Tensor:
+    """Make ``params`` views of one contiguous buffer (same values); returns the buffer."""
+    flat = torch.cat([p.detach().reshape(-1) for p in params])
+    offset = 0
+    for p in params:
+        p.data = flat[offset : offset + p.numel()].view_as(p)
+        offset += p.numel()
+    return flat
 
 
 def _make_optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:
