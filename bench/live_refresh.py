@@ -32,7 +32,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WATCH_JS = """() => {
   window.__redraws = []; window.__first = null;
   const tick = () => {
-    const gd = document.querySelector('.js-plotly-plot');
+    const gd = document.querySelector('.gradclip-live-chart');
     const loss = gd && gd._fullData && gd._fullData.find(t => t.name === 'loss');
     const x = loss && loss.x;
     const last = x && x.length ? Number(x[x.length - 1]) : null;

@@ -71,18 +71,26 @@ def _layout(n_layers: int) -> dict:
     layout = fig.to_plotly_json()["layout"]
     layout.update(
         height=640,
-        margin=dict(l=60, r=20, t=50, b=40),
+        # Fixed margins, wide enough for every label: letting Plotly grow them to fit (the
+        # default) measures and redraws the whole figure a second time on every redraw.
+        margin=dict(l=72, r=20, t=50, b=80, autoexpand=False),
         legend=dict(orientation="h", y=-0.08, x=0, font=dict(size=14)),
-        font=dict(size=15),
+        # The app's own font and text colour (Streamlit's theme does not reach this chart).
+        font=dict(size=15, family="Source Sans, Source Sans Pro, sans-serif", color="#31333F"),
         uirevision="playground",  # keeps zoom and legend clicks across redraws
         hovermode="x unified",
         plot_bgcolor="white",
     )
+    for axis in (f"{xy}axis{i}" for xy in "xy" for i in ("", "2", "3", "4")):
+        # Plotly's default ("hide past div") measures every tick label after drawing each
+        # one: most of the browser's time per redraw. Labels here never leave the figure.
+        layout[axis].update(ticklabeloverflow="allow", automargin=False)
     for axis in ("yaxis", "yaxis2", "yaxis4"):
         layout[axis].update(type="log", exponentformat="power", gridcolor="#e5e5e5")
     for axis in ("xaxis", "xaxis2", "xaxis3", "xaxis4"):
         layout[axis].update(title=dict(text="step", standoff=4), gridcolor="#eeeeee")
-    layout["yaxis3"].update(autorange="reversed", tickfont=dict(size=12))
+    # A 24-layer MLP has 25 rows: label at most a dozen of them.
+    layout["yaxis3"].update(autorange="reversed", tickfont=dict(size=12), nticks=12)
     return layout
 
 
@@ -271,7 +279,7 @@ def _heatmap(history, sel, step) -> dict:
     return dict(
         type="heatmap",
         x=steps.astype(np.float32),
-        y=history.layer_names,
+        y=[short_layer_name(name) for name in history.layer_names],
         z=logz,
         xaxis="x3",
         yaxis="y3",
@@ -279,10 +287,22 @@ def _heatmap(history, sel, step) -> dict:
         showscale=True,
         name="layer norm",
         colorbar=dict(
-            title=dict(text="log10", side="top"), x=0.445, len=0.42, y=0.21, thickness=10
+            title=dict(text="log10", side="top"),
+            x=0.445,
+            len=0.42,
+            y=0.21,
+            thickness=10,
+            ticklabeloverflow="allow",
         ),
         hovertemplate="step %{x}<br>%{y}<br>log10 norm %{z:.2f}<extra></extra>",
     )
+
+
+def short_layer_name(name: str) -> str:
+    """A layer's name short enough for a tick label ("hidden→hidden (recurrent)": "recurrent")."""
+    if "(" in name:
+        return name[name.index("(") + 1 : name.rindex(")")]
+    return name.split("→")[0] if "→" in name else name
 
 
 def _ratio_traces(history, sel, idx, x) -> list[dict]:

@@ -26,8 +26,10 @@ def active_sessions(now: float | None = None, within: float = 5.0) -> int:
 
 
 def tick_interval(active: int) -> float:
-    """Seconds between redraws: 5 a second for one user, slower as a classroom joins."""
-    if active <= 2:
+    """Seconds between redraws: 10 a second for one user, slower as a classroom joins."""
+    if active <= 1:
+        return 0.1
+    if active <= 3:
         return 0.2
     if active <= 10:
         return 0.5

@@ -18,6 +18,7 @@ from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio
 from ui.charts import playground_figure
 from ui.controls import CUSTOM, key
 from ui.live import LiveRun, active_sessions, tick_interval
+from ui.live_chart import live_chart
 
 
 def _set_running(run: LiveRun, running: bool) -> None:
@@ -138,8 +139,11 @@ def _draw(run: LiveRun) -> None:
     with run.locked() as trainer:
         h, mode = trainer.history, trainer.mode
         _tiles(run, trainer)
+        # Always one element here, so the chart below keeps its place in the page: an
+        # element appearing above it would make the browser mount a new chart (a blank flash).
+        busy = st.empty()
         if run.behind:
-            st.caption("⚠ The server is busy: charts update less often than training runs.")
+            busy.caption("⚠ The server is busy: charts update less often than training runs.")
         ghost = st.session_state.get("compare_with")
         fig = playground_figure(
             h,
@@ -153,7 +157,7 @@ def _draw(run: LiveRun) -> None:
             layer_sentence(h),
             ratio_sentence(h),
         )
-    st.plotly_chart(fig, key="live_chart", config={"displaylogo": False})
+    live_chart(fig, key="live_chart", alt=" ".join(sentences))
     left, right = st.columns(2)
     for i, sentence in enumerate(sentences):
         (left if i % 2 == 0 else right).caption(sentence)

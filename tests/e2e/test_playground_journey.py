@@ -31,13 +31,38 @@ def _chart_numbers(page) -> dict:
     """Read the live figure's data back from Plotly in the page: what the learner sees."""
     return page.evaluate(
         """() => {
-        const gd = document.querySelector('.js-plotly-plot');
+        const gd = document.querySelector('.gradclip-live-chart');
         const pick = (name) => (gd._fullData.find(t => t.name === name) || {y: []}).y;
         const arr = (y) => Array.from(y || [], Number);
         return {after: arr(pick('after clipping')), threshold: arr(pick('threshold')),
                 loss: arr(gd._fullData.find(t => t.name === "loss").y)};
         }"""
     )
+
+
+def _watch_chart(page) -> None:
+    """Watch every animation frame: which chart element is shown, is it drawn, what step."""
+    page.evaluate(
+        """() => {
+        const w = window.__watch = {frames: 0, blank: 0, mounts: 0, redraws: 0, last: null};
+        const tick = () => {
+          w.frames++;
+          const gd = document.querySelector('.gradclip-live-chart');
+          const drawn = gd && gd.offsetParent !== null && gd.querySelector('.scatterlayer .trace');
+          if (!drawn) w.blank++;
+          if (gd && !gd.__watched) { gd.__watched = true; w.mounts++; }
+          const loss = gd && gd._fullData && gd._fullData.find(t => t.name === 'loss');
+          const last = loss && loss.x.length ? Number(loss.x[loss.x.length - 1]) : null;
+          if (last !== w.last) { w.redraws++; w.last = last; }
+          if (!w.stop) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+        }"""
+    )
+
+
+def _chart_watch_result(page) -> dict:
+    return page.evaluate("() => { window.__watch.stop = true; return window.__watch; }")
 
 
 def test_explode_then_clip_and_train_on(page, app_url, shots):
@@ -64,12 +89,18 @@ def test_explode_then_clip_and_train_on(page, app_url, shots):
     threshold = float(button.inner_text().rsplit(" ", 1)[-1])
     button.click()
     _wait_for(page, lambda: _metrics(page).get("Status") == "training", 30, "training again")
+    _watch_chart(page)
     _wait_for(
         page,
         lambda: int(_metrics(page).get("Step", "0").replace(",", "")) > step + 20,
         60,
         "training past the old explosion",
     )
+    seen = _chart_watch_result(page)
+    # Updated in place: one chart element all along, redrawn many times, never blank.
+    assert seen["mounts"] == 1, seen
+    assert seen["redraws"] >= 5, seen
+    assert seen["blank"] == 0, seen
     page.screenshot(path=shots / "03-clipped-training.png", full_page=True)
     page.get_by_role("button", name="Pause").click()
     _wait_for(page, lambda: _metrics(page).get("Status") == "paused", 30, "paused")

@@ -1,0 +1,102 @@
+"""The live chart's plumbing: refresh rate, Plotly's script served offline, in-place updates."""
+
+from __future__ import annotations
+
+import json
+
+import plotly
+import pytest
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+from gradclip_core import TrainConfig, Trainer
+from ui import live_chart as lc
+from ui.charts import playground_figure, short_layer_name
+from ui.live import tick_interval
+
+
+def test_refresh_slows_down_as_a_classroom_joins():
+    rates = [tick_interval(n) for n in (0, 1, 2, 3, 4, 10, 11, 40)]
+    assert rates[0] == rates[1] == 0.1  # one learner: 10 redraws a second
+    assert rates == sorted(rates)  # never faster with more people
+    assert rates[-1] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("hidden→hidden (recurrent)", "recurrent"),
+        ("input→hidden", "input"),
+        ("readout", "readout"),
+        ("layer 12", "layer 12"),
+    ],
+)
+def test_heatmap_labels_are_short(name, short):
+    assert short_layer_name(name) == short
+
+
+def test_layout_never_makes_plotly_measure_and_redraw_twice():
+    t = Trainer(TrainConfig())
+    t.run(20)
+    layout = playground_figure(t.history, baseline=1.0, mode="none").to_plotly_json()["layout"]
+    assert layout["margin"]["autoexpand"] is False
+    axes = [k for k in layout if k.startswith(("xaxis", "yaxis"))]
+    assert len(axes) == 8
+    assert all(layout[a]["ticklabeloverflow"] == "allow" for a in axes)
+    assert all(layout[a]["automargin"] is False for a in axes)
+
+
+def test_plotly_script_is_copied_from_the_installed_package(tmp_path, monkeypatch):
+    monkeypatch.setattr(lc, "STATIC_DIR", tmp_path / "static")
+    lc.plotly_js_ready.cache_clear()
+    try:
+        assert lc.plotly_js_ready()
+        copied = tmp_path / "static" / lc.PLOTLY_JS
+        source = lc.Path(plotly.__file__).parent / "package_data" / lc.PLOTLY_JS
+        assert copied.read_bytes() == source.read_bytes()
+        assert not list((tmp_path / "static").glob("*.tmp"))
+    finally:
+        lc.plotly_js_ready.cache_clear()
+
+
+def test_plotly_script_that_cannot_be_written_means_no_live_component(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(lc, "STATIC_DIR", blocker / "static")
+    lc.plotly_js_ready.cache_clear()
+    try:
+        assert lc.plotly_js_ready() is False
+    finally:
+        lc.plotly_js_ready.cache_clear()
+
+
+def _script() -> None:
+    from gradclip_core import TrainConfig, Trainer
+    from ui.charts import playground_figure
+    from ui.live_chart import live_chart
+
+    t = Trainer(TrainConfig())
+    t.run(5)
+    fig = playground_figure(t.history, baseline=1.0, mode="none")
+    live_chart(fig, key="chart", alt="five steps")
+
+
+@pytest.mark.parametrize("static_serving", [True, False])
+def test_chart_is_a_keyed_component_or_falls_back_to_plotly_chart(static_serving):
+    before = config.get_option("server.enableStaticServing")
+    config.set_option("server.enableStaticServing", static_serving)
+    try:
+        at = AppTest.from_function(_script, default_timeout=60)
+        at.run()
+    finally:
+        config.set_option("server.enableStaticServing", before)
+    assert not at.exception, at.exception
+    if static_serving:
+        (el,) = at.get("bidi_component")
+        data = json.loads(el.proto.json)
+        figure = json.loads(data["figure"])
+        assert [t["name"] for t in figure["data"]][0] == "loss"
+        assert data["alt"] == "five steps"
+        assert not at.get("plotly_chart")
+    else:
+        assert at.get("plotly_chart")
