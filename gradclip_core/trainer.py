@@ -176,7 +176,7 @@ class Trainer:
         # update is measured with a few whole-buffer NumPy ops rather than one per tensor.
         self._flat = _flatten_(self.params)  # (N,)
         self._flat_np = self._flat.numpy()  # zero-copy views of the same memory
-        self._sq_np = np.empty((2, len(self._flat_np)), dtype=self._flat_np.dtype)
+        self._prev_np = np.empty_like(self._flat_np)  # the weights before a step, then squares
         self._offsets = np.cumsum([0] + [p.numel() for p in self.params[:-1]])
         self._ptrs = [p.data_ptr() for p in self.params]
 
@@ -187,15 +187,16 @@ class Trainer:
         finite = math.isfinite(loss_f) and math.isfinite(before)
         if [p.data_ptr() for p in self.params] != self._ptrs:
             self._flatten()  # the views were broken (a deep copy, ``p.data = ...``): rebuild
-        w, sq = self._flat_np, self._sq_np  # (N,), (2, N) float32
-        np.copyto(sq[0], w)  # the weights before the step
+        w, sq = self._flat_np, self._prev_np  # (N,) float32 each
+        np.copyto(sq, w)  # the weights before the step
         if finite:
             self.optimizer.step()  # else caught before the step: weights untouched
         # Per-parameter norms: sums of squares over each parameter's slice of the buffer
-        # (NumPy sums each slice pairwise: float32 is accurate to about 1e-7 here).
-        np.square(np.subtract(w, sq[0], out=sq[0]), out=sq[0])  # the update
-        np.square(w, out=sq[1])
-        update_sq, weight_sq = np.add.reduceat(sq, self._offsets, axis=1)  # (P,) each
+        # (NumPy sums each slice pairwise: float32 is accurate to about 1e-7 here). One
+        # scratch buffer, used twice: fewer bytes touched keeps the model's memory in cache.
+        np.square(np.subtract(w, sq, out=sq), out=sq)  # the update
+        update_sq = np.add.reduceat(sq, self._offsets)  # (P,)
+        weight_sq = np.add.reduceat(np.square(w, out=sq), self._offsets)  # (P,)
         # The threshold as the device path records it: a float32 tensor's value.
         thr = float(np.float32(clip.threshold_value))
         head = (loss_f, before, thr, float(clip.cosine_value))
