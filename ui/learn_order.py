@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gradclip_core.quiz import Bank, OrderItem
-from gradclip_core.quiz_grading import check_order
+from gradclip_core.quiz_checks import check_order
 from ui import learn_round as rnd
 from ui import learn_state as state
 from ui.learn_text import escape, order_feedback, rich, shuffled_steps

@@ -1,0 +1,154 @@
+"""Quiz items: one frozen dataclass per practice mode, and the bank that holds them.
+
+Standard library only. Loading and validating the TOML files is in :mod:`gradclip_core.quiz`,
+which re-exports every name here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LEVELS = ("beginner", "intermediate", "advanced")
+SOURCES = ("cheat-sheet", "original")
+BLANK = "____"
+# File stem after the ``NN_`` prefix -> (mode name, the array-of-tables key it holds).
+MODE_FILES = {
+    "flashcards": "card",
+    "multiple_choice": "question",
+    "explain": "prompt",
+    "true_false": "statement",
+    "fill_code": "item",
+    "order": "item",
+    "predict": "scenario",
+}
+CLIP_MODES = ("none", "norm", "value", "layer-norm", "agc", "autoclip")
+# Predict overrides: key -> the Python types it accepts (int is fine where a float is expected).
+OVERRIDE_TYPES = {
+    "clip_mode": (str,),
+    "threshold": (float, int),
+    "lr": (float, int),
+    "init_scale": (float, int),
+    "seed": (int,),
+}
+MAX_PREDICT_STEPS = 300
+
+
+@dataclass(frozen=True)
+class Flashcard:
+    id: str
+    level: str  # one of LEVELS
+    front: str
+    back: str
+    source: str = "original"  # "cheat-sheet" when it mirrors an item of the cheat sheet
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool
+    why: str  # one line: why this option is right or wrong
+
+
+@dataclass(frozen=True)
+class MultipleChoice:
+    id: str
+    prompt: str
+    options: tuple[Option, ...]  # exactly one has correct=True
+    source: str = "original"
+
+    @property
+    def answer_index(self) -> int:
+        """Index of the correct option."""
+        return next(i for i, o in enumerate(self.options) if o.correct)
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    hint: str  # shown when the answer misses this concept
+    phrases: tuple[str, ...]  # alternative ways to say it; any one earns the concept
+
+
+@dataclass(frozen=True)
+class ExplainPrompt:
+    id: str
+    question: str
+    hint: str
+    model_answer: str
+    concepts: tuple[Concept, ...]
+    source: str = "original"
+
+
+@dataclass(frozen=True)
+class TrueFalse:
+    id: str
+    text: str
+    answer: bool
+    why: str
+    source: str = "original"
+
+
+@dataclass(frozen=True)
+class FillCode:
+    id: str
+    prompt: str
+    code: str  # contains exactly one BLANK
+    answers: tuple[str, ...]  # accepted answers; the first is shown as the solution
+    explanation: str
+    source: str = "original"
+    allow_short_names: bool = True  # accept clip_grad_norm_ without the torch.nn.utils. prefix
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    id: str
+    prompt: str
+    steps: tuple[str, ...]  # in the correct order
+    explanation: str
+    source: str = "original"
+
+
+@dataclass(frozen=True)
+class PredictScenario:
+    id: str
+    prompt: str
+    preset: str  # a name from lessons/presets/
+    steps: int  # training steps to run, 1..MAX_PREDICT_STEPS
+    question: str
+    choices: tuple[str, str]
+    expected: int  # index into choices that the engine is expected to produce
+    explanation: str
+    overrides: dict = field(default_factory=dict)  # config overrides, keys in OVERRIDE_TYPES
+    source: str = "original"
+
+
+@dataclass(frozen=True)
+class Bank:
+    """Every quiz item, by mode; ``modes`` lists the modes present in file (``NN_``) order."""
+
+    flashcards: tuple[Flashcard, ...] = ()
+    multiple_choice: tuple[MultipleChoice, ...] = ()
+    explain: tuple[ExplainPrompt, ...] = ()
+    true_false: tuple[TrueFalse, ...] = ()
+    fill_code: tuple[FillCode, ...] = ()
+    order: tuple[OrderItem, ...] = ()
+    predict: tuple[PredictScenario, ...] = ()
+    modes: tuple[str, ...] = ()
+
+    def items(self, mode: str) -> tuple:
+        """Items of one mode, e.g. ``bank.items("flashcards")``."""
+        if mode not in MODE_FILES:
+            raise KeyError(f"unknown quiz mode {mode!r}; known: {', '.join(MODE_FILES)}")
+        return getattr(self, mode)
+
+    def by_id(self, item_id: str):
+        """The item with this id, from any mode.
+
+        Raises:
+            KeyError: no item has this id.
+        """
+        for mode in MODE_FILES:
+            for item in getattr(self, mode):
+                if item.id == item_id:
+                    return item
+        raise KeyError(f"no quiz item with id {item_id!r}")
