@@ -106,8 +106,8 @@ def render_buttons(run: LiveRun) -> None:
         use_container_width=True,
         help="Start again from step 0 with these settings.",
     )
-    if not run.running:
-        cols[3].caption("Paused: drag on a chart to zoom, double-click to zoom out.")
+    # The chart updates in place, so a zoom holds while it trains (ui/live_chart.py).
+    cols[3].caption("Drag on a chart to zoom in, even while it trains; double-click to zoom out.")
 
 
 def render_live_panel(run: LiveRun, presets) -> None:

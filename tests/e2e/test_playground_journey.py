@@ -61,6 +61,22 @@ def _watch_chart(page) -> None:
     )
 
 
+def _x_range(page) -> list[float]:
+    return page.evaluate("document.querySelector('.gradclip-live-chart').layout.xaxis.range")
+
+
+def _drag_zoom(page) -> list[float]:
+    box = page.locator(".gradclip-live-chart .nsewdrag").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 0.2 * box["width"], y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.5 * box["width"], y, steps=8)
+    page.mouse.up()
+    zoomed = _x_range(page)
+    assert zoomed and zoomed[1] > zoomed[0]
+    return zoomed
+
+
 def _chart_watch_result(page) -> dict:
     return page.evaluate("() => { window.__watch.stop = true; return window.__watch; }")
 
@@ -96,6 +112,10 @@ def test_explode_then_clip_and_train_on(page, app_url, shots):
         60,
         "training past the old explosion",
     )
+    # A learner zooms in on the loss chart while it trains: the zoom holds across redraws.
+    zoomed = _drag_zoom(page)
+    page.wait_for_timeout(1000)
+    assert _x_range(page) == zoomed
     seen = _chart_watch_result(page)
     # Updated in place: one chart element all along, redrawn many times, never blank.
     assert seen["mounts"] == 1, seen
