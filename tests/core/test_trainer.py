@@ -160,6 +160,36 @@ def test_batched_read_back_gives_the_same_records(small_config):
     )
 
 
+# The GPU's path (finiteness checked on the device, metrics read back in batches, a dead step
+# undone on the device) run on the CPU, so it is tested on machines without a GPU.
+@pytest.mark.parametrize("mode", ["norm", "value", "agc", "autoclip"])
+def test_the_deferred_path_records_what_the_eager_path_records(small_config, mode):
+    config = small_config(model="rnn", clip_mode=mode)
+    eager = Trainer(config).run(20).to_frame()
+    deferred = Trainer(config, deferred_checks=True, sync_every=8)
+    deferred.step()
+    assert len(deferred._pending) == 1 and len(deferred._history) == 0  # nothing read yet
+    frame = deferred.run(19).to_frame()
+    assert frame["step"].tolist() == eager["step"].tolist()
+    numbers = [c for c in eager.columns if c not in ("mode", "spectral_radius")]
+    for column in numbers:
+        np.testing.assert_allclose(frame[column], eager[column], rtol=1e-5, err_msg=column)
+    assert (frame["mode"] == eager["mode"]).all()
+
+
+@pytest.mark.parametrize("name", ["exploding-rnn", "deep-mlp-nan"])
+def test_the_deferred_path_undoes_the_dead_step_on_the_device(preset_run, preset_config, name):
+    eager = preset_run(name, 100)
+    deferred = Trainer(preset_config(name), deferred_checks=True, sync_every=16).run(100)
+    assert deferred.divergence.step == eager.divergence.step
+    assert deferred.divergence.layer == eager.divergence.layer
+    assert deferred.steps_done == eager.steps_done
+    # Steps ran past the dead one inside the batch; the weights are still the ones it began from.
+    for p, q in zip(deferred.params, eager.params, strict=True):
+        assert torch.isfinite(p).all()
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+
+
 def test_memory_stays_bounded_and_the_biggest_spike_survives(preset_config):
     config = preset_config("spiky-tanh-rnn", seq_len=20)
     full = Trainer(config).run(120).to_frame()
