@@ -142,7 +142,7 @@ def _draw(run: LiveRun) -> None:
         # Always one element here, so the chart below keeps its place in the page: an
         # element appearing above it would make the browser mount a new chart (a blank flash).
         busy = st.empty()
-        if run.behind:
+        if run.running and run.behind:
             busy.caption("⚠ The server is busy: charts update less often than training runs.")
         ghost = st.session_state.get("compare_with")
         fig = playground_figure(

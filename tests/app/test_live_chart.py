@@ -100,3 +100,25 @@ def test_chart_is_a_keyed_component_or_falls_back_to_plotly_chart(static_serving
         assert not at.get("plotly_chart")
     else:
         assert at.get("plotly_chart")
+
+
+def test_training_runs_on_long_lived_threads_not_the_script_thread():
+    import threading
+
+    from ui.live import LiveRun
+
+    run = LiveRun(TrainConfig(model="mlp", task="regression"))
+    run.running = True
+    seen = []
+    run_for = run.trainer.run_for
+
+    def spy(*args):
+        seen.append(threading.current_thread())
+        return run_for(*args)
+
+    run.trainer.run_for = spy
+    taken = [run.advance(0.1) for _ in range(3)]
+    assert all(n > 0 for n in taken) and run.trainer.steps_done == sum(taken)
+    assert all(t.name.startswith("gradclip-train") for t in seen)
+    assert threading.current_thread() not in seen
+    assert run.running and run.tick_seconds > 0
