@@ -139,8 +139,8 @@ def _draw(run: LiveRun) -> None:
     with run.locked() as trainer:
         h, mode = trainer.history, trainer.mode
         _tiles(run, trainer)
-        # Always one element here, so the chart below keeps its place in the page: an
-        # element appearing above it would make the browser mount a new chart (a blank flash).
+        # Always one element here, so the chart below keeps its place in the page when the
+        # warning comes and goes (a chart that moves may be drawn again from nothing).
         busy = st.empty()
         if run.running and run.behind:
             busy.caption("⚠ The server is busy: charts update less often than training runs.")
