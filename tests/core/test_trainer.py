@@ -86,6 +86,28 @@ def test_numbers_match_a_hand_written_step(small_config):
         assert torch.equal(p, q)  # the engine's step is the hand-written step
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_many_steps_match_a_loop_with_torchs_default_optimizer(small_config, optimizer):
+    # The engine's optimizer runs foreach (one call for all tensors): same weights, bit for bit.
+    config = small_config(optimizer=optimizer, momentum=0.9, clip_mode="norm", threshold=0.5)
+    trainer = Trainer(config)
+    model = copy.deepcopy(trainer.model)
+    params = list(model.parameters())
+    if optimizer == "adam":
+        by_hand = torch.optim.Adam(params, lr=config.lr)
+    else:
+        by_hand = torch.optim.SGD(params, lr=config.lr, momentum=0.9)
+    for step in range(30):
+        trainer.step()
+        batch = trainer.task.sample(step)
+        by_hand.zero_grad()
+        trainer.task.loss(model(batch.x), batch).backward()
+        clip_grad_norm_(params, 0.5)
+        by_hand.step()
+    for p, q in zip(trainer.params, params, strict=True):
+        assert torch.equal(p, q)
+
+
 def test_the_host_computes_torchs_clip_factor_bit_for_bit():
     # The trainer derives clip-by-norm's per-tensor norms after on the host (cheaper than
     # four tensor ops a step); the factor must be the one clip_grads_with_norm_ applied.
