@@ -107,6 +107,7 @@ def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigErr
         that were repaired because they could not go together.
     """
     ss = st.session_state
+    _restore_widgets()
     notes = _repair_state(presets)
     sb = st.sidebar
     sb.selectbox(
@@ -201,7 +202,29 @@ def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigErr
         format_func=lambda d: f"auto ({found[0].upper()})" if d == "auto" else d.upper(),
         help=PROP["device"].help,
     )
+    _remember_widgets()
     return _config_from_widgets(), notes
+
+
+_SAVED = "saved_widgets"
+
+
+def _restore_widgets() -> None:
+    """Put back the settings Streamlit dropped while their widgets were off the page.
+
+    Streamlit deletes a widget's state after a run that does not draw it: a visit to the Learn
+    page, or a knob this model does not have (sequence length for an MLP). Without this the
+    playground would come back with default settings, and reset the run.
+    """
+    ss = st.session_state
+    for name, value in ss.get(_SAVED, {}).items():
+        if name not in ss:
+            ss[name] = value
+
+
+def _remember_widgets() -> None:
+    ss = st.session_state
+    ss[_SAVED] = {**ss.get(_SAVED, {}), **{k: ss[k] for k in list(ss.keys()) if k[:2] == "w_"}}
 
 
 def _radio(container, name, options, fmt, on_change=None) -> None:

@@ -121,3 +121,24 @@ def test_suggested_threshold_applies_in_one_click():
     assert not at.exception
     assert at.radio(key="w_clip_mode").value == "norm"
     assert at.select_slider(key="w_threshold").value == pytest.approx(value)
+
+
+def test_a_knob_this_model_lacks_keeps_its_value_for_when_it_returns():
+    at = _app({"preset": "exploding-rnn"})
+    at.slider(key="w_seq_len").set_value(50).run()
+    at.radio(key="w_model").set_value("mlp").run()  # no sequence length for an MLP
+    assert not at.exception
+    at.radio(key="w_model").set_value("rnn").run()
+    assert at.slider(key="w_seq_len").value == 50
+
+
+def test_a_trip_to_learn_keeps_the_settings_and_the_run():
+    at = _app({"preset": "healthy"})
+    at.radio(key="w_clip_mode").set_value("value").run()
+    at.button(key="btn_step").click().run()
+    at.switch_page("app_pages/learn.py").run()
+    assert not at.exception
+    at.switch_page("app_pages/playground.py").run()
+    assert not at.exception
+    assert at.radio(key="w_clip_mode").value == "value"
+    assert _metric(at, "Step") == "1"

@@ -136,3 +136,40 @@ def test_explode_then_clip_and_train_on(page, app_url, shots):
     assert all(math.isfinite(v) for v in data["loss"])
     assert page.get_by_text("previous run").count()  # the exploded run drawn for comparison
     assert_no_exception(page)
+
+
+def _heatmap_rows(page) -> list[str]:
+    return page.evaluate(
+        """() => {
+        const gd = document.querySelector('.gradclip-live-chart');
+        const heat = gd && gd._fullData && gd._fullData.find(t => t.type === 'heatmap');
+        return heat ? Array.from(heat.y) : [];
+        }"""
+    )
+
+
+def test_chart_follows_a_new_model_and_survives_a_trip_to_learn(page, app_url, shots):
+    open_app(page, app_url, "?preset=exploding-rnn")
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_idle(page)
+    rows = ["input", "recurrent", "readout"]
+    _wait_for(page, lambda: _heatmap_rows(page) == rows, 30, "the RNN's layers")
+
+    # A structural change starts a fresh run; the same chart redraws with the MLP's layers.
+    page.get_by_text("MLP", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_idle(page)
+    _wait_for(page, lambda: "readout" in _heatmap_rows(page)[-1:], 30, "the MLP's layers")
+    assert _heatmap_rows(page)[0] == "layer 1"
+    page.screenshot(path=shots / "01-mlp.png", full_page=True)
+
+    # Away to Learn and back: the chart is mounted again and draws the run where it was.
+    page.get_by_role("link", name="Learn").click()
+    wait_idle(page)
+    page.get_by_role("link", name="Playground").click()
+    wait_idle(page)
+    _wait_for(page, lambda: _heatmap_rows(page)[:1] == ["layer 1"], 30, "the chart again")
+    assert _metrics(page)["Step"] == "1"
+    page.screenshot(path=shots / "02-back.png", full_page=True)
+    assert_no_exception(page)
