@@ -23,16 +23,21 @@ def _content(part: str):
 
 def render() -> None:
     st.title("Learn gradient clipping", anchor=False)
+    ss = st.session_state
+    # Streamlit drops a widget's state while its page is away: come back to the same mode.
+    if "learn_mode" not in ss and ss.get("learn_mode_saved") in MODES:
+        ss["learn_mode"] = ss["learn_mode_saved"]
     mode = st.segmented_control(
         "Mode",
         list(MODES),
-        default=DEFAULT_MODE,
         required=True,
         key="learn_mode",
         format_func=label,
         label_visibility="collapsed",
+        **({} if "learn_mode" in ss else {"default": DEFAULT_MODE}),
     )
     mode = mode if mode in MODES else DEFAULT_MODE
+    ss["learn_mode_saved"] = mode
     st.caption(MODES[mode][2])
     if notice := st.session_state.pop("learn_notice", None):
         st.toast(notice)

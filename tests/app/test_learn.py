@@ -324,3 +324,15 @@ def test_junk_upload_shows_an_error_and_keeps_progress():
     assert "not valid JSON" in texts(at.error) and "unchanged" in texts(at.error)
     assert progress_to_json(at.session_state["learn_progress"]) == before
     assert set(at.session_state["learn_progress"].modes) <= set(MODES)
+
+
+def test_a_trip_to_the_playground_comes_back_to_the_same_mode():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/learn.py").run()
+    pick(at, "true_false")
+    at.switch_page("app_pages/playground.py").run()
+    at.switch_page("app_pages/learn.py").run()
+    assert not at.exception
+    assert at.segmented_control(key="learn_mode").value == "true_false"
+    assert not at.warning  # no "default value and Session State" warning
