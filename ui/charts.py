@@ -86,7 +86,8 @@ def _layout(n_layers: int) -> dict:
         # one: most of the browser's time per redraw. Labels here never leave the figure.
         layout[axis].update(ticklabeloverflow="allow", automargin=False)
     for axis in ("yaxis", "yaxis2", "yaxis4"):
-        layout[axis].update(type="log", exponentformat="power", gridcolor="#e5e5e5")
+        # nticks 5: powers of ten only, without a crowd of small "2" and "5" labels between.
+        layout[axis].update(type="log", exponentformat="power", gridcolor="#e5e5e5", nticks=5)
     for axis in ("xaxis", "xaxis2", "xaxis3", "xaxis4"):
         layout[axis].update(title=dict(text="step", standoff=4), gridcolor="#eeeeee")
     # A 24-layer MLP has 25 rows: label at most a dozen of them.
