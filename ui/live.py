@@ -62,6 +62,7 @@ class LiveRun:
         self.behind = False
         self.last_tick = 0.0
         self.tick_seconds = 0.0
+        self._faster_since: float | None = None
         self.max_steps = 100_000  # a live run stops itself here; memory stays bounded anyway
         _ACTIVE.add(self)
 
@@ -87,10 +88,15 @@ class LiveRun:
             self.config = config
         return changed
 
-    def advance(self, interval: float) -> int:
-        """One tick of training: a time slice that leaves room to draw within ``interval``."""
+    def advance(self, interval: float, active: int = 1) -> int:
+        """One tick of training: a time slice that leaves room to draw within ``interval``.
+
+        The slice shrinks as more runs share the server's cores (``active``), so the whole
+        class's training and drawing stays under about half of the machine.
+        """
         start = time.monotonic()
-        budget = max(0.01, min(0.08, 0.3 * interval))
+        share = min(1.0, (os.cpu_count() or 1) / max(1, active))
+        budget = max(0.005, min(0.03, 0.3 * interval * share))
         with self.locked() as trainer:
             room = self.max_steps - trainer.steps_done
             if room > 0:
@@ -102,6 +108,22 @@ class LiveRun:
         self.tick_seconds = time.monotonic() - start
         self.last_tick = time.monotonic()
         return taken
+
+    def retune(self, interval: float, now: float | None = None) -> bool:
+        """Whether the page should rerun to refresh at the rate the class size asks for.
+
+        A fragment's timer is set when the whole page runs, so a class that grows or shrinks
+        during a run needs one full rerun to change it. Slower at once; faster only after
+        5 s of wanting it, so a class size at a boundary does not flap.
+        """
+        now = time.monotonic() if now is None else now
+        want = tick_interval(active_sessions(now))
+        if want >= interval:
+            self._faster_since = None
+            return want > interval
+        if self._faster_since is None:
+            self._faster_since = now
+        return now - self._faster_since >= 5.0
 
     def note_tick(self, started: float, interval: float) -> None:
         """Record how long a whole tick (draw + train) took; flag when it overran."""

@@ -126,9 +126,11 @@ def render_live_panel(run: LiveRun, presets) -> None:
         started = time.monotonic()
         _draw(run)
         if run.running:
-            run.advance(interval)
+            run.advance(interval, active_sessions())
             run.note_tick(started, interval)
-            if not run.running:  # diverged or reached the step limit: stop the timer
+            # Diverged or at the step limit: stop the timer. The class grew or shrank: set
+            # the timer to the rate it can hold (only a whole-page run changes it).
+            if not run.running or run.retune(interval):
                 st.rerun()
 
     live()

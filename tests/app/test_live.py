@@ -1,4 +1,4 @@
-"""The live chart's plumbing: refresh rate, Plotly's script served offline, in-place updates."""
+"""The live panel's plumbing: refresh rate, training threads, offline Plotly, in-place updates."""
 
 from __future__ import annotations
 
@@ -122,3 +122,47 @@ def test_training_runs_on_long_lived_threads_not_the_script_thread():
     assert all(t.name.startswith("gradclip-train") for t in seen)
     assert threading.current_thread() not in seen
     assert run.running and run.tick_seconds > 0
+
+
+def test_the_refresh_rate_follows_the_class_size_without_flapping():
+    from ui import live
+
+    me = live.LiveRun(TrainConfig(model="mlp", task="regression"))
+    classmates = [live.LiveRun(TrainConfig(model="mlp", task="regression")) for _ in range(11)]
+    now = 1000.0
+    everyone = [me, *classmates]
+    for run in everyone:
+        run.running, run.last_tick = True, now
+    try:
+        # Twelve runs ticking: a page still on 10 redraws a second must slow down at once.
+        assert me.retune(0.1, now) and not me.retune(1.0, now)
+        # The class leaves: speed up again, but only after 5 s of wanting it.
+        for run in classmates:
+            run.running = False
+        assert not me.retune(1.0, now)
+        assert not me.retune(1.0, now + 4.9)
+        assert me.retune(1.0, now + 5.1)
+        assert not me.retune(0.1, now + 5.2)
+    finally:
+        for run in everyone:
+            run.running = False
+
+
+def test_a_big_class_trains_in_thinner_slices():
+    from ui import live
+
+    run = live.LiveRun(TrainConfig(model="mlp", task="regression"))
+    run.running = True
+    slices = []
+    run_for = run.trainer.run_for
+
+    def spy(seconds, *args):
+        slices.append(seconds)
+        return run_for(seconds, *args)
+
+    run.trainer.run_for = spy
+    run.advance(0.1, active=1)
+    run.advance(1.0, active=30)
+    assert slices[0] == pytest.approx(0.03)
+    assert 0.005 <= slices[1] < slices[0]
+    run.running = False
