@@ -8,6 +8,7 @@ knows its baseline loss: the loss of predicting the mean (or the class prior).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import torch
@@ -22,7 +23,7 @@ class Batch:
     y: torch.Tensor  # (B, 1) targets, or (B,) class indices
 
 
-class Task:
+class Task(ABC):
     """A stream of batches plus the loss that scores a model's output."""
 
     name = ""
@@ -47,8 +48,9 @@ class Task:
     def _rand(self, *shape: int, gen: torch.Generator) -> torch.Tensor:
         return torch.rand(*shape, generator=gen, device=self.device)
 
+    @abstractmethod
     def _draw(self, batch_size: int, gen: torch.Generator) -> Batch:
-        raise NotImplementedError
+        """A fresh batch of ``batch_size`` examples drawn with ``gen``."""
 
 
 class AddingProblem(Task):
