@@ -23,7 +23,8 @@ _ACTIVE: weakref.WeakSet[LiveRun] = weakref.WeakSet()
 # starts a new thread for every rerun, and the first forward pass in a fresh thread cost
 # 30-80 ms of CPU in the server (measured: 24-layer MLP, 2 cores; 1.5 ms on a warm thread), so
 # 30 ms slices ran 100-300 ms and ticks overran their slot. On reused threads: 30-50 ms.
-_TRAINERS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="gradclip-train")
+_CORES = os.cpu_count() or 1
+_TRAINERS = ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="gradclip-train")
 
 
 def active_sessions(now: float | None = None, within: float = 5.0) -> int:
@@ -95,7 +96,7 @@ class LiveRun:
         class's training and drawing stays under about half of the machine.
         """
         start = time.monotonic()
-        share = min(1.0, (os.cpu_count() or 1) / max(1, active))
+        share = min(1.0, _CORES / max(1, active))
         budget = max(0.005, min(0.03, 0.3 * interval * share))
         with self.locked() as trainer:
             room = self.max_steps - trainer.steps_done
