@@ -4,9 +4,15 @@
 set to an orthogonal matrix times ``init_scale``: every eigenvalue then has modulus
 ``init_scale``, so backpropagating through T steps multiplies the gradient by roughly
 ``init_scale ** T`` (lesson 02, "why exploding gradients break training").
+
+Every random draw of the init comes from the run's own ``torch.Generator``: Streamlit runs many
+sessions in threads of one process, and torch's global generator is shared by all of them
+(DESIGN.md, Live pages: seeding it per session let runs built at once take each other's draws).
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -67,29 +73,59 @@ class SequenceNet(nn.Module):
         return [0, 1, 0, 1, 2, 2]
 
 
-def build_model(config: TrainConfig, n_in: int, n_out: int) -> nn.Module:
-    """Build and initialise the model a config asks for (seeded by the caller).
+def build_model(
+    config: TrainConfig, n_in: int, n_out: int, generator: torch.Generator | None = None
+) -> nn.Module:
+    """Build and initialise the model a config asks for, on the CPU.
+
+    The modules are made on the meta device (no memory, no random draws), then every tensor
+    is initialised from ``generator`` exactly as PyTorch's ``reset_parameters`` would from the
+    global generator: the same distributions in the same order, so ``manual_seed(s)`` on the
+    global generator and a ``Generator`` seeded with ``s`` give the same weights bit for bit.
 
     Args:
         config: the run's settings (model, depth, width, activation, init_scale).
         n_in: features per example (per time step for sequence models).
         n_out: outputs (1 for regression, classes for classification).
+        generator: a CPU generator for the init; ``None`` seeds a fresh one with
+            ``config.seed``.
     """
-    if config.model == "mlp":
-        model = MLP(n_in, n_out, config.depth, config.width, config.activation)
-    else:
-        model = SequenceNet(config.model, n_in, n_out, config.width, config.activation)
-    _scale_init(model, config.init_scale)
+    if generator is None:
+        generator = torch.Generator().manual_seed(config.seed)
+    with torch.device("meta"):
+        if config.model == "mlp":
+            model = MLP(n_in, n_out, config.depth, config.width, config.activation)
+        else:
+            model = SequenceNet(config.model, n_in, n_out, config.width, config.activation)
+    model.to_empty(device="cpu")
+    _default_init(model, generator)
+    _scale_init(model, config.init_scale, generator)
     return model
 
 
 @torch.no_grad()
-def _scale_init(model: nn.Module, scale: float) -> None:
+def _default_init(model: nn.Module, gen: torch.Generator) -> None:
+    """PyTorch's default init (``reset_parameters``), module by module, drawn from ``gen``."""
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            # Linear.reset_parameters: kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), ...).
+            nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=gen)
+            bound = 1 / math.sqrt(module.in_features) if module.in_features > 0 else 0
+            nn.init.uniform_(module.bias, -bound, bound, generator=gen)
+        elif isinstance(module, nn.RNNBase):
+            # RNNBase.reset_parameters: every tensor U(-1/sqrt(H), 1/sqrt(H)), in order.
+            stdv = 1.0 / math.sqrt(module.hidden_size)
+            for weight in module.parameters():
+                nn.init.uniform_(weight, -stdv, stdv, generator=gen)
+
+
+@torch.no_grad()
+def _scale_init(model: nn.Module, scale: float, gen: torch.Generator) -> None:
     if isinstance(model, SequenceNet):
         w_hh = model.recurrent_weight  # (gates * H, H): one orthogonal block per gate
         hidden = w_hh.shape[1]
         for block in w_hh.split(hidden, dim=0):
-            nn.init.orthogonal_(block, gain=scale)
+            nn.init.orthogonal_(block, gain=scale, generator=gen)
         model.rnn.weight_ih_l0.mul_(scale)
         model.head.weight.mul_(scale)
         return

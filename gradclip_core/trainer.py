@@ -70,9 +70,10 @@ class Trainer:
         self.config = config
         self.device = resolve_device(config.device)
         self.task = build_task(config, self.device)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            self.model = build_model(config, self.task.n_in, self.task.n_out).to(self.device)
+        # The run's own generator: never torch's global one, which other sessions share.
+        self.generator = torch.Generator().manual_seed(config.seed)
+        model = build_model(config, self.task.n_in, self.task.n_out, self.generator)
+        self.model = model.to(self.device)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.layer_names = self.model.layer_names()
         # A layer's squared norm is the sum of its tensors': parameters sorted by layer, then
