@@ -6,6 +6,8 @@ A router only: page config and navigation. Pages live in ``app_pages/``.
 import streamlit as st
 import torch
 
+from ui.errors import shown_as_message
+
 
 @st.cache_resource
 def _configure_torch() -> None:
@@ -26,7 +28,8 @@ def run() -> None:
         ),
         st.Page("app_pages/learn.py", title="Learn", icon=":material/school:"),
     ]
-    st.navigation(pages).run()
+    with shown_as_message("a page"):  # never a traceback on a learner's page (ui/errors.py)
+        st.navigation(pages).run()
 
 
 if __name__ == "__main__":

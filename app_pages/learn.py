@@ -12,13 +12,35 @@ from ui.learn_read import render_cheatsheet, render_read
 from ui.learn_summary import render_scoreboard, render_summary
 
 
-def _content(part: str):
-    """A part of the content, or None after showing which file is broken and how to fix it."""
-    found = load(part)
-    if isinstance(found, ContentError):
-        st.error(f"This part of the course cannot be shown: {found}", icon=":material/error:")
+def _content(part: str, mode: str) -> tuple[object | None, bool]:
+    """A part of the content (None if none of it loads), after naming each broken file.
+
+    A broken file that empties the mode on screen is an error; any other is a warning, since
+    everything else works without it.
+
+    Returns:
+        ``(found, lost)``: the part, and whether the mode on screen lost its file.
+    """
+    found, errors = load(part)
+    lost = False
+    for err in errors:
+        if found is None or _mode_of(err) == mode:
+            lost = True
+            st.error(f"This part of the course cannot be shown: {err}", icon=":material/error:")
+        else:
+            st.warning(
+                f"{err}. Only this file is left out; everything else works.",
+                icon=":material/warning:",
+            )
+    return found, lost
+
+
+def _mode_of(err: ContentError) -> str | None:
+    """The quiz mode of the file at fault (``lessons/quiz/NN_<mode>.toml``), if any."""
+    path = getattr(err, "path", None)
+    if path is None or path.suffix != ".toml" or "_" not in path.stem:
         return None
-    return found
+    return path.stem.split("_", 1)[1]
 
 
 def render() -> None:
@@ -42,17 +64,18 @@ def render() -> None:
     if notice := st.session_state.pop("learn_notice", None):
         st.toast(notice)
     if mode == "read":
-        if lessons := _content("lessons"):
+        if lessons := _content("lessons", mode)[0]:
             render_read(lessons)
     elif mode == "cheatsheet":
-        if (text := _content("cheatsheet")) is not None:
+        if (text := _content("cheatsheet", mode)[0]) is not None:
             render_cheatsheet(text)
     else:
-        bank = _content("bank")
+        bank, lost = _content("bank", mode)
         if mode == "summary":
             render_summary(bank)
         elif bank is not None and not bank.items(mode):
-            st.info(f"No {MODES[mode][0].lower()} items yet: add lessons/quiz/NN_{mode}.toml.")
+            if not lost:
+                st.info(f"No {MODES[mode][0].lower()} items yet: add lessons/quiz/NN_{mode}.toml.")
         elif bank is not None:
             QUIZ_RENDERERS[mode](bank)
     with st.sidebar:

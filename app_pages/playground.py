@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from gradclip_core.budget import TooLargeError
 from gradclip_core.config import ConfigError, TrainConfig
 from gradclip_core.device import DeviceError, available_devices
-from gradclip_core.presets import PresetError, load_presets
+from gradclip_core.presets import load_presets_report
 from ui.controls import key, render_controls, seed_widgets
-from ui.live import LiveRun
+from ui.live import LiveRun, describe_live, start_janitor
 from ui.live_panel import render_live_panel
+from ui.safe_text import quote
 from ui.state import from_query, to_query
 
 
 def _presets():
-    try:
-        return load_presets()
-    except PresetError as err:
-        st.error(f"A preset file is broken, so presets are unavailable: {err}")
-        return {}
+    """The presets that load; each broken file is named in a warning with its fix."""
+    presets, errors = load_presets_report()
+    for err in errors:
+        st.warning(
+            f"A preset file in lessons/presets/ is broken, so its preset is left out (the "
+            f"others work): {err}",
+            icon=":material/warning:",
+        )
+    return presets
 
 
 def _first_visit(presets) -> None:
@@ -28,7 +35,7 @@ def _first_visit(presets) -> None:
     warnings = []
     base = presets["exploding-rnn"].config if "exploding-rnn" in presets else None
     if name and name not in presets:
-        warnings.append(f"Link preset {name!r} does not exist; choose one from Scenario.")
+        warnings.append(f"Link preset {quote(name)} does not exist; choose one from Scenario.")
         name = None
     if name:
         base = presets[name].config
@@ -36,7 +43,9 @@ def _first_visit(presets) -> None:
         base = TrainConfig()
     config, more = from_query(query, base)
     if config.device not in ("auto", *available_devices()):
-        more.append(f"Link setting device={config.device!r} is not available here; using auto.")
+        more.append(
+            f"Link setting device={quote(config.device)} is not available here; using auto."
+        )
         config = config.replace(device="auto")
     seed_widgets(config, name if name and config == presets[name].config else None)
     st.session_state["link_warnings"] = warnings + more
@@ -46,16 +55,29 @@ def _first_visit(presets) -> None:
 def _run_for(config, preset) -> LiveRun | None:
     ss = st.session_state
     run: LiveRun | None = ss.get("run")
+    if run is not None and run.released:
+        st.info(
+            f"Your last run was put away because {run.released}, to free the server's memory. "
+            "Its settings are kept: press Start to train it again.",
+            icon=":material/inventory_2:",
+        )
+        run = ss["run"] = None
+    if run is not None:
+        run.touch()
     if run is not None and not run.needs_reset(config):
         changed = run.apply_live(config)
         if changed and run.running:
-            st.toast(f"Applied live from the next step: {', '.join(changed)}.")
+            st.toast(f"Applied live from the next step: {describe_live(config, changed)}.")
         run.preset = preset
         return run
     try:
-        fresh = LiveRun(config, preset)
+        fresh = LiveRun(config, preset, session_id=_session_id())
     except DeviceError as err:
         st.error(f"{err}. Pick another device in the sidebar.")
+        return run
+    except TooLargeError as err:
+        kept = " The run keeps its last settings." if run is not None else ""
+        st.error(f"{err}{kept}", icon=":material/memory:")
         return run
     if run is not None:
         with run.locked():
@@ -65,7 +87,13 @@ def _run_for(config, preset) -> LiveRun | None:
     return fresh
 
 
+def _session_id() -> str | None:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
 def render() -> None:
+    start_janitor()  # once per server: releases the runs of closed and idle tabs
     ss = st.session_state
     presets = _presets()
     if not ss.get("seeded"):

@@ -1,13 +1,16 @@
 """Command line: ``python -m gradclip_core train | compare | presets``.
 
 A run that diverges is a result (exit 0). Bad flags exit 2 with one line that names the
-flag, what is allowed and an example, never a traceback.
+flag, what is allowed and an example, never a traceback. Ctrl-C exits 130 with one line; a
+reader that closes the pipe early (``... | head -1``) ends the run quietly (exit 141, as
+for SIGPIPE).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -15,15 +18,18 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from .clipping import MODE_LABELS
 from .config import CLIP_MODES, ConfigError, TrainConfig, default_task
 from .device import DeviceError
-from .presets import PresetError, get_preset, load_presets
+from .presets import PresetError, get_preset, load_presets_report
 from .trainer import Trainer
 
 # CLI flag for each config field (``--clip`` reads better than ``--clip-mode``).
 FLAGS = {f.name: "--" + f.name.replace("_", "-") for f in fields(TrainConfig)}
 FLAGS["clip_mode"] = "--clip"
 MAX_STEPS = 1_000_000
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
 
 
 class UsageError(Exception):
@@ -139,26 +145,43 @@ def main(argv: list[str] | None = None) -> int:
     # same numbers on every machine, whatever its core count.
     torch.set_num_threads(1)
     try:
-        return _main(build_parser().parse_args(argv))
+        code = _main(build_parser().parse_args(argv))
+        sys.stdout.flush()  # a reader that left shows up here, not as a traceback at exit
+        return code
     except UsageError as err:
         print(f"gradclip: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("gradclip: interrupted (Ctrl-C); the run stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE_CLOSED
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush into the closed pipe does
+    not print "Exception ignored ... BrokenPipeError" (the recipe in Python's signal docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (e.g. in tests)
+        pass
 
 
 def _main(args: argparse.Namespace) -> int:
     if args.command == "presets":
-        try:
-            presets = load_presets()
-        except PresetError as err:
-            raise UsageError(str(err)) from None
-        width = max(map(len, presets), default=0)
-        for name, preset in presets.items():
-            print(f"{name:<{width}}  {preset.description}")
-        return 0
+        return _list_presets()
     config, steps = config_from_args(args)
-    if args.out and not args.out.parent.is_dir():
+    if args.out and not _folder_exists(args.out.parent):
         raise UsageError(f"--out: folder {args.out.parent} does not exist; e.g. --out run.csv")
     if args.command == "train":
+        if not args.quiet:
+            print(
+                f"training {config.model} on {config.task} for {steps} steps, "
+                f"{MODE_LABELS[config.clip_mode]} (Ctrl-C stops)",
+                flush=True,
+            )
         trainer = run_one(config, steps, args.quiet)
         print(summary(trainer))
         frames = [trainer.to_frame()]
@@ -183,9 +206,27 @@ def _main(args: argparse.Namespace) -> int:
     if args.out:
         try:
             pd.concat(frames).to_csv(args.out, index=False)
-        except OSError as err:
+        except (OSError, ValueError) as err:  # ValueError: a NUL byte in the path
             raise UsageError(
                 f"--out: cannot write {args.out} ({err}); pick a writable path"
             ) from None
         print(f"wrote {args.out}")
     return 0
+
+
+def _list_presets() -> int:
+    """Print each good preset with its description; name each broken file (then exit 2)."""
+    presets, errors = load_presets_report()
+    width = max(map(len, presets), default=0)
+    for name, preset in presets.items():
+        print(f"{name:<{width}}  {preset.description}")
+    for err in errors:
+        print(f"gradclip: error: lessons/presets/{err}", file=sys.stderr)
+    return 2 if errors else 0
+
+
+def _folder_exists(folder: Path) -> bool:
+    try:
+        return folder.is_dir()
+    except (OSError, ValueError):  # a name too long, or a NUL byte: no such folder
+        return False

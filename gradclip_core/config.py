@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, fields
+from numbers import Real
 
 MODELS = ("mlp", "rnn", "lstm", "gru")
 SEQUENCE_MODELS = ("rnn", "lstm", "gru")
@@ -35,6 +36,16 @@ RANGES: dict[str, tuple[float, float]] = {
     "momentum": (0.0, 0.99),
     "threshold": (1e-6, 1e6),
     "seed": (0, 2**31 - 1),
+}
+# What the threshold means in each clipping mode, its symbol, its upper bound (inclusive; every
+# mode needs a threshold above 0) and an example. Mode "none" ignores it, so only RANGES applies.
+# AutoClip's threshold is a percentile: 500 would make torch.nanquantile raise mid-run.
+THRESHOLD_RULES: dict[str, tuple[str, str, float, float]] = {
+    "norm": ("the largest total gradient norm", "c", 1e6, 1.0),
+    "value": ("the largest |g| of any element", "c", 1e6, 0.1),
+    "layer-norm": ("the largest gradient norm of each tensor", "c", 1e6, 1.0),
+    "agc": ("the clipping factor lambda", "lambda", 1e6, 0.01),
+    "autoclip": ("a percentile", "p", 100.0, 10.0),
 }
 
 
@@ -159,6 +170,29 @@ def _allowed(name: str) -> str:
     return f"allowed {_num(low)} to {_num(high)}, e.g. {_num(example)}"
 
 
+def threshold_problem(mode: str, value: object) -> str | None:
+    """What is wrong with ``value`` as the threshold of clip mode ``mode``, or None if nothing.
+
+    Each mode reads the threshold its own way (see :data:`THRESHOLD_RULES` and
+    :func:`gradclip_core.clipping.clip_gradients`), so the range depends on the mode, e.g.
+    ``"500 is out of range for autoclip (a percentile: allowed 0 < p <= 100, e.g. 10)"``.
+    """
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        return f"{value!r} is not a finite number ({_allowed('threshold')})"
+    rule = THRESHOLD_RULES.get(mode)
+    if rule is not None:
+        meaning, symbol, high, example = rule
+        if not 0 < value <= high:
+            return (
+                f"{_num(value)} is out of range for {mode} ({meaning}: allowed "
+                f"0 < {symbol} <= {_num(high)}, e.g. {_num(example)})"
+            )
+    low, high = RANGES["threshold"]
+    if not low <= value <= high:
+        return f"{_num(value)} is out of range ({_allowed('threshold')})"
+    return None
+
+
 def default_task(model: str) -> str:
     """The first task that fits ``model`` (so switching model never leaves a bad pair)."""
     family = "sequence" if model in SEQUENCE_MODELS else "mlp"
@@ -186,7 +220,9 @@ def _problems(cfg: TrainConfig) -> list[tuple[str, str]]:
             out.append(problem)
     for name, (low, high) in RANGES.items():
         value = getattr(cfg, name)
-        if value is None and name == "threshold":
+        if name == "threshold":
+            if value is not None and (problem := threshold_problem(cfg.clip_mode, value)):
+                out.append((name, problem))
             continue
         if name in _INT_FIELDS and (isinstance(value, bool) or not isinstance(value, int)):
             out.append((name, f"{value!r} is not a whole number ({_allowed(name)})"))

@@ -10,9 +10,10 @@ the Markdown body::
     +++
     The body...
 
-Pure Python: lessons are read, never imported. The helpers shared with the quiz loader
-(``ContentError``, ``parse_toml``, ``sorted_prefixed``) live here, and
-:mod:`gradclip_core.quiz` re-exports them.
+Pure Python: lessons are read, never imported. The helpers shared with the quiz and preset
+loaders (``ContentError``, ``read_utf8``, ``parse_toml``, ``shown``, ``sorted_prefixed``) live
+here, and :mod:`gradclip_core.quiz` re-exports them. A broken file costs only itself:
+:func:`load_lessons_report` returns the good lessons and one error per broken file.
 """
 
 from __future__ import annotations
@@ -28,7 +29,51 @@ _PREFIXED = re.compile(r"^(\d+)_(.+)$")
 
 
 class ContentError(ValueError):
-    """A lesson or quiz file is malformed; the message names the file, the entry and the fix."""
+    """A lesson or quiz file is malformed; the message names the file, the entry and the fix.
+
+    Attributes:
+        path: the file at fault, when known (so a page can tell which part it cost).
+    """
+
+    def __init__(self, message: str, path: Path | None = None):
+        super().__init__(message)
+        self.path = path
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters.
+
+    Safe for any parsed value: the repr of an int of more than 4,300 digits raises, and a
+    lone surrogate comes out escaped, so the message can always be shown on a page.
+    """
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def read_utf8(path: Path, where: str) -> str:
+    """The text of a content file (UTF-8, a leading BOM allowed).
+
+    Raises:
+        ContentError: the file is not UTF-8 (e.g. saved as Windows-1252) or cannot be read;
+            the message starts with ``where`` and says how to fix it.
+    """
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        byte = err.object[err.start : err.start + 1].hex()
+        raise ContentError(
+            f"{where}: not UTF-8 text (byte 0x{byte} at position {err.start}, e.g. an accented "
+            "letter saved as Windows-1252); open the file in an editor and save it as UTF-8",
+            Path(path),
+        ) from None
+    except OSError as err:
+        raise ContentError(
+            f"{where}: cannot be read ({err.strerror or err}); check that it is a readable file",
+            Path(path),
+        ) from None
 
 
 def sorted_prefixed(folder: Path, suffix: str) -> list[tuple[Path, str]]:
@@ -45,9 +90,10 @@ def parse_toml(text: str, where: str) -> dict:
     """Parse TOML text, turning syntax errors into a ContentError that names the file and line."""
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, or an int of 4,300+ digits
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
         raise ContentError(
-            f"{where}: TOML syntax error: {exc}. Fix that line: strings need matching quotes, "
+            f"{where}: TOML syntax error: {why}. Fix that line: strings need matching quotes, "
             "arrays of tables are written [[name]], and keys are written key = value"
         ) from None
 
@@ -92,7 +138,7 @@ def load_lesson(path: str | Path) -> Lesson:
     """
     path = Path(path)
     where = str(path)
-    front, body = _split_front_matter(path.read_text(encoding="utf-8"), where)
+    front, body = _split_front_matter(read_utf8(path, where), where)
     meta = parse_toml(front, f"{where} (front matter)")
     for key in meta:
         if key not in FRONT_MATTER_KEYS:
@@ -120,15 +166,44 @@ def load_lessons(folder: str | Path) -> list[Lesson]:
     Raises:
         ContentError: the folder is missing, a file is malformed, or two slugs collide.
     """
+    lessons, errors = load_lessons_report(folder)
+    if errors:
+        raise errors[0]
+    return lessons
+
+
+def load_lessons_report(folder: str | Path) -> tuple[list[Lesson], list[ContentError]]:
+    """Every good lesson in ``folder``, and one error per file that could not be used.
+
+    A broken file costs only its own lesson, so a page can show the rest and say which file
+    to fix.
+
+    Args:
+        folder: normally ``lessons/read``.
+
+    Returns:
+        ``(lessons, errors)``: the lessons in reading order; each error names its file (also in
+        its ``path``) and the fix. A missing folder is one error and no lessons.
+    """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ContentError(f"{folder}: lesson folder not found; create it with NN_slug.md files")
-    lessons = [load_lesson(path) for path, _ in sorted_prefixed(folder, ".md")]
-    slugs = [lesson.slug for lesson in lessons]
-    for lesson in lessons:
-        if slugs.count(lesson.slug) > 1:
-            raise ContentError(f"{lesson.path}: slug {lesson.slug!r} is used twice; rename one")
-    return lessons
+        missing = f"{folder}: lesson folder not found; create it with NN_slug.md files"
+        return [], [ContentError(missing, folder)]
+    lessons: list[Lesson] = []
+    errors: list[ContentError] = []
+    for path, _ in sorted_prefixed(folder, ".md"):
+        try:
+            lesson = load_lesson(path)
+        except ContentError as err:
+            err.path = path
+            errors.append(err)
+            continue
+        if any(other.slug == lesson.slug for other in lessons):
+            twice = f"{path}: slug {lesson.slug!r} is used twice; rename one"
+            errors.append(ContentError(twice, path))
+            continue
+        lessons.append(lesson)
+    return lessons, errors
 
 
 def load_cheatsheet(path: str | Path) -> str:
@@ -146,7 +221,7 @@ def load_cheatsheet(path: str | Path) -> str:
     path = Path(path)
     if not path.is_file():
         raise ContentError(f"{path}: cheat sheet not found; create it (Markdown, one page)")
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path, str(path))
     if not text.strip():
         raise ContentError(f"{path}: the cheat sheet is empty; write its essentials")
     return text

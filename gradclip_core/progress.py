@@ -17,6 +17,7 @@ MODES = tuple(MODE_FILES)  # quiz modes, in the order of lessons/quiz/
 PROGRESS_VERSION = 1  # bump when the JSON layout changes
 MAX_PROGRESS_BYTES = 100_000  # a real progress file is a few KB; refuse anything bigger
 MAX_ID_CHARS = 200
+MAX_COUNT = 1_000_000  # answers per mode: far beyond any real learner, small enough to show
 
 
 class ProgressError(ValueError):
@@ -211,7 +212,7 @@ def progress_from_json(text: str) -> Progress:
     version = data["version"]
     if version != PROGRESS_VERSION or isinstance(version, bool) or not isinstance(version, int):
         raise ProgressError(
-            f"progress file version {version!r} is not supported; this app reads version "
+            f"progress file version {_shown(version)} is not supported; this app reads version "
             f"{PROGRESS_VERSION}. Start afresh, or save your progress again with this app"
         )
     if not isinstance(data["modes"], dict):
@@ -221,19 +222,54 @@ def progress_from_json(text: str) -> Progress:
 
 def _mode_from(name: str, raw: object) -> ModeProgress:
     if name not in MODES:
-        raise ProgressError(f"unknown quiz mode {name!r} in the file; known: {', '.join(MODES)}")
+        raise ProgressError(
+            f"unknown quiz mode {name[:40]!r} in the file; known: {', '.join(MODES)}"
+        )
     if not isinstance(raw, dict) or set(raw) != {"answered", "correct", "to_review"}:
         raise ProgressError(
             f'mode {name!r} must be an object with the keys "answered", "correct", "to_review"'
         )
     counts = [raw["answered"], raw["correct"]]
-    if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
-        raise ProgressError(f'mode {name!r}: "answered" and "correct" must be whole numbers ≥ 0')
+    for key, count in zip(("answered", "correct"), counts, strict=True):
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_COUNT:
+            raise ProgressError(
+                f'mode {name!r}: "answered" and "correct" must be whole numbers from 0 to '
+                f'{MAX_COUNT} (e.g. 12), but "{key}" is {_shown(count)}; choose the .json file '
+                "you saved with Download progress"
+            )
     if counts[1] > counts[0]:
         raise ProgressError(f'mode {name!r}: "correct" ({counts[1]}) exceeds "answered"')
     review = raw["to_review"]
-    if not isinstance(review, list) or not all(
-        isinstance(i, str) and 0 < len(i) <= MAX_ID_CHARS for i in review
-    ):
-        raise ProgressError(f'mode {name!r}: "to_review" must be a list of item ids (strings)')
+    if not isinstance(review, list) or not all(_is_id(i) for i in review):
+        raise ProgressError(
+            f'mode {name!r}: "to_review" must be a list of item ids (strings of 1 to '
+            f'{MAX_ID_CHARS} characters, valid Unicode), e.g. ["mc-when"]'
+        )
     return ModeProgress(counts[0], counts[1], list(dict.fromkeys(review)))
+
+
+def _is_id(value: object) -> bool:
+    """A string that could be an item id: 1 to MAX_ID_CHARS characters, no lone surrogates.
+
+    A lone surrogate (JSON allows ``"\\ud800"``) cannot be encoded as UTF-8, so no page
+    could show it.
+    """
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value: object) -> str:
+    """A short, printable description of a JSON value for a message (never the value itself
+    when it is huge: a 4,300-digit number cannot even be turned into text)."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**15 else "a number far too large"
+    if isinstance(value, float):
+        return repr(value)
+    return f"a {type(value).__name__}"

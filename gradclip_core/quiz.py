@@ -13,6 +13,7 @@ The banks are written for the lessons in ``lessons/read/`` and the files in ``le
 from __future__ import annotations
 
 import importlib
+import math
 import re
 from pathlib import Path
 
@@ -21,13 +22,17 @@ from gradclip_core.lessons import (  # noqa: F401  (Lesson & co. are re-exported
     Lesson,
     load_cheatsheet,
     load_lessons,
+    load_lessons_report,
     parse_toml,
+    read_utf8,
+    shown,
     sorted_prefixed,
 )
 from gradclip_core.quiz_items import (  # noqa: F401  (re-exported: the quiz API)
     BLANK,
     CLIP_MODES,
     LEVELS,
+    MAX_ORDER_STEPS,
     MAX_PREDICT_STEPS,
     MODE_FILES,
     OVERRIDE_TYPES,
@@ -40,13 +45,16 @@ from gradclip_core.quiz_items import (  # noqa: F401  (re-exported: the quiz API
     MultipleChoice,
     Option,
     OrderItem,
+    OrderRule,
     PredictScenario,
     TrueFalse,
 )
+from gradclip_core.quiz_order import order_item
 
 # --- validation -------------------------------------------------------------------------------
 # Per table: "field:kind" words; a trailing "?" marks an optional field. Kinds are checked by
-# _value(); "options", "concepts" and "overrides" are nested tables checked on their own.
+# _value(); "options", "concepts" and "overrides" are nested tables checked on their own, and an
+# order item's "order_steps" and "order_rules" are checked in quiz_order.
 _SPECS = {
     "card": "id:id level:level front:str back:str source:source",
     "question": "id:id prompt:str source:source options:options",
@@ -54,7 +62,7 @@ _SPECS = {
     "statement": "id:id text:str answer:bool why:str source:source?",
     "fill": "id:id prompt:str code:code answers:strs explanation:str source:source? "
     "allow_short_names:bool?",
-    "order": "id:id prompt:str steps:strs explanation:str source:source?",
+    "order": "id:id prompt:str steps:order_steps explanation:str source:source? rules:order_rules?",
     "scenario": "id:id prompt:str preset:str steps:int overrides:overrides? question:str "
     "choices:strs expected:int explanation:str source:source?",
     "options": "text:str correct:bool why:str",
@@ -62,6 +70,7 @@ _SPECS = {
 }
 # Examples for the "add `key = example`" fix text: by field name first, then by kind.
 _EXAMPLES = {
+    "order_steps": '[{ id = "backward", text = "loss.backward()" }, ...]',
     "level": '"beginner"',
     "source": '"original"',
     "preset": '"healthy"',
@@ -85,7 +94,8 @@ def _spec(table: str) -> dict[str, tuple[str, str, bool]]:
     spec = {}
     for word in _SPECS[table].split():
         name, kind = word.rstrip("?").split(":")
-        example = _EXAMPLES.get(name, _EXAMPLES.get(kind, '"..."'))
+        key = kind if kind.startswith("order_") else name  # an order item's steps: no int
+        example = _EXAMPLES.get(key, _EXAMPLES.get(kind, '"..."'))
         spec[name] = (kind, example, not word.endswith("?"))
     return spec
 
@@ -164,11 +174,23 @@ def _overrides(raw: dict, where: str) -> dict:
             allowed = ", ".join(OVERRIDE_TYPES)
             raise ContentError(f"{where}: unknown override `{key}`; allowed: {allowed}")
         if isinstance(value, bool) or not isinstance(value, types):
-            raise ContentError(f"{where}: override `{key}` has the wrong type: {value!r}")
+            raise ContentError(f"{where}: override `{key}` has the wrong type: {shown(value)}")
+        if OVERRIDE_TYPES[key][0] is float and not _finite(value):
+            raise ContentError(
+                f"{where}: override `{key}` = {shown(value)} is not a finite number; "
+                f"write e.g. `{key} = 1.0`"
+            )
         if key == "clip_mode" and value not in CLIP_MODES:
             allowed = ", ".join(CLIP_MODES)
             raise ContentError(f"{where}: clip_mode {value!r} is unknown; allowed: {allowed}")
     return {k: float(v) if OVERRIDE_TYPES[k][0] is float else v for k, v in raw.items()}
+
+
+def _finite(value: float | int) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _build(table: str, entry: dict, where: str):
@@ -191,9 +213,7 @@ def _build(table: str, entry: dict, where: str):
     if table == "fill":
         return FillCode(**{**e, "answers": tuple(e["answers"])})
     if table == "order":
-        if len(e["steps"]) < 2 or len(set(e["steps"])) != len(e["steps"]):
-            raise ContentError(f"{where}: `steps` needs at least 2 different steps")
-        return OrderItem(**{**e, "steps": tuple(e["steps"])})
+        return order_item(e, where)
     return _scenario(e, where)
 
 
@@ -210,7 +230,7 @@ def _scenario(e: dict, where: str) -> PredictScenario:
 
 def _parse_file(path: Path, mode: str) -> tuple:
     """Parse and validate one quiz file of the given mode."""
-    data = parse_toml(path.read_text(encoding="utf-8"), str(path))
+    data = parse_toml(read_utf8(path, str(path)), str(path))
     key = MODE_FILES[mode]
     spec = {"fill_code": "fill", "order": "order"}.get(mode, key)
     extra = set(data) - {key}
@@ -221,6 +241,11 @@ def _parse_file(path: Path, mode: str) -> tuple:
         )
     items = []
     for n, entry in enumerate(data[key], 1):
+        if not isinstance(entry, dict):
+            raise ContentError(
+                f"{path}: entry #{n} of `{key}` is {shown(entry)}, not a table; write each "
+                f"entry under its own [[{key}]] header"
+            )
         label = f"{key} {entry['id']!r}" if isinstance(entry.get("id"), str) else f"[[{key}]] #{n}"
         where = f"{path}: {label}"
         items.append(_build(spec, _checked(entry, spec, where), where))
@@ -240,29 +265,65 @@ def load_bank(folder: str | Path) -> Bank:
         ContentError: a file is malformed (the message names the file, the entry and the fix),
             a file name is not a known mode, or two items share an id.
     """
+    bank, errors = load_bank_report(folder)
+    if errors:
+        raise errors[0]
+    return bank
+
+
+def load_bank_report(folder: str | Path) -> tuple[Bank, list[ContentError]]:
+    """The items of every good quiz file in ``folder``, and one error per broken file.
+
+    A broken file costs only its own items: the other modes stay usable, and the page can
+    say which file to fix.
+
+    Args:
+        folder: the quiz folder, normally ``lessons/quiz``.
+
+    Returns:
+        ``(bank, errors)``: a :class:`Bank` of the files that loaded (a broken file's mode is
+        left out of ``bank.modes``); each error names its file (also in its ``path``) and the fix.
+    """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ContentError(f"{folder}: quiz folder not found; create it with NN_<mode>.toml files")
+        missing = f"{folder}: quiz folder not found; create it with NN_<mode>.toml files"
+        return Bank(), [ContentError(missing, folder)]
     by_mode: dict[str, tuple] = {}
+    claimed: set[str] = set()  # modes with a file, loaded or not: a second file is an error
     seen_ids: dict[str, str] = {}
+    errors: list[ContentError] = []
     for path, mode in sorted_prefixed(folder, ".toml"):
-        if mode not in MODE_FILES:
-            raise ContentError(
-                f"{path}: unknown quiz mode {mode!r} in the file name; "
-                f"rename it to NN_<mode>.toml with mode one of: {', '.join(MODE_FILES)}"
-            )
-        if mode in by_mode:
-            raise ContentError(f"{path}: a second file for mode {mode!r}; merge the two files")
-        items = _parse_file(path, mode)
-        for item in items:
-            if item.id in seen_ids:
-                raise ContentError(
-                    f"{path}: {MODE_FILES[mode]} {item.id!r}: duplicate id, already used in "
-                    f"{seen_ids[item.id]}; give one of them another id"
-                )
-            seen_ids[item.id] = str(path)
+        try:
+            items = _file_items(path, mode, claimed, seen_ids)
+        except ContentError as err:
+            err.path = path
+            errors.append(err)
+            continue
         by_mode[mode] = items
-    return Bank(**by_mode, modes=tuple(by_mode))
+    return Bank(**by_mode, modes=tuple(by_mode)), errors
+
+
+def _file_items(path: Path, mode: str, claimed: set[str], seen_ids: dict[str, str]) -> tuple:
+    """The items of one quiz file, checked against the files before it (mode, ids)."""
+    if mode not in MODE_FILES:
+        raise ContentError(
+            f"{path}: unknown quiz mode {mode!r} in the file name; "
+            f"rename it to NN_<mode>.toml with mode one of: {', '.join(MODE_FILES)}"
+        )
+    if mode in claimed:
+        raise ContentError(f"{path}: a second file for mode {mode!r}; merge the two files")
+    claimed.add(mode)
+    items = _parse_file(path, mode)
+    mine: dict[str, str] = {}  # this file's ids join ``seen_ids`` only if the whole file loads
+    for item in items:
+        if item.id in seen_ids or item.id in mine:
+            raise ContentError(
+                f"{path}: {MODE_FILES[mode]} {item.id!r}: duplicate id, already used in "
+                f"{seen_ids.get(item.id, path)}; give one of them another id"
+            )
+        mine[item.id] = str(path)
+    seen_ids.update(mine)
+    return items
 
 
 # The rest of the quiz API lives in smaller modules that import this one, so it is re-exported
@@ -272,6 +333,8 @@ _ELSEWHERE = {
     "grade_explanation": "quiz_grading",
     "check_fill": "quiz_checks",
     "check_order": "quiz_checks",
+    "order_mistake": "quiz_checks",
+    "right_orders": "quiz_checks",
     "FlashcardDeck": "progress",
     "MODES": "progress",
     "ModeProgress": "progress",

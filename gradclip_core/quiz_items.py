@@ -6,6 +6,7 @@ which re-exports every name here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -31,6 +32,7 @@ OVERRIDE_TYPES = {
     "seed": (int,),
 }
 MAX_PREDICT_STEPS = 300
+MAX_ORDER_STEPS = 8  # every order of an item is checked: 8! = 40,320 at most
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,42 @@ class FillCode:
 
 
 @dataclass(frozen=True)
+class OrderRule:
+    """What every right order keeps: step ``first`` before step ``then``, for at least one of
+    ``pairs``. One pair is a plain "a before b"; two pairs say "zero_grad() before backward()
+    or after step()"."""
+
+    pairs: tuple[tuple[str, str], ...]  # (first, then) step ids; one pair holding is enough
+    why: str = ""  # why it matters, shown when an order breaks the rule
+
+    def holds(self, position: Mapping[str, int]) -> bool:
+        """Whether the rule holds for an order given as step id -> index."""
+        return any(position[first] < position[then] for first, then in self.pairs)
+
+
+@dataclass(frozen=True)
 class OrderItem:
+    """Steps to put in order. Every order that keeps all ``rules`` is right (a partial order);
+    ``steps`` lists one right order, shown as the answer."""
+
     id: str
     prompt: str
-    steps: tuple[str, ...]  # in the correct order
+    steps: tuple[str, ...]  # one right order (the usual one), shown as the answer
     explanation: str
     source: str = "original"
+    step_ids: tuple[str, ...] = ()  # a short id per step, named by rules; () -> "1", "2", ...
+    rules: tuple[OrderRule, ...] = ()  # () -> the steps exactly as listed
+
+    def __post_init__(self) -> None:
+        # Fill the defaults, so ``step_ids`` and ``rules`` are always complete.
+        if not self.step_ids:
+            object.__setattr__(
+                self, "step_ids", tuple(str(i) for i in range(1, len(self.steps) + 1))
+            )
+        if not self.rules:
+            ids = self.step_ids
+            chain = tuple(OrderRule(((a, b),)) for a, b in zip(ids, ids[1:], strict=False))
+            object.__setattr__(self, "rules", chain)
 
 
 @dataclass(frozen=True)

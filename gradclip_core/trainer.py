@@ -33,7 +33,7 @@ from .clipping import (
     NormHistory,
     clip_gradients,
 )
-from .config import CLIP_MODES, TrainConfig
+from .config import CLIP_MODES, ConfigError, TrainConfig, threshold_problem
 from .device import resolve_device
 from .divergence import Divergence, diagnose
 from .history import SCALARS, History
@@ -92,6 +92,9 @@ class Trainer:
         self.divergence: Divergence | None = None
         self.steps_done = 0  # steps attempted (recorded or pending)
         self._eager = self.device.type == "cpu" and not deferred_checks
+        # Once a gradient or a weight has been past _SQUARE_SAFE, norms are squared in float64
+        # for the rest of the run (momentum keeps a huge gradient in the updates for a while).
+        self._huge = False
         self.sync_every = max(1, sync_every or (64 if self._eager else 16))
         self.spectral_every = spectral_every
         self._spectral = math.nan
@@ -114,7 +117,12 @@ class Trainer:
 
     # ---- live controls ---------------------------------------------------------------
     def set_clip(self, mode: str, threshold: float | None = None) -> None:
-        """Change the clipping mode and threshold from the next step on."""
+        """Change the clipping mode and threshold from the next step on.
+
+        Raises:
+            ValueError: the mode is unknown, or the threshold is out of range for it (a
+                :class:`~gradclip_core.config.ConfigError` with the config's own message).
+        """
         if mode not in DEFAULT_THRESHOLDS:
             raise ValueError(f"clip mode {mode!r} is unknown; choose one of {', '.join(_MODES)}")
         self.mode, self.threshold = mode, _threshold(mode, threshold)
@@ -195,12 +203,22 @@ class Trainer:
         np.copyto(sq, w)  # the weights before the step
         if finite:
             self.optimizer.step()  # else caught before the step: weights untouched
-        # Per-parameter norms: sums of squares over each parameter's slice of the buffer
-        # (NumPy sums each slice pairwise: float32 is accurate to about 1e-7 here). One
-        # scratch buffer, used twice: fewer bytes touched keeps the model's memory in cache.
-        np.square(np.subtract(w, sq, out=sq), out=sq)  # the update
-        update_sq = np.add.reduceat(sq, self._offsets)  # (P,)
-        weight_sq = np.add.reduceat(np.square(w, out=sq), self._offsets)  # (P,)
+        self._huge = self._huge or before > _SQUARE_SAFE
+        if self._huge:
+            # A float32 square overflows past 1.8e19: weights or updates that may be that
+            # large are squared in float64.
+            update_sq, weight_sq = _exact_squares(w, sq, self._offsets)
+        else:
+            # Per-parameter norms: sums of squares over each parameter's slice of the buffer
+            # (NumPy sums each slice pairwise: float32 is accurate to about 1e-7 here). One
+            # scratch buffer, used twice: fewer bytes touched keeps the model in cache.
+            with np.errstate(over="ignore"):  # weights made huge from outside: caught below
+                np.square(np.subtract(w, sq, out=sq), out=sq)  # the update
+                update_sq = np.add.reduceat(sq, self._offsets)  # (P,)
+                weight_sq = np.add.reduceat(np.square(w, out=sq), self._offsets)  # (P,)
+            if not np.isfinite(weight_sq).all():
+                weight_sq = np.add.reduceat(np.square(w.astype(np.float64)), self._offsets)
+        self._huge = self._huge or bool(weight_sq.max() > _SQUARE_SAFE**2)
         # The threshold as the device path records it: a float32 tensor's value.
         thr = float(np.float32(clip.threshold_value))
         head = (loss_f, before, thr, float(clip.cosine_value))
@@ -355,7 +373,25 @@ class Trainer:
 
 
 def _threshold(mode: str, threshold: float | None) -> float:
-    return DEFAULT_THRESHOLDS[mode] if threshold is None else float(threshold)
+    """The threshold in force: the mode's default for ``None``, else ``threshold`` if valid."""
+    if threshold is None:
+        return DEFAULT_THRESHOLDS[mode]
+    if problem := threshold_problem(mode, threshold):
+        raise ConfigError([("threshold", problem)])
+    return float(threshold)
+
+
+# Below this, weights and updates square safely in float32 (max 3.4e38): an update is at
+# most about 100 * lr * |g| (lr <= 10; momentum 0.99 sums up to 100 gradients), and
+# 1e14 * 1000 = 1e17 < 1.8e19, the largest float32 whose square is finite.
+_SQUARE_SAFE = 1e14
+
+
+def _exact_squares(w: np.ndarray, prev: np.ndarray, offsets: np.ndarray):
+    """Per-parameter sums of squares of the update and the weights, in float64 (no overflow)."""
+    w64 = w.astype(np.float64)
+    update = np.square(w64 - prev)  # prev is promoted: float64 throughout
+    return np.add.reduceat(update, offsets), np.add.reduceat(np.square(w64), offsets)
 
 
 def _torch_norm_factor(norm: np.ndarray, max_norm: np.ndarray) -> np.ndarray:

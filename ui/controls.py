@@ -17,6 +17,7 @@ from ui.state import (
     INIT_GRID,
     LR_GRID,
     PROP,
+    THRESHOLD_GRIDS,
     WIDTH_GRID,
     activations_for,
     effective_threshold,
@@ -26,6 +27,13 @@ from ui.state import (
 )
 
 CUSTOM = "custom"
+THRESHOLD_MEANING = {
+    "norm": "max total norm",
+    "value": "max |g| per element",
+    "layer-norm": "max norm per tensor",
+    "agc": "ratio λ",
+    "autoclip": "percentile p",
+}
 TASK_LABELS = {
     "adding": "Adding problem",
     "first-value": "Remember the first value",
@@ -38,11 +46,32 @@ def key(name: str) -> str:
     return f"w_{name}"
 
 
+def threshold_key(mode: str) -> str:
+    """The threshold slider's key for one clipping mode: each mode has a slider of its own.
+
+    With one shared slider, the browser can send the old mode's value for it after a switch
+    (a live tick already on its way), and it lands as the new mode's threshold (AutoClip at
+    the 0.01th percentile). A slider per mode never receives another mode's value.
+    ``key("threshold")`` holds the value of the slider on the page.
+    """
+    return f"w_threshold_for_{mode}"
+
+
+def set_clip(mode: str, threshold: float) -> None:
+    """Set the clipping mode and its threshold (for callbacks, before the widgets are drawn)."""
+    ss = st.session_state
+    ss[key("clip_mode")] = mode
+    ss[key("threshold")] = threshold
+    ss[_SLIDER_MODE] = mode  # not a switch to undo: this threshold is the one wanted
+    if mode in THRESHOLD_GRIDS:
+        ss[threshold_key(mode)] = threshold
+
+
 def seed_widgets(config: TrainConfig, preset: str | None = None) -> None:
     """Put every setting of ``config`` into the widgets' session state."""
     for name in config.to_dict():
         st.session_state[key(name)] = getattr(config, name)
-    st.session_state[key("threshold")] = effective_threshold(config)
+    set_clip(config.clip_mode, effective_threshold(config))
     st.session_state[key("preset")] = preset or CUSTOM
 
 
@@ -62,9 +91,21 @@ def _on_model() -> None:
         st.session_state[key("activation")] = "tanh"
 
 
-def _on_mode() -> None:
-    mode = st.session_state[key("clip_mode")]
-    st.session_state[key("threshold")] = DEFAULT_THRESHOLDS[mode]
+_SLIDER_MODE = "threshold_slider_mode"  # the mode whose threshold the slider last showed
+
+
+def _follow_mode(mode: str) -> None:
+    """On a switch of mode, load the new mode's own default (its meaning differs per mode).
+
+    Decided in the page run that draws the slider, not in the radio's ``on_change`` callback:
+    during training, the callback's new threshold was sometimes lost (seen in Chromium, even
+    with a slider per mode); decided here, 16 of 16 switches during training land
+    (tests/e2e/test_live_controls_journey.py).
+    """
+    ss = st.session_state
+    if ss.get(_SLIDER_MODE) not in (None, mode) and mode in THRESHOLD_GRIDS:
+        ss[threshold_key(mode)] = DEFAULT_THRESHOLDS[mode]
+    ss[_SLIDER_MODE] = mode
 
 
 def _fmt_num(x: float) -> str:
@@ -123,16 +164,20 @@ def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigErr
         sb.caption(presets[ss[key("preset")]].description)
 
     sb.subheader("Clipping")
-    _radio(sb, "clip_mode", list(DEFAULT_THRESHOLDS), MODE_LABELS.get, on_change=_on_mode)
+    _radio(sb, "clip_mode", list(DEFAULT_THRESHOLDS), MODE_LABELS.get)
     mode = ss[key("clip_mode")]
+    _follow_mode(mode)
     if mode != "none":
-        grid = threshold_grid(mode, ss.get(key("threshold")))
-        if ss.get(key("threshold")) not in grid:
-            ss[key("threshold")] = DEFAULT_THRESHOLDS[mode]
-        sb.select_slider(
-            PROP["threshold"].label,
-            grid,
-            key=key("threshold"),
+        slider = threshold_key(mode)
+        if slider not in ss:  # first time this mode's slider is drawn
+            ss[slider] = ss.get(key("threshold"), DEFAULT_THRESHOLDS[mode])
+        grid = threshold_grid(mode, ss.get(slider))
+        if ss.get(slider) not in grid:
+            ss[slider] = DEFAULT_THRESHOLDS[mode]
+        ss[key("threshold")] = sb.select_slider(
+            f"{PROP['threshold'].label}: {THRESHOLD_MEANING[mode]}",
+            threshold_grid(mode, ss.get(slider)),
+            key=slider,
             format_func=_fmt_num,
             help=PROP["threshold"].help,
         )

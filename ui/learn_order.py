@@ -1,17 +1,24 @@
-"""Put the steps in order: add the shuffled steps one by one, then check the whole order."""
+"""Put the steps in order: add the shuffled steps one by one, then check the whole order.
+
+Every order that keeps the item's rules is right (``optimizer.zero_grad()`` may come anywhere
+before ``backward()`` or after ``step()``); a wrong one is told the first rule it breaks.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from gradclip_core.quiz import Bank, OrderItem
-from gradclip_core.quiz_checks import check_order
+from gradclip_core.quiz_checks import OrderMistake, mistake_text, order_mistake, right_orders
 from ui import learn_round as rnd
 from ui import learn_state as state
-from ui.learn_text import escape, order_feedback, rich, shuffled_steps
+from ui.learn_text import escape, rich, shuffled_steps
+from ui.safe_text import quote
 
 ORDER = "order"
 CODE = dict(language="python", line_numbers=True, wrap_lines=True)
+MAX_OTHERS = 5  # other right orders shown under the answer
+STEP_CHARS = 200  # a step quoted in a sentence is cut after this many characters
 
 
 def _built(r: dict, item: OrderItem) -> list[int]:
@@ -48,8 +55,9 @@ def _check(item: OrderItem) -> None:
         return
     steps = shuffled_steps(item)
     submitted = [steps[j] for j in _built(r, item)]
-    wrong = check_order(item, submitted)
-    state.answer(ORDER, item.id, wrong is None, {"submitted": submitted, "wrong": wrong})
+    mistake = order_mistake(item, submitted)
+    wrong = None if mistake is None else mistake.position
+    state.answer(ORDER, item.id, mistake is None, {"submitted": submitted, "wrong": wrong})
 
 
 def render_order(bank: Bank) -> None:
@@ -122,15 +130,47 @@ def render_built(item: OrderItem, steps: list[str], built: list[int]) -> None:
 
 
 def render_order_feedback(item: OrderItem, given: dict) -> None:
-    sentence = order_feedback(item, given["submitted"], given["wrong"])
-    right = "\n".join(item.steps)
+    """Right: the learner's order (and the usual one, if different). Wrong: the first rule
+    broken and why, the learner's order, the usual right order and the other right ones."""
+    submitted = list(given["submitted"])
     if given["wrong"] is None:
-        st.success(f"**Right!** {sentence}", icon=":material/check:")
-        st.code(right, **CODE)
+        st.success("**Right!** Your order keeps every rule that matters.", icon=":material/check:")
+        st.code("\n".join(submitted), **CODE)
+        if submitted != list(item.steps):
+            st.markdown("**The usual order**")
+            st.code("\n".join(item.steps), **CODE)
     else:
+        # Found again from the order, so the rule named is one of the item as loaded now.
+        mistake = order_mistake(item, submitted) or OrderMistake(given["wrong"])
+        sentence = mistake_text(item, submitted, mistake, code=_step, prose=rich)
         st.error(f"**Not quite.** {sentence}", icon=":material/close:")
         st.markdown("**Your order**")
-        st.code("\n".join(given["submitted"]), **CODE)
+        st.code("\n".join(submitted), **CODE)
         st.markdown("**The right order**")
-        st.code(right, **CODE)
+        st.code("\n".join(item.steps), **CODE)
+    render_other_orders(item, [list(item.steps), submitted])
     st.markdown(rich(item.explanation))
+
+
+def render_other_orders(item: OrderItem, shown: list[list[str]]) -> None:
+    """The right orders not in ``shown``, in a closed expander: "Other orders are also right"."""
+    orders = right_orders(item, limit=MAX_OTHERS + len(shown) + 1)
+    others = [order for order in orders if list(order) not in shown]
+    if not others:
+        return
+    if len(others) > MAX_OTHERS:
+        label = f"More than {MAX_OTHERS} other orders are also right"
+    elif len(others) == 1:
+        label = "1 other order is also right"
+    else:
+        label = f"{len(others)} other orders are also right"
+    with st.expander(label, icon=":material/alt_route:"):
+        for order in others[:MAX_OTHERS]:
+            st.code("\n".join(order), **CODE)
+        if len(others) > MAX_OTHERS:
+            st.caption(f"The first {MAX_OTHERS} are shown.")
+
+
+def _step(text: str) -> str:
+    """A step inside a sentence, as code that Markdown shows literally."""
+    return quote(text, STEP_CHARS)

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from gradclip_core.presets import get_preset
+from gradclip_core.budget import step_cost
+from gradclip_core.config import ConfigError
+from gradclip_core.device import DeviceError
+from gradclip_core.presets import PresetError, get_preset
 from gradclip_core.quiz import Bank, PredictScenario
 from gradclip_core.trainer import Trainer
 from ui import learn_round as rnd
@@ -16,6 +19,7 @@ from ui import learn_state as state
 from ui.captions import fmt
 from ui.learn_charts import predict_figure
 from ui.learn_text import escape, rich
+from ui.training_pool import run_in_pool
 
 PREDICT = "predict"
 
@@ -50,7 +54,9 @@ class RunOutcome:
 def run_scenario(preset: str, overrides: tuple, steps: int) -> RunOutcome:
     """Train a scenario (deterministic, so runs are shared between learners)."""
     config = get_preset(preset).config.replace(**dict(overrides))
-    trainer = Trainer(config).run(steps)
+    trainer = Trainer(config)
+    # On the training pool, within the server's memory budget, like every live step.
+    run_in_pool(trainer.run, steps, mb=step_cost(config).mb)
     history = trainer.history
     columns = {n: history.column(n).copy() for n in ("step", "loss", "grad_norm")}
     div = trainer.divergence
@@ -103,11 +109,32 @@ def render_predict(bank: Bank) -> None:
         )
         return
     if item.id not in r["answers"]:
-        with st.spinner(f"Training for up to {item.steps} steps…"):
-            outcome = run_scenario(item.preset, tuple(sorted(item.overrides.items())), item.steps)
+        try:
+            with st.spinner(f"Training for up to {item.steps} steps…"):
+                outcome = run_scenario(
+                    item.preset, tuple(sorted(item.overrides.items())), item.steps
+                )
+        except (PresetError, ConfigError, DeviceError) as err:
+            render_broken_scenario(item, err)
+            rnd.render_next(PREDICT, r)
+            return
         state.answer(PREDICT, item.id, locked == outcome.index, outcome)
     render_outcome(item, locked, r["answers"][item.id])
     rnd.render_next(PREDICT, r)
+
+
+def render_broken_scenario(item: PredictScenario, err: Exception) -> None:
+    """Say why this scenario cannot run and what to fix; the other scenarios still work."""
+    where = (
+        f"preset file lessons/presets/{item.preset}.toml"
+        if isinstance(err, PresetError)
+        else f"`overrides` of scenario {item.id!r} in lessons/quiz/ (the predict file)"
+    )
+    st.warning(
+        f"This scenario cannot run, so it is not scored: {escape(str(err))}. Fix the {where}; "
+        "press Next for the other scenarios.",
+        icon=":material/warning:",
+    )
 
 
 def render_outcome(item: PredictScenario, locked: int, outcome: RunOutcome) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from gradclip_core.progress import MODES, Progress, ProgressError, progress_from_json
 from gradclip_core.progress import progress_to_json as to_json
 from gradclip_core.quiz import Bank
 from ui import learn_state as state
-from ui.learn_text import escape, rich, short
+from ui.learn_text import rich, short
+from ui.safe_text import literal, quote
 
 QUIZ_LABELS = {
     "flashcards": "Flashcards",
@@ -23,6 +25,7 @@ PROGRESS_FILE = "gradclip-progress.json"
 UPLOAD_KEY = "learn_upload"
 UPLOAD_MSG_KEY = "learn_upload_message"  # (kind, text) about the last file loaded
 KEPT = "Your current progress is unchanged."
+REVIEW_SHOWN = 50  # items listed to review per mode (a bank has fewer; a crafted file more)
 
 
 def item_title(item) -> str:
@@ -51,21 +54,40 @@ def _on_upload() -> None:
     if upload is None:
         ss.pop(UPLOAD_MSG_KEY, None)
         return
+    name = quote(upload.name)  # messages are Markdown: the name and the file's text shown literally
     try:
         loaded = progress_from_json(upload.getvalue().decode("utf-8"))
     except UnicodeDecodeError:
         err = "it is not text, so it is not a progress file; choose the .json you saved"
-        ss[UPLOAD_MSG_KEY] = ("error", f"Could not load {upload.name}: {err}. {KEPT}")
+        ss[UPLOAD_MSG_KEY] = ("error", f"Could not load {name}: {err}. {KEPT}")
     except ProgressError as err:
-        ss[UPLOAD_MSG_KEY] = ("error", f"Could not load {upload.name}: {err}. {KEPT}")
+        ss[UPLOAD_MSG_KEY] = ("error", f"Could not load {name}: {literal(err)}. {KEPT}")
     else:
         state.set_progress(loaded)
-        ss[UPLOAD_MSG_KEY] = ("success", f"Loaded your progress from {upload.name}.")
+        ss[UPLOAD_MSG_KEY] = ("success", f"Loaded your progress from {name}.")
 
 
 def render_summary(bank: Bank | None) -> None:
-    """Scores per mode, items to review, and reset / download / load."""
+    """Scores per mode, items to review, and reset / download / load.
+
+    Reset and Load are drawn whatever happens to the scores above them: they are the way out
+    of progress that cannot be shown.
+    """
     progress = state.progress()
+    try:
+        render_scores(progress, bank)
+    except (StreamlitAPIException, ValueError, OverflowError) as err:
+        st.error(
+            f"Your scores cannot be shown ({type(err).__name__}): the progress is damaged. "
+            "Reset it, or load a progress file you saved, below.",
+            icon=":material/error:",
+        )
+    st.subheader("Save or start over", anchor=False)
+    render_progress_file(progress)
+
+
+def render_scores(progress: Progress, bank: Bank | None) -> None:
+    """The table of scores per mode, then what to review."""
     rows = [
         {
             "Mode": QUIZ_LABELS[mode],
@@ -81,8 +103,6 @@ def render_summary(bank: Bank | None) -> None:
     else:
         st.info("No answers yet: pick a quiz mode above and start.", icon=":material/info:")
     render_review(progress, bank)
-    st.subheader("Save or start over", anchor=False)
-    render_progress_file(progress)
 
 
 def render_review(progress: Progress, bank: Bank | None) -> None:
@@ -92,26 +112,34 @@ def render_review(progress: Progress, bank: Bank | None) -> None:
     st.subheader("What to review", anchor=False)
     for mode, ids in review:
         lines = []
-        for item_id in ids:
+        for item_id in ids[:REVIEW_SHOWN]:
             try:
-                title = rich(item_title(bank.by_id(item_id))) if bank else escape(item_id)
+                title = rich(item_title(bank.by_id(item_id))) if bank else quote(item_id)
             except KeyError:
-                title = escape(item_id)
+                title = quote(item_id)  # from an uploaded file: shown literally
             lines.append(f"- {title}")
+        if len(ids) > REVIEW_SHOWN:  # a file may list thousands
+            lines.append(f"- …and {len(ids) - REVIEW_SHOWN:,} more")
         st.markdown(f"**{QUIZ_LABELS[mode]}**\n" + "\n".join(lines))
 
 
 def render_progress_file(progress: Progress) -> None:
+    """Download, Reset and Load; Download is left out if the progress cannot be saved."""
     row = st.container(horizontal=True)
-    row.download_button(
-        "Download progress",
-        data=to_json(progress),
-        file_name=PROGRESS_FILE,
-        mime="application/json",
-        key="learn_download",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    try:
+        data = to_json(progress).encode("utf-8")
+    except ValueError:  # an int too long for text, or a lone surrogate: nothing to save
+        data = None
+    if data is not None:
+        row.download_button(
+            "Download progress",
+            data=data,
+            file_name=PROGRESS_FILE,
+            mime="application/json",
+            key="learn_download",
+            icon=":material/download:",
+            on_click="ignore",
+        )
     row.button(
         "Reset progress",
         key="learn_reset",
@@ -130,5 +158,5 @@ def render_progress_file(progress: Progress) -> None:
     message = st.session_state.get(UPLOAD_MSG_KEY)
     if message:
         kind, text = message
-        # The file name and the error quote the upload: show them literally.
-        (st.success if kind == "success" else st.error)(escape(text))
+        # Markdown that quotes the file name and what the file held (see ui/safe_text.py).
+        (st.success if kind == "success" else st.error)(text)

@@ -66,19 +66,6 @@ def shuffled_steps(item: OrderItem) -> list[str]:
     return steps
 
 
-def order_feedback(item: OrderItem, submitted: list[str], wrong: int | None) -> str:
-    """One sentence about a submitted order; ``wrong`` is what ``check_order`` returned."""
-    if wrong is None:
-        return f"All {len(item.steps)} steps are in the right order."
-    want = item.steps[wrong] if wrong < len(item.steps) else None
-    got = submitted[wrong] if wrong < len(submitted) else None
-    if want is None:
-        return f"There are only {len(item.steps)} steps; remove `{got}`."
-    if got is None:
-        return f"Step {wrong + 1} is missing: it should be `{want}`."
-    return f"Step {wrong + 1} should be `{want}`, you put `{got}`."
-
-
 def short(text: str, limit: int = 80) -> str:
     """The first ``limit`` characters of a one-line title."""
     text = " ".join(text.split())

@@ -14,6 +14,9 @@ from ui.learn_text import escape, rich
 EXPLAIN = "explain"
 FILL = "fill_code"
 EMPTY_KEY = "learn_empty_answer"  # the item whose Check was pressed with nothing typed
+CUT_KEY = "learn_answer_cut"  # (item id, length) of the last answer cut to its limit
+EXPLAIN_MAX_CHARS = 2000  # characters of an explanation that are kept and graded
+FILL_MAX_CHARS = 300  # characters of a fill-in answer
 
 
 def explain_key(item: ExplainPrompt) -> str:
@@ -24,8 +27,34 @@ def fill_key(item: FillCode) -> str:
     return f"learn_fill_text_{item.id}"
 
 
+def _typed(key: str, item_id: str, limit: int) -> str:
+    """What was typed in widget ``key``, cut (in the box too) to its first ``limit`` characters.
+
+    The widgets have no ``max_chars``: the browser drops a paste that would pass it, whole and
+    silently, and Check then found nothing typed. A long answer is cut and the learner told.
+    """
+    ss = st.session_state
+    text = ss.get(key) or ""
+    ss.pop(CUT_KEY, None)
+    if len(text) > limit:
+        ss[CUT_KEY] = (item_id, len(text))
+        ss[key] = text = text[:limit]
+    return text
+
+
+def render_cut(item_id: str, limit: int) -> None:
+    """Say so when the answer to this item was cut to ``limit`` characters."""
+    cut = st.session_state.get(CUT_KEY)
+    if cut and cut[0] == item_id:
+        st.info(
+            f"Your answer was cut to the first {limit:,} characters (it had {cut[1]:,}); "
+            "only those were checked.",
+            icon=":material/content_cut:",
+        )
+
+
 def _check_explain(item: ExplainPrompt) -> None:
-    text = st.session_state.get(explain_key(item)) or ""
+    text = _typed(explain_key(item), item.id, EXPLAIN_MAX_CHARS)
     if not text.strip():
         st.session_state[EMPTY_KEY] = item.id
         return
@@ -48,7 +77,6 @@ def render_explain(bank: Bank) -> None:
         "Your answer",
         key=explain_key(item),
         height=140,
-        max_chars=2000,
         placeholder="Two or three sentences in plain words.",
     )
     grade: Grade | None = r["answers"].get(item.id)
@@ -62,6 +90,7 @@ def render_explain(bank: Bank) -> None:
     )
     if st.session_state.get(EMPTY_KEY) == item.id:
         st.info(grade_explanation(item, "").notice, icon=":material/edit:")
+    render_cut(item.id, EXPLAIN_MAX_CHARS)
     if grade is None:
         return
     render_grade(item, grade)
@@ -84,7 +113,7 @@ def render_grade(item: ExplainPrompt, grade: Grade) -> None:
 def _check_fill(item: FillCode) -> None:
     if state.answered(FILL, item.id):  # one answer per snippet and round
         return
-    text = st.session_state.get(fill_key(item)) or ""
+    text = _typed(fill_key(item), item.id, FILL_MAX_CHARS)
     if not text.strip():
         st.session_state[EMPTY_KEY] = item.id
         return
@@ -114,7 +143,6 @@ def render_fill_code(bank: Bank) -> None:
     st.text_input(
         f"What goes in the {BLANK} blank?",
         key=fill_key(item),
-        max_chars=300,
         disabled=given is not None,
         placeholder="Type the missing code",
     )
@@ -138,6 +166,7 @@ def render_fill_code(bank: Bank) -> None:
         if st.session_state.get(EMPTY_KEY) == item.id:
             st.info("Type what goes in the blank first, then press Check.", icon=":material/edit:")
         return
+    render_cut(item.id, FILL_MAX_CHARS)
     render_fill_feedback(item, given)
     rnd.render_next(FILL, r)
 

@@ -3,28 +3,46 @@
 No ``st.*`` calls here. The lock matters: a widget change outside the live fragment starts a
 new script thread while the old one may still be stepping the model; two threads stepping
 one model can crash the server (DESIGN.md, Live pages). Every touch of the trainer goes
-through :meth:`LiveRun.locked`.
+through :meth:`LiveRun.locked`, and every step runs on the server's training pool
+(``ui/training_pool.py``), within its memory budget.
+
+A run whose session has gone (the tab closed) or that nobody has touched for a while is
+released by :func:`release_idle`: its trainer is dropped and the memory given back, because
+Streamlit keeps a closed session's state for minutes and frees it only lazily.
 """
 
 from __future__ import annotations
 
-import os
-import threading
+import gc
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from threading import Lock, RLock, Thread
+
+from streamlit.runtime import Runtime
 
 from gradclip_core import TrainConfig, Trainer
-from ui.state import LIVE, STRUCTURAL
+from gradclip_core.budget import TooLargeError, step_cost, too_large
+from gradclip_core.clipping import MODE_LABELS
+from ui.state import LIVE, STRUCTURAL, effective_threshold
+from ui.training_pool import CORES as _CORES
+from ui.training_pool import give_memory_back, run_in_pool
 
 _ACTIVE: weakref.WeakSet[LiveRun] = weakref.WeakSet()
-# Training runs on a few long-lived threads, not in Streamlit's script threads: Streamlit
-# starts a new thread for every rerun, and the first forward pass in a fresh thread cost
-# 30-80 ms of CPU in the server (measured: 24-layer MLP, 2 cores; 1.5 ms on a warm thread), so
-# 30 ms slices ran 100-300 ms and ticks overran their slot. On reused threads: 30-50 ms.
-_CORES = os.cpu_count() or 1
-_TRAINERS = ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="gradclip-train")
+GONE_AFTER = 30.0  # seconds a closed tab's run is kept (a phone's screen lock reconnects)
+IDLE_AFTER = 30 * 60.0  # seconds a paused run nobody touches is kept
+
+
+def describe_live(config: TrainConfig, changed: list[str]) -> str:
+    """The live changes of ``changed`` in words, with their values (for the page's toast)."""
+    parts = []
+    if "clip_mode" in changed:
+        parts.append(MODE_LABELS[config.clip_mode])
+    if config.clip_mode != "none" and {"clip_mode", "threshold"} & set(changed):
+        parts.append(f"threshold {effective_threshold(config):g}")
+    if "lr" in changed:
+        parts.append(f"learning rate {config.lr:g}")
+    return ", ".join(parts)
 
 
 def active_sessions(now: float | None = None, within: float = 5.0) -> int:
@@ -54,10 +72,19 @@ class LiveRun:
         behind: set when the last tick took longer than the interval (charts lag training).
     """
 
-    def __init__(self, config: TrainConfig, preset: str | None = None):
-        self.lock = threading.RLock()
-        self.trainer = Trainer(config)
+    def __init__(
+        self, config: TrainConfig, preset: str | None = None, session_id: str | None = None
+    ):
+        if message := too_large(config):
+            raise TooLargeError(message)
+        self.lock = RLock()
+        self.trainer: Trainer | None = Trainer(config)
+        self.cost = step_cost(config)
         self.config = config
+        self.session_id = session_id
+        self.released: str | None = None  # why the trainer was dropped, once it was
+        self.last_used = time.monotonic()
+        self._gone_since: float | None = None
         self.preset = preset
         self.running = False
         self.behind = False
@@ -68,7 +95,8 @@ class LiveRun:
         _ACTIVE.add(self)
 
     def __repr__(self) -> str:
-        return f"LiveRun({self.trainer!r}, running={self.running})"
+        state = f"released: {self.released}" if self.released else f"running={self.running}"
+        return f"LiveRun({self.trainer!r}, {state})"
 
     @contextmanager
     def locked(self):
@@ -84,10 +112,30 @@ class LiveRun:
         changed = [k for k in LIVE if getattr(config, k) != getattr(self.config, k)]
         if changed:
             with self.locked() as trainer:
-                trainer.set_clip(config.clip_mode, config.threshold)
-                trainer.set_lr(config.lr)
+                if trainer is not None:
+                    trainer.set_clip(config.clip_mode, config.threshold)
+                    trainer.set_lr(config.lr)
             self.config = config
         return changed
+
+    def step_once(self) -> int:
+        """One training step on the pool (Start's first step, the Step button); steps taken."""
+        with self.locked() as trainer:
+            if trainer is None or trainer.diverged:
+                return 0
+            return run_in_pool(trainer.run_for, 0.0, 1, mb=self.cost.mb)
+
+    def touch(self) -> None:
+        """Note that the learner is here (a page run): an idle run is released later."""
+        self.last_used = time.monotonic()
+
+    def release(self, reason: str) -> bool:
+        """Drop the trainer (its memory comes back); the run keeps its config and preset."""
+        with self.lock:
+            if self.trainer is None:
+                return False
+            self.trainer, self.running, self.released = None, False, reason
+        return True
 
     def advance(self, interval: float, active: int = 1) -> int:
         """One tick of training: a time slice that leaves room to draw within ``interval``.
@@ -99,11 +147,11 @@ class LiveRun:
         share = min(1.0, _CORES / max(1, active))
         budget = max(0.005, min(0.03, 0.3 * interval * share))
         with self.locked() as trainer:
+            if trainer is None:
+                self.running = False
+                return 0
             room = self.max_steps - trainer.steps_done
-            if room > 0:
-                taken = _TRAINERS.submit(trainer.run_for, budget, max(room, 0)).result()
-            else:
-                taken = 0
+            taken = run_in_pool(trainer.run_for, budget, room, mb=self.cost.mb) if room > 0 else 0
             if trainer.diverged or room <= 0:
                 self.running = False
         self.tick_seconds = time.monotonic() - start
@@ -130,3 +178,58 @@ class LiveRun:
         """Record how long a whole tick (draw + train) took; flag when it overran."""
         elapsed = time.monotonic() - started
         self.behind = self.running and elapsed > interval
+
+
+def release_idle(is_connected, now: float | None = None) -> int:
+    """Release the runs whose tab has closed or that nobody has touched for a while.
+
+    Args:
+        is_connected: ``session_id -> bool``, whether a browser is connected to that session.
+        now: the time (``time.monotonic()``), for tests.
+
+    Returns:
+        How many trainers were released (their memory is given back to the system).
+    """
+    now = time.monotonic() if now is None else now
+    released = 0
+    for run in list(_ACTIVE):
+        if run.trainer is None:
+            continue
+        if run.session_id is not None and not is_connected(run.session_id):
+            run._gone_since = run._gone_since or now
+            if now - run._gone_since >= GONE_AFTER:
+                released += run.release("the tab was closed")
+            continue
+        run._gone_since = None
+        if not run.running and now - max(run.last_used, run.last_tick) >= IDLE_AFTER:
+            released += run.release(f"it was left paused for over {IDLE_AFTER / 60:.0f} minutes")
+    if released:
+        gc.collect()  # a trainer caught in a reference cycle is freed now, not at some later gen-2
+        give_memory_back()
+    return released
+
+
+def _connected(session_id: str) -> bool:
+    if not Runtime.exists():  # no server (AppTest, a notebook): nothing can disconnect
+        return True
+    return Runtime.instance().is_active_session(session_id)
+
+
+_janitor_lock = Lock()
+_janitor: Thread | None = None
+
+
+def start_janitor(every: float = 10.0) -> None:
+    """Start, once per server process, the thread that releases runs of closed or idle tabs."""
+    global _janitor
+    with _janitor_lock:
+        if _janitor is not None and _janitor.is_alive():
+            return
+
+        def loop() -> None:
+            while True:
+                time.sleep(every)
+                release_idle(_connected)
+
+        _janitor = Thread(target=loop, name="gradclip-janitor", daemon=True)
+        _janitor.start()

@@ -16,7 +16,8 @@ from gradclip_core.advice import suggest_threshold
 from gradclip_core.clipping import MODE_LABELS
 from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio_sentence
 from ui.charts import playground_figure
-from ui.controls import CUSTOM, key
+from ui.controls import CUSTOM, key, set_clip
+from ui.errors import PAGE_FAILED, shown_as_message
 from ui.live import LiveRun, active_sessions, tick_interval
 from ui.live_chart import live_chart
 
@@ -25,19 +26,19 @@ def _set_running(run: LiveRun, running: bool) -> None:
     # Set, never toggle: Streamlit can replay a button's trigger on the live fragment's next
     # rerun, and a toggle run twice would undo the click.
     with run.locked() as trainer:
+        if trainer is None:  # released while the click was on its way
+            return
         run.running = running and not trainer.diverged
         if run.running and trainer.steps_done == 0:
-            trainer.step()  # so the very first redraw already has a point to draw
-            trainer.sync()
+            run.step_once()  # so the very first redraw already has a point to draw
 
 
 def _step(run: LiveRun) -> None:
-    with run.locked() as trainer:
+    with run.locked():
         if run.running:  # a replayed click while training: pausing is all it means
             run.running = False
             return
-        trainer.step()
-        trainer.sync()
+        run.step_once()  # on the training pool, within the server's memory budget
 
 
 def _reset(run: LiveRun) -> None:
@@ -49,8 +50,7 @@ def _reset(run: LiveRun) -> None:
 def _clip_and_rerun(threshold: float) -> None:
     """The callout's button: same settings and seed, clipping by norm at ``threshold``."""
     ss = st.session_state
-    ss[key("clip_mode")] = "norm"
-    ss[key("threshold")] = threshold
+    set_clip("norm", threshold)
     ss[key("preset")] = CUSTOM
     old = ss.pop("run", None)
     if old is not None:
@@ -60,9 +60,8 @@ def _clip_and_rerun(threshold: float) -> None:
 
 def _apply_threshold(threshold: float) -> None:
     ss = st.session_state
-    if ss.get(key("clip_mode")) in ("none", "value", "agc", "autoclip"):
-        ss[key("clip_mode")] = "norm"
-    ss[key("threshold")] = threshold
+    mode = ss.get(key("clip_mode"))
+    set_clip(mode if mode in ("norm", "layer-norm") else "norm", threshold)
     ss[key("preset")] = CUSTOM
 
 
@@ -114,6 +113,8 @@ def render_live_panel(run: LiveRun, presets) -> None:
     ss = st.session_state
     if ss.pop("start_next", False) and not run.trainer.diverged:
         run.running = True
+    if ss.pop("live_failed", False):
+        st.error(f"Training paused. {PAGE_FAILED}", icon=":material/error:")
     render_buttons(run)
     if run.trainer.divergence is not None:
         # Outside the fragment: its button must rerun the whole page (sidebar included).
@@ -123,15 +124,20 @@ def render_live_panel(run: LiveRun, presets) -> None:
 
     @st.fragment(run_every=interval if run.running else None)
     def live() -> None:
-        started = time.monotonic()
-        _draw(run)
-        if run.running:
-            run.advance(interval, active_sessions())
-            run.note_tick(started, interval)
-            # Diverged or at the step limit: stop the timer. The class grew or shrank: set
-            # the timer to the rate it can hold (only a whole-page run changes it).
-            if not run.running or run.retune(interval):
-                st.rerun()
+        started, was_running, ok = time.monotonic(), run.running, False
+        with shown_as_message("a live tick"):
+            _draw(run)
+            if was_running:
+                run.advance(interval, active_sessions())
+                run.note_tick(started, interval)
+            ok = True
+        if not ok:
+            run.running = False  # the page run that follows stops the timer
+            st.session_state["live_failed"] = True  # and says why the run paused
+        # Diverged, at the step limit or failed: stop the timer. The class grew or shrank:
+        # set the timer to the rate it can hold (only a whole-page run changes it).
+        if was_running and (not run.running or run.retune(interval)):
+            st.rerun()
 
     live()
     _render_suggestion(run)
@@ -139,6 +145,9 @@ def render_live_panel(run: LiveRun, presets) -> None:
 
 def _draw(run: LiveRun) -> None:
     with run.locked() as trainer:
+        if trainer is None:
+            st.info(f"This run was put away because {run.released}. Press Reset to start again.")
+            return
         h, mode = trainer.history, trainer.mode
         _tiles(run, trainer)
         # Always one element here, so the chart below keeps its place in the page when the
@@ -147,6 +156,8 @@ def _draw(run: LiveRun) -> None:
         if run.running and run.behind:
             busy.caption("⚠ The server is busy: charts update less often than training runs.")
         ghost = st.session_state.get("compare_with")
+        if ghost is not None and ghost.trainer is None:  # released with its closed tab
+            ghost = st.session_state["compare_with"] = None
         fig = playground_figure(
             h,
             baseline=trainer.task.baseline,
@@ -221,6 +232,8 @@ def _callout(trainer) -> None:
 
 def _render_suggestion(run: LiveRun) -> None:
     with run.locked() as trainer:
+        if trainer is None:
+            return
         s = suggest_threshold(trainer.history, diverged=trainer.diverged)
     with st.expander("Suggested threshold", expanded=False):
         if s is None:

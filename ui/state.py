@@ -8,6 +8,7 @@ value in a link falls back to its default *with a warning naming it*.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from gradclip_core.config import (
     TrainConfig,
     default_task,
 )
+from ui.safe_text import literal, quote
 
 
 def log_grid(low: float, high: float) -> list[float]:
@@ -171,6 +173,7 @@ STRUCTURAL = (
     "device",
 )
 LIVE = ("clip_mode", "threshold", "lr")
+UNKNOWN_SHOWN = 5  # names in a link that are not settings, each named in its own warning
 
 
 def tasks_for(model: str) -> list[str]:
@@ -222,7 +225,8 @@ def from_query(query: Mapping[str, str], base: TrainConfig) -> tuple[TrainConfig
     """Apply URL values on top of ``base``; each bad one keeps its base value, with a warning.
 
     Returns:
-        The config and one warning per value that was ignored (naming it and what is allowed).
+        The config and one warning per value that was ignored (naming it and what is allowed),
+        as Markdown that shows the link's text literally (see :mod:`ui.safe_text`).
     """
     warnings: list[str] = []
     config = base
@@ -235,7 +239,7 @@ def from_query(query: Mapping[str, str], base: TrainConfig) -> tuple[TrainConfig
         try:
             candidate = TrainConfig.from_dict(values)
         except ConfigError as err:
-            warnings.append(f"Link setting {name}={raw!r} was ignored: {err.problems[0][1]}.")
+            warnings.append(f"Link setting {name}={quote(raw)} was ignored: {_why(err, name)}.")
             continue
         value = getattr(candidate, name)
         prop = PROP[name]
@@ -245,7 +249,24 @@ def from_query(query: Mapping[str, str], base: TrainConfig) -> tuple[TrainConfig
             allowed = (
                 ", ".join(map(str, prop.choices)) if prop.choices else f"{prop.low} to {prop.high}"
             )
-            warnings.append(f"Link setting {name}={raw!r} was ignored: this page allows {allowed}.")
+            warnings.append(
+                f"Link setting {name}={quote(raw)} was ignored: this page allows {allowed}."
+            )
     unknown = sorted(set(query) - set(PROP) - {"preset", "page"})
-    warnings += [f"Link setting {k!r} is not a setting and was ignored." for k in unknown]
+    shown, more = unknown[:UNKNOWN_SHOWN], len(unknown) - UNKNOWN_SHOWN
+    warnings += [f"Link setting {quote(k)} is not a setting and was ignored." for k in shown]
+    if more > 0:
+        warnings.append(f"Link settings: {more} more names were ignored (not settings).")
     return config, warnings
+
+
+# The value an engine message starts with ("'abc' is not a number ..."): already shown once.
+_LEADING_VALUE = re.compile(r"""^(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\S+) (?=is |does )""")
+
+
+def _why(err: ConfigError, name: str) -> str:
+    """Why a link value was refused, as Markdown, without repeating the value."""
+    mine = [message for setting, message in err.problems if setting == name]
+    if not mine:
+        return literal(err.problems[0][1])
+    return literal(_LEADING_VALUE.sub("it ", mine[0], count=1))

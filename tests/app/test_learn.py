@@ -268,7 +268,7 @@ def test_order_right_wrong_undo_and_reset():
     swapped[2], swapped[3] = swapped[3], swapped[2]
     build_order(at, b, swapped)
     click(at, "learn_order_check")
-    assert f"Step 3 should be `{b.steps[2]}`, you put `{b.steps[3]}`" in texts(at.error)
+    assert f"Step 3: `{b.steps[3]}` must come after `{b.steps[2]}`" in texts(at.error)
     assert progress_of(at, "order") == (2, 1, [b.id])
     reset(at, "order")
     assert bar(at) == f"Puzzle 1 of {len(BANK.order)}"
@@ -336,3 +336,38 @@ def test_a_trip_to_the_playground_comes_back_to_the_same_mode():
     assert not at.exception
     assert at.segmented_control(key="learn_mode").value == "true_false"
     assert not at.warning  # no "default value and Session State" warning
+
+
+# --- order: every right order is accepted (issue 9) -------------------------------------------
+def basic_order(*ids: str) -> tuple:
+    item = next(i for i in BANK.order if i.id == "ord-basic")
+    return item, [item.steps[item.step_ids.index(sid)] for sid in ids]
+
+
+def test_order_zero_grad_after_the_loss_is_right_and_shows_the_usual_order():
+    item, order = basic_order("forward", "loss", "zero_grad", "backward", "clip", "step")
+    at = open_mode("order", [item.id])
+    build_order(at, item, order)
+    click(at, "learn_order_check")
+    assert "Right!" in texts(at.success) and not at.error
+    assert "The usual order" in texts(at.markdown)
+    assert [c.value for c in at.code][:2] == ["\n".join(order), "\n".join(item.steps)]
+    assert at.expander[0].label == "2 other orders are also right"
+    assert progress_of(at, "order") == (1, 1, [])
+
+
+def test_order_zero_grad_after_backward_names_the_rule_and_the_other_right_orders():
+    item, order = basic_order("forward", "loss", "backward", "zero_grad", "clip", "step")
+    at = open_mode("order", [item.id])
+    build_order(at, item, order)
+    click(at, "learn_order_check")
+    error = texts(at.error)
+    assert error.startswith(
+        "**Not quite.** Step 4: `optimizer.zero_grad()` must come before `loss.backward()` or "
+        "after `optimizer.step()`: "
+    )
+    assert "The right order" in texts(at.markdown)
+    assert at.expander[0].label == "3 other orders are also right"
+    shown = [c.value for c in at.code]
+    assert shown[:2] == ["\n".join(order), "\n".join(item.steps)] and len(shown) == 5
+    assert progress_of(at, "order") == (1, 0, [item.id])

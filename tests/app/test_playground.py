@@ -84,7 +84,7 @@ def test_clip_mode_change_is_live_and_resets_threshold_to_mode_default():
     at.button(key="btn_step").click().run()
     at.radio(key="w_clip_mode").set_value("value").run()
     assert not at.exception
-    assert at.select_slider(key="w_threshold").value == 0.1
+    assert at.select_slider(key="w_threshold_for_value").value == 0.1
     assert _metric(at, "Step") == "1"  # a live change keeps the run
     at.radio(key="w_model").set_value("gru").run()
     assert not at.exception
@@ -95,10 +95,10 @@ def test_clip_mode_change_is_live_and_resets_threshold_to_mode_default():
 def test_bad_link_values_fall_back_with_a_warning_naming_them():
     at = _app({"lr": "banana", "depth": "99", "device": "cuda-9", "preset": "nope"})
     warnings = " ".join(w.value for w in at.warning)
-    assert "lr='banana'" in warnings
-    assert "depth='99'" in warnings
+    assert "lr=`banana`" in warnings  # values in code style: shown literally
+    assert "depth=`99`" in warnings
     assert "device" in warnings
-    assert "'nope'" in warnings
+    assert "`nope`" in warnings
 
 
 def test_impossible_combination_gives_a_message_not_a_traceback():
@@ -120,7 +120,7 @@ def test_suggested_threshold_applies_in_one_click():
     apply.click().run()
     assert not at.exception
     assert at.radio(key="w_clip_mode").value == "norm"
-    assert at.select_slider(key="w_threshold").value == pytest.approx(value)
+    assert at.select_slider(key="w_threshold_for_norm").value == pytest.approx(value)
 
 
 def test_a_knob_this_model_lacks_keeps_its_value_for_when_it_returns():

@@ -107,8 +107,8 @@ def test_fill_code_answers_pass_their_own_check(bank):
 def test_order_items_round_trip(bank):
     for item in bank.order:
         assert check_order(item, list(item.steps)) is None, item.id
-        swapped = [item.steps[1], item.steps[0], *item.steps[2:]]
-        assert check_order(item, swapped) == 0, item.id
+        # Other orders may be right too (tests/content/test_order_items.py); reversed is not.
+        assert check_order(item, list(item.steps[::-1])) is not None, item.id
 
 
 def test_predict_presets_exist(bank, preset_names):

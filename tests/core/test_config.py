@@ -51,8 +51,11 @@ def configs(draw) -> TrainConfig:
         optimizer=draw(st.sampled_from(OPTIMIZERS)),
         lr=draw(_float("lr")),
         momentum=draw(_float("momentum")),
-        clip_mode=draw(st.sampled_from(CLIP_MODES)),
-        threshold=draw(st.none() | _float("threshold")),
+        clip_mode=(mode := draw(st.sampled_from(CLIP_MODES))),
+        # AutoClip's threshold is a percentile: config.THRESHOLD_RULES allows 0 < p <= 100.
+        threshold=draw(
+            st.none() | (st.floats(1e-6, 100.0) if mode == "autoclip" else _float("threshold"))
+        ),
         norm_type=draw(st.sampled_from(NORM_TYPES)),
         seed=draw(_int("seed")),
         device=draw(st.sampled_from(DEVICES)),
