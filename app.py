@@ -7,6 +7,9 @@ import streamlit as st
 import torch
 
 from ui.errors import shown_as_message
+from ui.training_pool import limit_heap_arenas
+
+limit_heap_arenas()  # at the first import, before most threads have made their arenas
 
 
 @st.cache_resource

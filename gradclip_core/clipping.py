@@ -3,10 +3,12 @@
 Clipping by norm and by value call PyTorch's own functions (``get_total_norm``,
 ``clip_grads_with_norm_``, ``clip_grad_value_``), so what the app shows is exactly what
 ``torch.nn.utils.clip_grad_norm_`` does. The adaptive modes (AGC, AutoClip) follow their
-papers. Lessons 03-05 explain each mode.
+papers' formulas; where the engine departs from a paper (AGC's readout, AutoClip's bounded
+history) the function says so. Lessons 03-05 explain each mode.
 
-Nothing here reads a value back to the CPU: every number in a :class:`ClipRecord` is a 0-d
-tensor on the gradients' device, so a GPU run is not synchronised every step.
+Nothing here reads a value back from an accelerator: every number in a :class:`ClipRecord` is
+a 0-d tensor on the gradients' device, so a GPU run is not synchronised every step (on the CPU,
+reading a 0-d tensor costs nothing, and torch's rule reads one to report an overflow).
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class ClipRecord:
         norm_after: total L2 norm after clipping.
         clipped: whether any gradient changed (0-d bool tensor; ``bool()`` it to read).
         clip_coef: L2 norm after over L2 norm before: the overall shrink factor.
-        cosine: cosine between the raw and the clipped gradient (1 when the direction is kept).
+        cosine: cosine between the raw and the clipped gradient (1 when the direction is kept;
+            0 when clipping left a zero gradient).
         threshold: the threshold used (for AutoClip, the percentile value it resolved to).
         param_norms_before: ``(P,)`` L2 norm of each parameter's gradient before clipping.
         param_norms_after: ``(P,)`` the same after clipping.
@@ -58,7 +61,16 @@ class ClipRecord:
     For clip by norm (L2), ``param_norms_after`` is ``param_norms_before`` times torch's
     factor ``min(1, threshold / (norm_before + 1e-6))``, computed when first read
     (``derived_after`` is then True).
+
+    An overflowed norm is reported as what torch did (lesson 03): the L2 norm is ``inf`` once
+    the sum of squares passes float32's 3.4e38, even when every entry is finite. Clip by norm
+    (and AutoClip) then multiply every gradient by ``threshold / (inf + 1e-6) = 0``, so the
+    record says ``clipped``, ``norm_after`` 0, ``clip_coef`` 0 and ``cosine`` 0: the gradient
+    was silently zeroed. A gradient with an ``inf`` or ``nan`` entry cannot be clipped (torch
+    turns it into ``nan``): ``clipped`` is False and ``norm_after`` is ``nan``.
     """
+
+    TORCH_RULE = ("norm", "autoclip")  # modes that scale every gradient by torch's one factor
 
     def __init__(
         self,
@@ -104,9 +116,13 @@ class ClipRecord:
 
     @property
     def clipped(self) -> torch.Tensor:
-        # Clipped = some gradient changed. A non-finite gradient cannot be clipped meaningfully.
+        # Clipped = some gradient changed. A non-finite gradient cannot be clipped meaningfully;
+        # an overflowed norm with finite entries can: torch's rule zeroes the gradient.
         changed = (self.param_norms_after != self.param_norms_before).any()
-        return changed & self.norm_before.isfinite()
+        ok = self.norm_before.isfinite()
+        if self.mode in self.TORCH_RULE:
+            ok = ok | self.norm_after.isfinite()
+        return changed & ok
 
     def __repr__(self) -> str:
         return (
@@ -121,7 +137,11 @@ def _as_tensor(value: float | torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 
 class NormHistory:
-    """The gradient norms AutoClip has seen, in a bounded ring buffer on the device."""
+    """The gradient norms AutoClip has seen, in a bounded ring buffer on the device.
+
+    The paper (Seetharaman et al., 2020) keeps every norm of the run; this keeps the last
+    ``capacity`` (10,000 by default), so memory stays bounded on a long run.
+    """
 
     def __init__(self, capacity: int = 10_000):
         self.capacity = capacity
@@ -173,18 +193,24 @@ def clip_gradients(
     - ``"agc"``: adaptive gradient clipping, unit-wise (rows of a weight matrix):
       :math:`G_u \leftarrow \lambda \frac{\max(\lVert W_u\rVert, \epsilon)}{\lVert G_u\rVert} G_u`
       when :math:`\lVert G_u\rVert / \max(\lVert W_u\rVert, \epsilon) > \lambda`; changes the
-      direction when units are scaled differently.
-    - ``"autoclip"``: clip by norm at the ``threshold``-th percentile of all gradient norms
-      seen so far (``history``), the current one included; direction kept.
+      direction when units are scaled differently. Every layer is clipped, readout included,
+      as timm's ``adaptive_clip_grad`` does with all parameters; the paper leaves the final
+      linear layer unclipped.
+    - ``"autoclip"``: clip by norm at the ``threshold``-th percentile of the gradient norms
+      seen so far (``history``: the last 10,000), the current one included; direction kept.
+      At ``p = 10`` most steps are above that percentile, so most steps are clipped.
 
-    A non-finite gradient is not an error: ``norm_before`` comes back inf or nan so the
-    caller can explain it (the gradients are then left non-finite).
+    A non-finite norm is not an error: ``norm_before`` comes back inf or nan so the caller can
+    explain it. With ``"norm"`` or ``"autoclip"``, an L2 norm that overflowed to inf from
+    finite entries makes torch's factor 0: every gradient is zeroed, and the record says so
+    (see :class:`ClipRecord`). An inf or nan entry leaves the gradients non-finite.
 
     Args:
         parameters: tensors whose ``.grad`` is clipped; those without a gradient are skipped.
         mode: one of ``none, norm, value, layer-norm, agc, autoclip``.
         threshold: the mode's limit (see above).
-        norm_type: 2 or ``inf``: the norm that mode ``"norm"`` measures and limits.
+        norm_type: 2 or ``inf`` (the largest absolute entry): the norm that mode ``"norm"``
+            measures and limits.
         history: AutoClip's norm history; a fresh one (no clipping yet) when ``None``.
         foreach: passed to torch's functions.
 
@@ -212,7 +238,7 @@ def clip_gradients(
             # ``threshold`` is a float, exactly as a user passes it to clip_grad_norm_.
             clip_grads_with_norm_(params, threshold, before, foreach=foreach)
             if norm_type == 2.0:  # the norms after follow from torch's factor, when read
-                return ClipRecord(mode, before, per_before, None, threshold)
+                return _torch_rule_record(mode, before, per_before, None, threshold, grads)
             # The factor torch's function just applied (same expression, so the same bits).
             coef = (threshold / (before + _TORCH_EPS)).clamp_(max=1.0)
         else:
@@ -229,7 +255,7 @@ def clip_gradients(
             per_before = per_after / coef
         else:
             per_after = per_before * coef
-        return ClipRecord(mode, before, per_before, per_after, threshold)
+        return _torch_rule_record(mode, before, per_before, per_after, threshold, grads)
     if mode == "layer-norm":
         coefs = (threshold / (per_before + _TORCH_EPS)).clamp_(max=1.0)  # (P,)
         torch._foreach_mul_(grads, list(coefs.unbind()))
@@ -248,6 +274,46 @@ def clip_gradients(
     return ClipRecord(mode, before, per_before, per_after, threshold, cosine)
 
 
+def _torch_rule_record(
+    mode: str,
+    before: torch.Tensor,
+    per_before: torch.Tensor,
+    per_after: torch.Tensor | None,
+    threshold: float | torch.Tensor,
+    grads: list[torch.Tensor],
+    on_host: bool | None = None,
+) -> ClipRecord:
+    """The record of torch's rule (one factor for all), true also when the norm is not finite.
+
+    Once the norm is inf, torch's factor is 0: finite gradients become 0, but the derived norms
+    after would read ``inf * 0 = nan`` for a tensor whose own norm overflowed. Those steps
+    measure the norms after instead, and the cosine is 0 (nothing of the direction is left)
+    or nan (an inf or nan entry became nan).
+
+    Args:
+        on_host: decide on the host (reading a CPU scalar costs no sync); ``None``: on the
+            CPU only. On an accelerator both answers are computed and the device picks one.
+    """
+    if on_host if on_host is not None else before.device.type == "cpu":
+        if math.isfinite(before.item()):
+            return ClipRecord(mode, before, per_before, per_after, threshold)
+        after = torch.stack(_per_tensor_norms(grads, 2.0, None))
+        cosine = 0.0 if bool((after == 0).all()) else math.nan
+        return ClipRecord(mode, before, per_before, after, threshold, cosine)
+    if per_after is None:  # the same expression as ClipRecord's, so the same bits
+        per_after = per_before * (threshold / (before + _TORCH_EPS)).clamp(max=1.0)
+    measured = torch.stack(_per_tensor_norms(grads, 2.0, None))
+    finite = before.isfinite()
+    zeroed = torch.linalg.vector_norm(measured) == 0
+    cosine = torch.where(
+        finite,
+        torch.ones_like(before),
+        torch.where(zeroed, torch.zeros_like(before), torch.full_like(before, math.nan)),
+    )
+    after = torch.where(finite, per_after, measured)
+    return ClipRecord(mode, before, per_before, after, threshold, cosine)
+
+
 def _per_tensor_norms(grads, norm_type, foreach) -> list[torch.Tensor]:
     # One model, one device: the first gradient's device speaks for all.
     if foreach is not False and grads[0].device.type in ("cpu", "cuda"):
@@ -264,7 +330,10 @@ def unitwise_norm(x: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def _agc_(params: list[torch.Tensor], clip_factor: float, eps: float = AGC_EPS) -> None:
-    # Same arithmetic as timm.utils.agc.adaptive_clip_grad (Brock et al. 2021, NFNets).
+    # Same arithmetic as timm.utils.agc.adaptive_clip_grad (Brock et al. 2021, NFNets), applied
+    # to every parameter it is given: the engine clips all layers, readout included. The paper
+    # (and timm's train.py, through model_parameters(exclude_head=True)) leave the final linear
+    # layer unclipped.
     for p in params:
         g = p.grad.detach()
         max_norm = unitwise_norm(p.detach()).clamp_(min=eps).mul_(clip_factor)

@@ -1,8 +1,13 @@
-"""Explaining a run that diverged: the step, the layer that overflowed, the last finite norm.
+"""Explaining a run that diverged: what overflowed, where, and how big it really was.
 
 A diverging run is a lesson, not a crash (lesson 02). The trainer calls :func:`diagnose`
-when a step's loss or gradient is non-finite; the weights are still those the failing step
-started from, so its forward pass can be replayed with hooks to find where it overflowed.
+when a step's loss or gradient norm is non-finite; the weights are still those the failing
+step started from, so its batch can be replayed to tell three cases apart:
+
+- ``"forward"``: the forward pass overflowed and the loss is inf or nan;
+- ``"gradient"``: the loss is finite, but the backward pass made an inf or nan entry;
+- ``"norm"``: every gradient entry is finite, but the float32 norm overflowed (the sum of
+  squares passed 3.4e38). Its true size is measured in float64, without overflow.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import torch
 from .history import SCALARS
 
 FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+CAUSES = ("forward", "gradient", "norm")
 
 
 @dataclass(frozen=True)
@@ -24,13 +30,17 @@ class Divergence:
 
     Attributes:
         step: the step whose loss or gradient was non-finite (steps are numbered from 1).
-        where: ``"forward"`` (the loss overflowed) or ``"backward"`` (a gradient did).
-        layer: the layer that overflowed first (forward: input to output; backward: from the
-            loss back), or ``None`` if it could not be pinned down.
+        where: ``"forward"`` (the loss overflowed) or ``"backward"`` (the gradient did).
+        layer: forward: the first layer whose output overflowed; ``"gradient"``: the layer
+            with a non-finite entry nearest the loss; ``"norm"``: the layer holding the
+            largest part of the true norm. ``None`` if it could not be pinned down.
         loss: the loss at that step (may be nan or inf).
-        grad_norm: the total gradient norm at that step (inf or nan).
+        grad_norm: the total gradient norm torch reports at that step (inf or nan).
         last_finite_norm: the last finite total gradient norm, and its step.
         time_step: for a recurrent forward overflow, the first time step that overflowed.
+        cause: one of :data:`CAUSES` (see the module docstring).
+        true_norm: for ``"norm"``, the gradient's L2 norm computed in float64.
+        max_abs_grad: for ``"norm"``, the largest absolute gradient entry.
     """
 
     step: int
@@ -41,6 +51,9 @@ class Divergence:
     last_finite_norm: float | None
     last_finite_step: int | None
     time_step: int | None = None
+    cause: str = "gradient"
+    true_norm: float | None = None
+    max_abs_grad: float | None = None
 
     @property
     def reason(self) -> str:
@@ -48,10 +61,16 @@ class Divergence:
         place = f" in {self.layer}" if self.layer else ""
         if self.time_step is not None:
             place += f" at time step {self.time_step}"
-        if self.where == "forward":
+        if self.cause == "forward":
             what = f"the forward pass overflowed{place} and the loss became {_fmt(self.loss)}"
+        elif self.cause == "norm":
+            what = (
+                f"every gradient entry was finite (the largest {_fmt(self.max_abs_grad)}), but "
+                f"the float32 norm overflowed to inf (true norm {_fmt(self.true_norm)}, the "
+                f"largest part{place})"
+            )
         else:
-            what = f"the gradient overflowed{place} (total norm {_fmt(self.grad_norm)})"
+            what = f"the gradient had inf or nan entries{place} (total norm {_fmt(self.grad_norm)})"
         last = (
             f"; the last finite gradient norm was {self.last_finite_norm:.3g} at step "
             f"{self.last_finite_step}"
@@ -84,12 +103,69 @@ def diagnose(trainer, scalars: np.ndarray, layers: np.ndarray, last_finite) -> D
     last_step, last_norm = last_finite if last_finite else (None, None)
     if not math.isfinite(loss):
         layer, t = _forward_overflow(trainer, step)
-        return Divergence(step, "forward", layer, loss, grad, last_norm, last_step, t)
+        return Divergence(step, "forward", layer, loss, grad, last_norm, last_step, t, "forward")
     names = trainer.layer_names
-    bad = [j for j in range(len(names)) if not np.isfinite(layers[0, j])]
+    replay = _replay_backward(trainer, step)
+    if replay is not None:
+        finite, sq, largest = replay
+        if finite.all():
+            # Every entry fits: the norm overflowed. Name the layer holding the largest part.
+            true = float(np.sqrt(sq.sum()))
+            layer = names[int(np.argmax(sq))]
+            return Divergence(
+                step,
+                "backward",
+                layer,
+                loss,
+                grad,
+                last_norm,
+                last_step,
+                cause="norm",
+                true_norm=true,
+                max_abs_grad=largest,
+            )
+        bad = np.flatnonzero(~finite)
+    else:  # the replay did not reproduce the step: fall back on the recorded layer norms
+        bad = [j for j in range(len(names)) if not np.isfinite(layers[0, j])]
     # Backpropagation runs from the loss to the input: the overflow starts nearest the loss.
-    layer = names[bad[-1]] if bad else None
+    layer = names[bad[-1]] if len(bad) else None
     return Divergence(step, "backward", layer, loss, grad, last_norm, last_step)
+
+
+def _replay_backward(trainer, step: int) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Run the failing step's forward and backward again, and measure its gradient safely.
+
+    Returns:
+        Per layer: whether every entry is finite ``(L,)`` and the sum of squares in float64
+        ``(L,)`` (no overflow: a float32 squared fits a float64); and the largest absolute
+        entry. ``None`` if the replayed norm is finite (the step did not reproduce).
+        The parameters' ``.grad`` are left as they were.
+    """
+    params = trainer.params
+    saved = [p.grad for p in params]
+    try:
+        for p in params:
+            p.grad = None
+        batch = trainer.task.sample(step - 1)  # history numbers steps from 1
+        with torch.enable_grad():
+            trainer.task.loss(trainer.model(batch.x), batch).backward()
+        grads = [torch.zeros_like(p) if p.grad is None else p.grad.detach() for p in params]
+        if math.isfinite(float(torch.nn.utils.get_total_norm(grads))):
+            return None
+        # float64 on the CPU (MPS has no float64): one read-back, once per run.
+        grads64 = [g.cpu().double() for g in grads]
+    finally:
+        for p, g in zip(params, saved, strict=True):
+            p.grad = g
+    n_layers = len(trainer.layer_names)
+    finite, sq, largest = np.ones(n_layers, bool), np.zeros(n_layers), 0.0
+    for j, g in zip(trainer.model.layer_of_parameters(), grads64, strict=True):
+        ok = bool(torch.isfinite(g).all())
+        finite[j] &= ok
+        if ok:
+            sq[j] += float(g.square().sum())
+            largest = max(largest, float(g.abs().max()))
+    return finite, sq, largest
 
 
 @torch.no_grad()

@@ -232,7 +232,8 @@ class Trainer:
         head = np.array(head)  # (k, 4): loss, norm before, threshold, cosine
         before = torch.stack(before).numpy()  # (k, P) float32
         derived = np.array([a is None for a in after])  # (k,): clip by norm
-        norms_after = before * _torch_norm_factor(head[:, 1], head[:, 2])[:, None]  # (k, P)
+        with np.errstate(invalid="ignore"):  # an overflowed norm: torch's factor 0 times inf
+            norms_after = before * _torch_norm_factor(head[:, 1], head[:, 2])[:, None]  # (k, P)
         if not derived.all():
             norms_after[~derived] = torch.stack([a for a in after if a is not None]).numpy()
         return np.concatenate(
@@ -301,15 +302,20 @@ class Trainer:
         sq = np.square(per)
         total = np.sqrt(sq.sum(axis=2))  # (k, 4)
         layer = np.sqrt(np.add.reduceat(sq[:, :, self._by_layer], self._layer_starts, axis=2))
-        clipped = (per[:, 3] != per[:, 2]).any(axis=1) & np.isfinite(before)
+        # A non-finite gradient cannot be clipped; an overflowed norm (inf from finite entries)
+        # can: torch's rule scales every gradient by 0, leaving a finite (zero) gradient.
+        torch_rule = np.isin(meta[:, 2], [_MODES.index(m) for m in ClipRecord.TORCH_RULE])
+        ok = np.isfinite(before) | (torch_rule & np.isfinite(total[:, 3]))
+        clipped = (per[:, 3] != per[:, 2]).any(axis=1) & ok
         out = np.empty((len(rows), len(SCALARS)))
         with np.errstate(divide="ignore", invalid="ignore"):
             # Shrink factor in L2; exactly 1 (norm kept bit for bit) where nothing changed.
             coef = np.where(clipped & (total[:, 2] > 0), total[:, 3] / total[:, 2], 1.0)
             out[:, _IDX["update_ratio"]] = total[:, 0] / total[:, 1]
             ratio = layer[:, 0] / layer[:, 1]  # (k, L)
-        # In the norm the mode measures (max-norm for norm_type inf), like the threshold.
-        out[:, _IDX["clipped_grad_norm"]] = before * coef
+            # In the norm the mode measures (max-norm for norm_type inf), like the threshold;
+            # a zeroed gradient is 0 (inf * 0 would read nan).
+            out[:, _IDX["clipped_grad_norm"]] = np.where(coef == 0, 0.0, before * coef)
         out[:, _IDX["clip_coef"]] = coef
         out[:, _IDX["step"]] = meta[:, 0]
         out[:, _IDX["loss"]] = rows[:, 0]

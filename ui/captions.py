@@ -40,7 +40,7 @@ def loss_sentence(history: History, baseline: float) -> str:
         verdict = f"{fmt(baseline / recent)}× below the baseline {fmt(baseline)}: it is learning"
     else:
         verdict = (
-            f"{fmt(recent / baseline)}× the baseline {fmt(baseline)} (predicting the mean): "
+            f"{fmt(recent / baseline)}× the baseline {fmt(baseline)} (the best constant guess): "
             "not learning yet"
         )
     return f"Loss averages {fmt(recent)} over the last 20 steps at step {step}, {verdict}."

@@ -111,7 +111,7 @@ def playground_figure(
 
     Args:
         history: the run's step records.
-        baseline: the task's baseline loss (predicting the mean), drawn dashed.
+        baseline: the task's baseline loss (the best constant guess), drawn dashed.
         mode: the clipping mode in force now (colours the clipped-norm trace).
         rows: the rows to draw (default all).
         ghost: an earlier run (e.g. the one that diverged) drawn faintly for comparison.

@@ -36,7 +36,7 @@ def predict_figure(
 
     Args:
         history: the run's step records (``step``, ``loss`` and ``grad_norm`` columns).
-        baseline: the task's baseline loss (predicting the mean), drawn dotted.
+        baseline: the task's baseline loss (the best constant guess), drawn dotted.
         mode: the run's clipping mode (colours the gradient-norm line).
         diverged_at: the step where the run diverged, marked with a dashed line; ``None`` if
             it stayed finite.

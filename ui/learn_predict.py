@@ -152,7 +152,9 @@ def render_outcome(item: PredictScenario, locked: int, outcome: RunOutcome) -> N
     else:
         cols[0].metric("What happened: finite for", f"{outcome.steps} steps")
     cols[1].metric("Final finite loss", fmt(outcome.final_loss))
-    cols[2].metric("Baseline loss", fmt(outcome.baseline), help="Predicting the mean scores this")
+    cols[2].metric(
+        "Baseline loss", fmt(outcome.baseline), help="The best constant guess scores this"
+    )
     fig = predict_figure(
         outcome, baseline=outcome.baseline, mode=outcome.mode, diverged_at=outcome.diverged_at
     )

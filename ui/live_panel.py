@@ -201,25 +201,37 @@ def _callout(trainer) -> None:
             icon=":material/warning:",
         )
         where = d.layer or "the model"
-        if d.where == "forward":
+        if d.cause == "forward":
             st.markdown(
                 f"**What happened:** the forward pass overflowed in **{where}**, so the loss "
-                f"became {fmt(d.loss)}."
+                f"became {fmt(d.loss)} and no gradient could be computed."
+            )
+        elif d.cause == "norm":
+            st.markdown(
+                "**What happened:** every gradient entry is still a finite number (the largest "
+                f"is {fmt(d.max_abs_grad)}), but the gradient's length is {fmt(d.true_norm)}, "
+                f"most of it in **{where}**. The sum of the squares passes float32's limit of "
+                "3.4e38, so the norm torch measures reads `inf`."
+            )
+            st.markdown(
+                "**What torch does with that:** `clip_grad_norm_` multiplies every gradient by "
+                "max_norm / inf = 0, so the update silently gets a zero gradient; with "
+                "`error_if_nonfinite=True` it raises instead. This run stopped before the "
+                "update: its weights are still finite."
             )
         else:
             st.markdown(
-                f"**What happened:** the gradient overflowed to {fmt(d.grad_norm)} in "
-                f"**{where}** (float32 tops out near 3.4e38)."
+                f"**What happened:** the backward pass produced `inf` or `nan` entries in "
+                f"**{where}**, so the gradient norm is {fmt(d.grad_norm)}."
             )
         if d.last_finite_norm is not None:
             st.markdown(
                 f"**Just before:** the last finite gradient norm was {fmt(d.last_finite_norm)} "
-                f"at step {d.last_finite_step}. Each update moved the weights by the learning "
-                "rate times that, so the next forward pass was bigger still."
+                f"at step {d.last_finite_step}."
             )
         st.markdown(
-            "**Why:** nothing limited the step size. Clipping caps the gradient norm "
-            "before `optimizer.step()`, so one bad batch cannot throw the weights away."
+            "**Why:** nothing limited the gradient. Clipping caps its norm before "
+            "`optimizer.step()`, so one bad batch cannot throw the weights away."
         )
         st.button(
             f"Run again with clipping by norm at {x:g}",

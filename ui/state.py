@@ -77,7 +77,8 @@ PROPS: tuple[Prop, ...] = (
         "model",
         "Model",
         "MLP: a stack of layers. RNN/LSTM/GRU: one recurrent layer "
-        "read over a sequence; LSTM and GRU have gates that tame explosions.",
+        "read over a sequence; LSTM and GRU add gates against vanishing gradients, but "
+        "their gradients can still explode (they are clipped in practice too).",
         MODELS,
     ),
     Prop("task", "Task", "Synthetic data made on the fly; nothing is downloaded.", tuple(TASKS)),
@@ -122,7 +123,7 @@ PROPS: tuple[Prop, ...] = (
         "optimizer",
         "Optimizer",
         "SGD moves by lr × gradient, so a huge gradient is a huge "
-        "step. Adam normalises the step size.",
+        "step. Adam normalises the step size, so clipping shrinks its steps far less.",
         OPTIMIZERS,
     ),
     Prop(
@@ -150,7 +151,7 @@ PROPS: tuple[Prop, ...] = (
     Prop(
         "norm_type",
         "Norm type",
-        "Clip by norm only: the L2 norm (2) or the largest element (inf).",
+        "Clip by norm only: the L2 norm (2) or the largest absolute element (inf).",
         NORM_TYPES,
     ),
     Prop("seed", "Seed", "Same settings and seed give the same run.", low=0, high=2**31 - 1),
