@@ -47,7 +47,10 @@ def _first_visit(presets) -> None:
             f"Link setting device={quote(config.device)} is not available here; using auto."
         )
         config = config.replace(device="auto")
-    seed_widgets(config, name if name and config == presets[name].config else None)
+    # The Scenario picker shows the preset these settings are, if any (a plain first visit
+    # lands on exploding-rnn's settings: it says so, with its story).
+    same = [n for n, p in presets.items() if p.config == config]
+    seed_widgets(config, name if name in same else (same[0] if same else None))
     st.session_state["link_warnings"] = warnings + more
     st.session_state["seeded"] = True
 

@@ -7,7 +7,6 @@ draws first and then trains a time slice, so the chart is on its way while the m
 
 from __future__ import annotations
 
-import math
 import time
 
 import streamlit as st
@@ -179,14 +178,16 @@ def _draw(run: LiveRun) -> None:
 def _tiles(run: LiveRun, trainer) -> None:
     h = trainer.history
     n = len(h)
-    loss = float(h.column("loss")[-1]) if n else math.nan
-    norm = float(h.column("grad_norm")[-1]) if n else math.nan
+    # Before the first step there is nothing to show: a dash, not "nan" (nan is the symptom
+    # this app teaches, so it appears only when a run really produced one).
+    loss = fmt(float(h.column("loss")[-1])) if n else "–"
+    norm = fmt(float(h.column("grad_norm")[-1])) if n else "–"
     clipped = 100 * float(h.column("clipped").mean()) if n else 0.0
     status = "diverged" if trainer.diverged else ("training" if run.running else "paused")
     cols = st.columns(5)
     cols[0].metric("Step", f"{trainer.steps_done:,}")
-    cols[1].metric("Loss", fmt(loss))
-    cols[2].metric("Gradient norm", fmt(norm))
+    cols[1].metric("Loss", loss)
+    cols[2].metric("Gradient norm", norm)
     cols[3].metric("Steps clipped", f"{clipped:.0f}%", help=MODE_LABELS[trainer.mode])
     cols[4].metric("Status", status)
 

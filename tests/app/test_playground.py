@@ -142,3 +142,12 @@ def test_a_trip_to_learn_keeps_the_settings_and_the_run():
     assert not at.exception
     assert at.radio(key="w_clip_mode").value == "value"
     assert _metric(at, "Step") == "1"
+
+
+def test_first_visit_names_the_scenario_it_lands_on_and_shows_dashes_not_nan():
+    at = _app()
+    assert at.selectbox(key="w_preset").value == "exploding-rnn"
+    assert any("gain 1.3" in c.value for c in at.sidebar.caption)  # the preset's story
+    assert _metric(at, "Loss") == "–" and _metric(at, "Gradient norm") == "–"
+    at.button(key="btn_step").click().run()
+    assert _metric(at, "Loss") not in ("–", "nan")
