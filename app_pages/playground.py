@@ -12,8 +12,8 @@ from gradclip_core.presets import load_presets_report
 from ui.controls import key, render_controls, seed_widgets
 from ui.live import LiveRun, describe_live, start_janitor
 from ui.live_panel import render_live_panel
-from ui.safe_text import quote
-from ui.state import from_query, to_query
+from ui.safe_text import literal, quote
+from ui.state import PROP, from_query, to_query
 
 
 def _presets():
@@ -90,6 +90,11 @@ def _run_for(config, preset) -> LiveRun | None:
     return fresh
 
 
+def _label(name: str) -> str:
+    """A setting's name as the sidebar says it ("Clipping mode", not "clip_mode")."""
+    return PROP[name].label if name in PROP else name
+
+
 def _session_id() -> str | None:
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx is not None else None
@@ -116,7 +121,7 @@ def render() -> None:
     if isinstance(result, ConfigError):
         st.error(
             "These settings do not fit together, so the run keeps its last valid settings: "
-            + "; ".join(f"{name}: {msg}" for name, msg in result.problems)
+            + "; ".join(f"{_label(name)}: {literal(msg)}" for name, msg in result.problems)
         )
         run = ss.get("run")
     else:

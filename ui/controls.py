@@ -12,6 +12,7 @@ from gradclip_core.clipping import DEFAULT_THRESHOLDS, MODE_LABELS
 from gradclip_core.config import ConfigError, TrainConfig
 from gradclip_core.device import available_devices
 from gradclip_core.presets import Preset
+from ui.safe_text import quote
 from ui.state import (
     BATCH_GRID,
     INIT_GRID,
@@ -112,6 +113,16 @@ def _fmt_num(x: float) -> str:
     return f"{x:g}"
 
 
+def _a_model(model: str) -> str:
+    """'an MLP model', 'a GRU model': the name as it is said, with its article."""
+    return f"{'a' if model == 'gru' else 'an'} {model.upper()} model"
+
+
+def _named(labels: dict, value: object) -> str:
+    """A setting's value in words: its label, or the value shown literally."""
+    return f"“{labels[value]}”" if value in labels else quote(value)
+
+
 def _repair_state(presets: dict[str, Preset]) -> list[str]:
     """Before any widget is drawn: fix settings that cannot go together, and say so."""
     ss, notes = st.session_state, []
@@ -121,15 +132,15 @@ def _repair_state(presets: dict[str, Preset]) -> list[str]:
         if task not in tasks_for(model):
             ss[key("task")] = tasks_for(model)[0]
             notes.append(
-                f"Task {task!r} does not fit a {model.upper()} model; switched to "
-                f"{TASK_LABELS[tasks_for(model)[0]]}. Tasks for it: "
+                f"The task {_named(TASK_LABELS, task)} does not fit {_a_model(model)}; "
+                f"switched to {TASK_LABELS[tasks_for(model)[0]]}. Tasks for it: "
                 f"{', '.join(TASK_LABELS[t] for t in tasks_for(model))}."
             )
         acts = activations_for(model)
         if acts and ss.get(key("activation")) not in acts:
             notes.append(
-                f"Activation {ss.get(key('activation'))!r} does not fit {model.upper()}; "
-                f"switched to tanh (allowed: {', '.join(acts)})."
+                f"The activation {_named({}, ss.get(key('activation')))} does not fit "
+                f"{_a_model(model)}; switched to tanh (allowed: {', '.join(acts)})."
             )
             ss[key("activation")] = "tanh"
     # Any change after loading a preset makes the settings custom (before the picker is drawn:

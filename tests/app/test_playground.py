@@ -107,7 +107,7 @@ def test_impossible_combination_gives_a_message_not_a_traceback():
     at.session_state["w_task"] = "adding"  # a sequence task for an MLP
     at.run()
     assert not at.exception
-    assert any("does not fit a MLP model" in w.value for w in at.warning)
+    assert any("does not fit an MLP model" in w.value for w in at.warning)
     assert at.selectbox(key="w_task").value in ("regression", "spirals")
 
 
