@@ -19,6 +19,7 @@ from ui.controls import CUSTOM, key, set_clip
 from ui.errors import PAGE_FAILED, shown_as_message
 from ui.live import LiveRun, active_sessions, tick_interval
 from ui.live_chart import live_chart
+from ui.state import effective_threshold
 
 
 def _set_running(run: LiveRun, running: bool) -> None:
@@ -51,6 +52,15 @@ def _clip_and_rerun(threshold: float) -> None:
     ss = st.session_state
     set_clip("norm", threshold)
     ss[key("preset")] = CUSTOM
+    old = ss.pop("run", None)
+    if old is not None:
+        ss["compare_with"] = old  # keep the diverged run to draw beside the new one
+    ss["start_next"] = True
+
+
+def _rerun_as_set() -> None:
+    """After a divergence: the same settings as the sidebar now has, from step 0."""
+    ss = st.session_state
     old = ss.pop("run", None)
     if old is not None:
         ss["compare_with"] = old  # keep the diverged run to draw beside the new one
@@ -118,7 +128,7 @@ def render_live_panel(run: LiveRun, presets) -> None:
     if run.trainer.divergence is not None:
         # Outside the fragment: its button must rerun the whole page (sidebar included).
         with run.locked() as trainer:
-            _callout(trainer)
+            _callout(run, trainer)
     interval = tick_interval(active_sessions() + (0 if run.running else 1))
 
     @st.fragment(run_every=interval if run.running else None)
@@ -192,7 +202,7 @@ def _tiles(run: LiveRun, trainer) -> None:
     cols[4].metric("Status", status)
 
 
-def _callout(trainer) -> None:
+def _callout(run: LiveRun, trainer) -> None:
     d = trainer.divergence
     s = suggest_threshold(trainer.history, diverged=True)
     x = s.threshold if s else 1.0
@@ -230,17 +240,31 @@ def _callout(trainer) -> None:
                 f"**Just before:** the last finite gradient norm was {fmt(d.last_finite_norm)} "
                 f"at step {d.last_finite_step}."
             )
-        st.markdown(
-            "**Why:** nothing limited the gradient. Clipping caps its norm before "
-            "`optimizer.step()`, so one bad batch cannot throw the weights away."
-        )
-        st.button(
-            f"Run again with clipping by norm at {x:g}",
-            key="btn_clip_rerun",
-            type="primary",
-            on_click=_clip_and_rerun,
-            args=(x,),
-        )
+        then = str(trainer.history.mode_names()[-1])  # the mode in force at the last step
+        if then == "none":
+            st.markdown(
+                "**Why:** nothing limited the gradient. Clipping caps its norm before "
+                "`optimizer.step()`, so one bad batch cannot throw the weights away."
+            )
+        else:
+            st.markdown(
+                f"**Why:** clipping ({MODE_LABELS[then]}) was on, but it can only scale a "
+                "gradient whose size it can measure; this one had already overflowed."
+            )
+        if run.config.clip_mode != "none" and run.config.clip_mode != then:
+            # The learner already chose clipping in the sidebar: run it from step 0.
+            mode, threshold = run.config.clip_mode, effective_threshold(run.config)
+            label = f"Run again with {MODE_LABELS[mode]} at {threshold:g}"
+            st.button(label, key="btn_clip_rerun", type="primary", on_click=_rerun_as_set)
+        else:
+            st.button(
+                f"Run again with clipping by norm at {x:g}",
+                key="btn_clip_rerun",
+                type="primary",
+                on_click=_clip_and_rerun,
+                args=(x,),
+            )
+        st.caption("Or change any setting and press Reset to start again from step 0.")
 
 
 def _render_suggestion(run: LiveRun) -> None:

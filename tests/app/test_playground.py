@@ -151,3 +151,20 @@ def test_first_visit_names_the_scenario_it_lands_on_and_shows_dashes_not_nan():
     assert _metric(at, "Loss") == "–" and _metric(at, "Gradient norm") == "–"
     at.button(key="btn_step").click().run()
     assert _metric(at, "Loss") not in ("–", "nan")
+
+
+def test_after_a_divergence_the_clipping_chosen_in_the_sidebar_is_offered_from_step_0():
+    at = _app({"preset": "exploding-rnn"})
+    at.session_state["run"].trainer.run(100)  # to the explosion, as Start would
+    at.run()
+    assert _metric(at, "Status") == "diverged"
+    assert any("nothing limited the gradient" in m.value for m in at.markdown)
+    at.radio(key="w_clip_mode").set_value("value").run()
+    rerun = at.button(key="btn_clip_rerun")
+    assert rerun.label == "Run again with clip by value at 0.1"
+    assert any("press Reset" in c.value for c in at.caption)
+    rerun.click().run()
+    assert not at.exception
+    run = at.session_state["run"]
+    assert run.config.clip_mode == "value" and not run.trainer.diverged
+    assert _metric(at, "Status") == "training" and run.trainer.steps_done >= 1
