@@ -66,10 +66,16 @@ class LiveRun:
     """One playground run.
 
     Attributes:
-        trainer: the engine's :class:`~gradclip_core.Trainer`.
+        trainer: the engine's :class:`~gradclip_core.Trainer`; ``None`` once released.
         running: whether the live fragment should keep training.
         preset: the preset it came from, if any.
         behind: set when the last tick took longer than the interval (charts lag training).
+        cost: the estimated cost of one step (what it reserves from the server's budget).
+        session_id: the Streamlit session it belongs to (``None`` outside a server).
+        released: why the trainer was dropped, once it was (see :func:`release_idle`).
+
+    Raises:
+        TooLargeError: the config's step is over the shared server's limits.
     """
 
     def __init__(
