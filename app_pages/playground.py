@@ -14,6 +14,7 @@ from ui.live import LiveRun, describe_live, start_janitor
 from ui.live_panel import render_live_panel
 from ui.safe_text import literal, quote
 from ui.state import PROP, from_query, to_query
+from ui.tempo_panel import seed_tempo, tempo_query
 
 
 def _presets():
@@ -51,6 +52,7 @@ def _first_visit(presets) -> None:
     # lands on exploding-rnn's settings: it says so, with its story).
     same = [n for n, p in presets.items() if p.config == config]
     seed_widgets(config, name if name in same else (same[0] if same else None))
+    more += seed_tempo(query)
     st.session_state["link_warnings"] = warnings + more
     st.session_state["seeded"] = True
 
@@ -126,9 +128,12 @@ def render() -> None:
         run = ss.get("run")
     else:
         run = _run_for(result, preset if preset in presets else None)
-        query = to_query(result, preset if preset in presets else None)
+        query = {**to_query(result, preset if preset in presets else None), **tempo_query()}
         if dict(st.query_params) != query:
             st.query_params.from_dict(query)
+    # Streamlit leaves 6rem above a page's first element: on a 768-pixel laptop screen the
+    # callout and the charts of an explosion need that room (tests/e2e: both in view).
+    st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }</style>")
     st.title("Watch gradients explode")
     if run is None:
         st.info("Pick settings in the sidebar to start a run.")

@@ -7,6 +7,8 @@ column keeps the real step numbers).
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 
@@ -82,6 +84,16 @@ class History:
             self._mode[m] = self._mode[self.n - 1]
             m += 1
         self.n = m
+
+    def until(self, step: float) -> History:
+        """The rows up to and including ``step``: a view sharing this history's memory.
+
+        For replaying a stopped run step by step; draw from it before training goes on
+        (appending may merge rows in place).
+        """
+        view = copy.copy(self)
+        view.n = int(np.searchsorted(self.column("step"), step, side="right"))
+        return view
 
     def column(self, name: str) -> np.ndarray:
         """A scalar column (a view, oldest row first)."""

@@ -95,6 +95,9 @@ class Trainer:
         # Once a gradient or a weight has been past _SQUARE_SAFE, norms are squared in float64
         # for the rest of the run (momentum keeps a huge gradient in the updates for a while).
         self._huge = False
+        # The last step's gradient norm before clipping, known at once on the CPU (a GPU run
+        # reads its metrics back in batches: nan there until a read-back).
+        self.last_norm = math.nan
         self.sync_every = max(1, sync_every or (64 if self._eager else 16))
         self.spectral_every = spectral_every
         self._spectral = math.nan
@@ -196,6 +199,7 @@ class Trainer:
         # Reading a 0-d CPU tensor (``.item()``, well under a microsecond) costs less than
         # any tensor op, so the CPU path works on Python floats and NumPy views.
         loss_f, before = loss.item(), clip.norm_before.item()  # .item() needs no detach
+        self.last_norm = before
         finite = math.isfinite(loss_f) and math.isfinite(before)
         if [p.data_ptr() for p in self.params] != self._ptrs:
             self._flatten()  # the views were broken (a deep copy, ``p.data = ...``): rebuild
@@ -361,13 +365,26 @@ class Trainer:
         self.sync()
         return self
 
-    def run_for(self, seconds: float, max_steps: int | None = None) -> int:
-        """Train for about ``seconds`` of wall time (live pages); returns steps taken."""
+    def run_for(
+        self,
+        seconds: float,
+        max_steps: int | None = None,
+        stop: Callable[[Trainer], bool] | None = None,
+    ) -> int:
+        """Train for about ``seconds`` of wall time (live pages); returns steps taken.
+
+        Args:
+            seconds: the time budget; at least one step runs.
+            max_steps: at most this many steps.
+            stop: asked after every step; training stops when it returns True (the live page
+                slows down near an explosion with it; :attr:`last_norm` is there to read).
+        """
         start, taken = time.perf_counter(), 0
         while not self.diverged and (max_steps is None or taken < max_steps):
             self.step()
             taken += 1
-            if time.perf_counter() - start >= seconds:
+            # ``stop`` first: it must see every step, including the one that ends the slice.
+            if (stop is not None and stop(self)) or time.perf_counter() - start >= seconds:
                 break
         self.sync()
         return taken

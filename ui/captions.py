@@ -75,11 +75,13 @@ def layer_sentence(history: History) -> str:
     if bad:
         return f"Non-finite gradients now in: {', '.join(bad)}."
     hi, lo = int(np.argmax(row)), int(np.argmin(row))
-    spread = row[hi] / row[lo] if row[lo] > 0 else math.inf
-    return (
+    head = (
         f"Largest layer gradient now: {names[hi]} at {fmt(row[hi])}; smallest: {names[lo]} "
-        f"at {fmt(row[lo])} (a {_orders(spread)}× spread)."
+        f"at {fmt(row[lo])}"
     )
+    if not row[lo] > 0:  # a layer with no gradient at all (e.g. tanh saturated)
+        return head + "."
+    return head + f" (a {_orders(row[hi] / row[lo])}× spread)."
 
 
 def ratio_sentence(history: History) -> str:

@@ -25,6 +25,7 @@ from gradclip_core import TrainConfig, Trainer
 from gradclip_core.budget import TooLargeError, step_cost, too_large
 from gradclip_core.clipping import MODE_LABELS
 from ui.state import LIVE, STRUCTURAL, effective_threshold
+from ui.tempo import DEFAULT_SPEED, EdgeWatch, redraw_interval, steps_per_redraw
 from ui.training_pool import CORES as _CORES
 from ui.training_pool import give_memory_back, run_in_pool
 
@@ -98,6 +99,9 @@ class LiveRun:
         self.tick_seconds = 0.0
         self._faster_since: float | None = None
         self.max_steps = 100_000  # a live run stops itself here; memory stays bounded anyway
+        self.speed = DEFAULT_SPEED  # see ui/tempo.py
+        self.watch: EdgeWatch | None = None  # slows the run down near an explosion
+        self.slowed: str | None = None  # why the watch slowed it, until the page has said so
         _ACTIVE.add(self)
 
     def __repr__(self) -> str:
@@ -129,7 +133,15 @@ class LiveRun:
         with self.locked() as trainer:
             if trainer is None or trainer.diverged:
                 return 0
-            return run_in_pool(trainer.run_for, 0.0, 1, mb=self.cost.mb)
+            return self._train(trainer, 0.0, 1)
+
+    def _train(self, trainer: Trainer, seconds: float, steps: int) -> int:
+        """Train on the pool, watched for an explosion (which drops the run to slow motion)."""
+        watch = self.watch if self.watch is not None and not self.watch.tripped else None
+        taken = run_in_pool(trainer.run_for, seconds, steps, watch, mb=self.cost.mb)
+        if watch is not None and watch.tripped:
+            self.speed, self.slowed = "slow", watch.tripped
+        return taken
 
     def touch(self) -> None:
         """Note that the learner is here (a page run): an idle run is released later."""
@@ -157,7 +169,8 @@ class LiveRun:
                 self.running = False
                 return 0
             room = self.max_steps - trainer.steps_done
-            taken = run_in_pool(trainer.run_for, budget, room, mb=self.cost.mb) if room > 0 else 0
+            steps = steps_per_redraw(self.speed, room)
+            taken = self._train(trainer, budget, steps) if room > 0 else 0
             if trainer.diverged or room <= 0:
                 self.running = False
         self.tick_seconds = time.monotonic() - start
@@ -172,7 +185,7 @@ class LiveRun:
         5 s of wanting it, so a class size at a boundary does not flap.
         """
         now = time.monotonic() if now is None else now
-        want = tick_interval(active_sessions(now))
+        want = redraw_interval(self.speed, tick_interval(active_sessions(now)))
         if want >= interval:
             self._faster_since = None
             return want > interval

@@ -20,6 +20,8 @@ from ui.errors import PAGE_FAILED, shown_as_message
 from ui.live import LiveRun, active_sessions, tick_interval
 from ui.live_chart import live_chart
 from ui.state import effective_threshold
+from ui.tempo import redraw_interval
+from ui.tempo_panel import render_replay, render_tempo, replay_step
 
 
 def _set_running(run: LiveRun, running: bool) -> None:
@@ -75,7 +77,7 @@ def _apply_threshold(threshold: float) -> None:
 
 
 def render_buttons(run: LiveRun) -> None:
-    cols = st.columns([1.2, 1, 1, 3])
+    cols = st.columns([1.2, 1, 1, 3.2], vertical_alignment="bottom")
     if run.running:
         cols[0].button(
             "Pause",
@@ -114,8 +116,8 @@ def render_buttons(run: LiveRun) -> None:
         use_container_width=True,
         help="Start again from step 0 with these settings.",
     )
-    # The chart updates in place, so a zoom holds while it trains (ui/live_chart.py).
-    cols[3].caption("Drag on a chart to zoom in, even while it trains; double-click to zoom out.")
+    with cols[3]:
+        render_tempo(run)  # speed and slow-down on the buttons' row: the charts stay in view
 
 
 def render_live_panel(run: LiveRun, presets) -> None:
@@ -125,15 +127,18 @@ def render_live_panel(run: LiveRun, presets) -> None:
     if ss.pop("live_failed", False):
         st.error(f"Training paused. {PAGE_FAILED}", icon=":material/error:")
     render_buttons(run)
+    if (note := ss.get("slowed_note")) and not run.trainer.diverged:
+        st.caption(f"Slow motion: {note}.")
     if run.trainer.divergence is not None:
         # Outside the fragment: its button must rerun the whole page (sidebar included).
         with run.locked() as trainer:
             _callout(run, trainer)
-    interval = tick_interval(active_sessions() + (0 if run.running else 1))
+    interval = redraw_interval(run.speed, tick_interval(active_sessions() + (not run.running)))
 
     @st.fragment(run_every=interval if run.running else None)
     def live() -> None:
         started, was_running, ok = time.monotonic(), run.running, False
+        speed = run.speed
         with shown_as_message("a live tick"):
             _draw(run)
             if was_running:
@@ -145,10 +150,12 @@ def render_live_panel(run: LiveRun, presets) -> None:
             st.session_state["live_failed"] = True  # and says why the run paused
         # Diverged, at the step limit or failed: stop the timer. The class grew or shrank:
         # set the timer to the rate it can hold (only a whole-page run changes it).
-        if was_running and (not run.running or run.retune(interval)):
+        # Slowed down near an explosion: the timer changes with a whole-page run too.
+        if was_running and (not run.running or run.speed != speed or run.retune(interval)):
             st.rerun()
 
     live()
+    render_replay(run)
     _render_suggestion(run)
 
 
@@ -158,6 +165,8 @@ def _draw(run: LiveRun) -> None:
             st.info(f"This run was put away because {run.released}. Press Reset to start again.")
             return
         h, mode = trainer.history, trainer.mode
+        if (step := replay_step(run)) is not None:
+            h = h.until(step)  # the replay scrubber's step: the run as it was then
         _tiles(run, trainer)
         # Always one element here, so the chart below keeps its place in the page when the
         # warning comes and goes (a chart that moves may be drawn again from nothing).
@@ -183,6 +192,8 @@ def _draw(run: LiveRun) -> None:
     left, right = st.columns(2)
     for i, sentence in enumerate(sentences):
         (left if i % 2 == 0 else right).caption(sentence)
+    # The chart updates in place, so a zoom holds while it trains (ui/live_chart.py).
+    st.caption("Drag on a chart to zoom in, even while it trains; double-click to zoom out.")
 
 
 def _tiles(run: LiveRun, trainer) -> None:
@@ -206,65 +217,92 @@ def _callout(run: LiveRun, trainer) -> None:
     d = trainer.divergence
     s = suggest_threshold(trainer.history, diverged=True)
     x = s.threshold if s else 1.0
+    where = d.layer or "the model"
     with st.container(border=True):
+        # One line and a button on screen, the details a click away: at 1366×768 the charts
+        # stay in view beside the explanation (tests/e2e/test_slow_motion_journey.py).
         st.error(
-            f"The gradients exploded at step {d.step}. The run paused itself.",
+            f"The gradients exploded at step {d.step}: {_headline(d, where)}. "
+            "The run paused itself.",
             icon=":material/warning:",
         )
-        where = d.layer or "the model"
-        if d.cause == "forward":
-            st.markdown(
-                f"**What happened:** the forward pass overflowed in **{where}**, so the loss "
-                f"became {fmt(d.loss)} and no gradient could be computed."
-            )
-        elif d.cause == "norm":
-            st.markdown(
-                "**What happened:** every gradient entry is still a finite number (the largest "
-                f"is {fmt(d.max_abs_grad)}), but the gradient's length is {fmt(d.true_norm)}, "
-                f"most of it in **{where}**. The sum of the squares passes float32's limit of "
-                "3.4e38, so the norm torch measures reads `inf`."
-            )
-            st.markdown(
-                "**What torch does with that:** `clip_grad_norm_` multiplies every gradient by "
-                "max_norm / inf = 0, so the update silently gets a zero gradient; with "
-                "`error_if_nonfinite=True` it raises instead. This run stopped before the "
-                "update: its weights are still finite."
-            )
-        else:
-            st.markdown(
-                f"**What happened:** the backward pass produced `inf` or `nan` entries in "
-                f"**{where}**, so the gradient norm is {fmt(d.grad_norm)}."
-            )
-        if d.last_finite_norm is not None:
-            st.markdown(
-                f"**Just before:** the last finite gradient norm was {fmt(d.last_finite_norm)} "
-                f"at step {d.last_finite_step}."
-            )
-        then = str(trainer.history.mode_names()[-1])  # the mode in force at the last step
-        if then == "none":
-            st.markdown(
-                "**Why:** nothing limited the gradient. Clipping caps its norm before "
-                "`optimizer.step()`, so one bad batch cannot throw the weights away."
-            )
-        else:
-            st.markdown(
-                f"**Why:** clipping ({MODE_LABELS[then]}) was on, but it can only scale a "
-                "gradient whose size it can measure; this one had already overflowed."
-            )
-        if run.config.clip_mode != "none" and run.config.clip_mode != then:
-            # The learner already chose clipping in the sidebar: run it from step 0.
-            mode, threshold = run.config.clip_mode, effective_threshold(run.config)
-            label = f"Run again with {MODE_LABELS[mode]} at {threshold:g}"
-            st.button(label, key="btn_clip_rerun", type="primary", on_click=_rerun_as_set)
-        else:
-            st.button(
-                f"Run again with clipping by norm at {x:g}",
-                key="btn_clip_rerun",
-                type="primary",
-                on_click=_clip_and_rerun,
-                args=(x,),
-            )
-        st.caption("Or change any setting and press Reset to start again from step 0.")
+        action, details = st.columns([2, 3], vertical_alignment="top")
+        with action:
+            _rerun_button(run, trainer, x)
+            st.caption("Or change any setting and press Reset to start again from step 0.")
+        with details.expander("What happened, and why", expanded=False):
+            _details(d, trainer, where)
+
+
+def _headline(d, where: str) -> str:
+    if d.cause == "forward":
+        return f"the forward pass overflowed in {where}"
+    if d.cause == "norm":
+        return (
+            f"every entry is finite, but the gradient's norm ({fmt(d.true_norm)}) is too big "
+            "for float32"
+        )
+    return f"the backward pass produced inf or nan in {where}"
+
+
+def _details(d, trainer, where: str) -> None:
+    """The callout's details: what happened, just before, and why."""
+    if d.cause == "forward":
+        st.markdown(
+            f"**What happened:** the forward pass overflowed in **{where}**, so the loss "
+            f"became {fmt(d.loss)} and no gradient could be computed."
+        )
+    elif d.cause == "norm":
+        st.markdown(
+            "**What happened:** every gradient entry is still a finite number (the largest "
+            f"is {fmt(d.max_abs_grad)}), but the gradient's length is {fmt(d.true_norm)}, "
+            f"most of it in **{where}**. The sum of the squares passes float32's limit of "
+            "3.4e38, so the norm torch measures reads `inf`."
+        )
+        st.markdown(
+            "**What torch does with that:** `clip_grad_norm_` multiplies every gradient by "
+            "max_norm / inf = 0, so the update silently gets a zero gradient; with "
+            "`error_if_nonfinite=True` it raises instead. This run stopped before the "
+            "update: its weights are still finite."
+        )
+    else:
+        st.markdown(
+            f"**What happened:** the backward pass produced `inf` or `nan` entries in "
+            f"**{where}**, so the gradient norm is {fmt(d.grad_norm)}."
+        )
+    if d.last_finite_norm is not None:
+        st.markdown(
+            f"**Just before:** the last finite gradient norm was {fmt(d.last_finite_norm)} "
+            f"at step {d.last_finite_step}."
+        )
+    then = str(trainer.history.mode_names()[-1])  # the mode in force at the last step
+    if then == "none":
+        st.markdown(
+            "**Why:** nothing limited the gradient. Clipping caps its norm before "
+            "`optimizer.step()`, so one bad batch cannot throw the weights away."
+        )
+    else:
+        st.markdown(
+            f"**Why:** clipping ({MODE_LABELS[then]}) was on, but it can only scale a "
+            "gradient whose size it can measure; this one had already overflowed."
+        )
+
+
+def _rerun_button(run: LiveRun, trainer, x: float) -> None:
+    then = str(trainer.history.mode_names()[-1])  # the mode in force at the last step
+    if run.config.clip_mode != "none" and run.config.clip_mode != then:
+        # The learner already chose clipping in the sidebar: run it from step 0.
+        mode, threshold = run.config.clip_mode, effective_threshold(run.config)
+        label = f"Run again with {MODE_LABELS[mode]} at {threshold:g}"
+        st.button(label, key="btn_clip_rerun", type="primary", on_click=_rerun_as_set)
+    else:
+        st.button(
+            f"Run again with clipping by norm at {x:g}",
+            key="btn_clip_rerun",
+            type="primary",
+            on_click=_clip_and_rerun,
+            args=(x,),
+        )
 
 
 def _render_suggestion(run: LiveRun) -> None:

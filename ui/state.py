@@ -174,6 +174,8 @@ STRUCTURAL = (
     "device",
 )
 LIVE = ("clip_mode", "threshold", "lr")
+# Link keys that are not run settings: read by the page itself (ui/tempo.py for speed, edge).
+PAGE_KEYS = ("preset", "page", "speed", "edge")
 UNKNOWN_SHOWN = 5  # names in a link that are not settings, each named in its own warning
 
 
@@ -253,7 +255,7 @@ def from_query(query: Mapping[str, str], base: TrainConfig) -> tuple[TrainConfig
             warnings.append(
                 f"Link setting {name}={quote(raw)} was ignored: this page allows {allowed}."
             )
-    unknown = sorted(set(query) - set(PROP) - {"preset", "page"})
+    unknown = sorted(set(query) - set(PROP) - set(PAGE_KEYS))
     shown, more = unknown[:UNKNOWN_SHOWN], len(unknown) - UNKNOWN_SHOWN
     warnings += [f"Link setting {quote(k)} is not a setting and was ignored." for k in shown]
     if more > 0:

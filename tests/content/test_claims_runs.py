@@ -266,10 +266,11 @@ def test_spiky_rnn_norm_jumps_tenfold_27_times_yet_stays_finite():
 # ---- the callout and the history row say what happened --------------------------------------
 def _callout_app(name: str, steps: int) -> None:
     from gradclip_core.presets import get_preset
-    from gradclip_core.trainer import Trainer
+    from ui.live import LiveRun
     from ui.live_panel import _callout
 
-    _callout(Trainer(get_preset(name).config.replace(device="cpu")).run(steps))
+    run = LiveRun(get_preset(name).config.replace(device="cpu"))
+    _callout(run, run.trainer.run(steps))
 
 
 @pytest.mark.parametrize("name", ["exploding-rnn", "deep-mlp-nan"])
