@@ -30,6 +30,11 @@ def run() -> None:
             default=True,
         ),
         st.Page("app_pages/learn.py", title="Learn", icon=":material/school:"),
+        st.Page(
+            "app_pages/geometry.py",
+            title="Geometry of clipping",
+            icon=":material/architecture:",
+        ),
     ]
     with shown_as_message("a page"):  # never a traceback on a learner's page (ui/errors.py)
         st.navigation(pages).run()
