@@ -35,6 +35,7 @@ def run() -> None:
             title="Geometry of clipping",
             icon=":material/architecture:",
         ),
+        st.Page("app_pages/cliff.py", title="The cliff", icon=":material/landscape:"),
     ]
     with shown_as_message("a page"):  # never a traceback on a learner's page (ui/errors.py)
         st.navigation(pages).run()
