@@ -18,6 +18,7 @@ PROGRESS_VERSION = 1  # bump when the JSON layout changes
 MAX_PROGRESS_BYTES = 100_000  # a real progress file is a few KB; refuse anything bigger
 MAX_ID_CHARS = 200
 MAX_COUNT = 1_000_000  # answers per mode: far beyond any real learner, small enough to show
+_KEYS = {"answered", "correct", "to_review"}  # of a mode in the file; "overridden" is optional
 
 
 class ProgressError(ValueError):
@@ -117,6 +118,7 @@ class ModeProgress:
     answered: int = 0  # answers given, repeats included
     correct: int = 0  # of which right
     to_review: list[str] = field(default_factory=list)  # ids last answered wrong, oldest first
+    overridden: list[str] = field(default_factory=list)  # ids graded wrong the learner marked right
 
 
 @dataclass
@@ -161,6 +163,21 @@ class Progress:
         else:
             scores.to_review.append(item_id)
 
+    def override(self, mode: str, item_id: str) -> None:
+        """Mark an answer graded wrong as right on the learner's word ("I was right", as
+        Quizlet allows): it leaves the review list and is kept in ``overridden``, apart from
+        ``correct``, so a summary can count such answers on their own.
+
+        Args:
+            mode: the quiz mode, one of ``MODES``.
+            item_id: the id of the item whose grade the learner disputes.
+        """
+        scores = self.mode(mode)
+        if item_id in scores.to_review:
+            scores.to_review.remove(item_id)
+        if item_id not in scores.overridden:
+            scores.overridden.append(item_id)
+
 
 def progress_to_json(progress: Progress) -> str:
     """Serialise progress to a small JSON text with ``"version": 1``.
@@ -173,6 +190,7 @@ def progress_to_json(progress: Progress) -> str:
     """
     modes = {
         name: {"answered": m.answered, "correct": m.correct, "to_review": list(m.to_review)}
+        | ({"overridden": list(m.overridden)} if m.overridden else {})
         for name, m in sorted(progress.modes.items(), key=lambda kv: MODES.index(kv[0]))
     }
     return json.dumps({"version": PROGRESS_VERSION, "modes": modes}, ensure_ascii=False)
@@ -225,9 +243,10 @@ def _mode_from(name: str, raw: object) -> ModeProgress:
         raise ProgressError(
             f"unknown quiz mode {name[:40]!r} in the file; known: {', '.join(MODES)}"
         )
-    if not isinstance(raw, dict) or set(raw) != {"answered", "correct", "to_review"}:
+    if not isinstance(raw, dict) or not _KEYS <= set(raw) <= _KEYS | {"overridden"}:
         raise ProgressError(
-            f'mode {name!r} must be an object with the keys "answered", "correct", "to_review"'
+            f'mode {name!r} must be an object with the keys "answered", "correct", "to_review" '
+            'and, optionally, "overridden"'
         )
     counts = [raw["answered"], raw["correct"]]
     for key, count in zip(("answered", "correct"), counts, strict=True):
@@ -245,7 +264,19 @@ def _mode_from(name: str, raw: object) -> ModeProgress:
             f'mode {name!r}: "to_review" must be a list of item ids (strings of 1 to '
             f'{MAX_ID_CHARS} characters, valid Unicode), e.g. ["mc-when"]'
         )
-    return ModeProgress(counts[0], counts[1], list(dict.fromkeys(review)))
+    overridden = raw.get("overridden", [])
+    if not isinstance(overridden, list) or not all(_is_id(i) for i in overridden):
+        raise ProgressError(
+            f'mode {name!r}: "overridden" must be a list of item ids (strings of 1 to '
+            f'{MAX_ID_CHARS} characters, valid Unicode), e.g. ["ex-amp"]'
+        )
+    overridden = list(dict.fromkeys(overridden))
+    if counts[1] + len(overridden) > counts[0]:
+        raise ProgressError(
+            f'mode {name!r}: "correct" ({counts[1]}) plus the answers in "overridden" '
+            f'({len(overridden)}) exceed "answered" ({counts[0]})'
+        )
+    return ModeProgress(counts[0], counts[1], list(dict.fromkeys(review)), overridden)
 
 
 def _is_id(value: object) -> bool:

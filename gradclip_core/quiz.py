@@ -17,6 +17,7 @@ import math
 import re
 from pathlib import Path
 
+from gradclip_core.grading_claims import explain_prompt
 from gradclip_core.lessons import (  # noqa: F401  (Lesson & co. are re-exported)
     ContentError,
     Lesson,
@@ -38,10 +39,12 @@ from gradclip_core.quiz_items import (  # noqa: F401  (re-exported: the quiz API
     OVERRIDE_TYPES,
     SOURCES,
     Bank,
+    CallOrder,
     Concept,
     ExplainPrompt,
     FillCode,
     Flashcard,
+    Misconception,
     MultipleChoice,
     Option,
     OrderItem,
@@ -58,7 +61,8 @@ from gradclip_core.quiz_order import order_item
 _SPECS = {
     "card": "id:id level:level front:str back:str source:source",
     "question": "id:id prompt:str source:source options:options",
-    "prompt": "id:id question:str hint:str model_answer:str source:source concepts:concepts",
+    "prompt": "id:id question:str hint:str model_answer:str source:source concepts:concepts "
+    "misconceptions:misconceptions? order:calls?",
     "statement": "id:id text:str answer:bool why:str source:source?",
     "fill": "id:id prompt:str code:code answers:strs explanation:str source:source? "
     "allow_short_names:bool?",
@@ -66,7 +70,9 @@ _SPECS = {
     "scenario": "id:id prompt:str preset:str steps:int overrides:overrides? question:str "
     "choices:strs expected:int explanation:str source:source?",
     "options": "text:str correct:bool why:str",
-    "concepts": "name:str hint:str phrases:strs",
+    "concepts": "name:str hint:str claims:strs",
+    "misconceptions": "claims:strs cancels:strs feedback:str",
+    "calls": "first:str then:str feedback:str cancels:strs?",
 }
 # Examples for the "add `key = example`" fix text: by field name first, then by kind.
 _EXAMPLES = {
@@ -80,6 +86,8 @@ _EXAMPLES = {
     "code": '"""...the code, with one ____ blank..."""',
     "options": "[[question.options]] tables",
     "concepts": "[[prompt.concepts]] tables",
+    "misconceptions": "[[prompt.misconceptions]] tables",
+    "calls": "[[prompt.order]] tables",
     "overrides": '{ clip_mode = "norm", threshold = 1.0 }',
     "id": '"my-item-id"',
     "str": '"some text"',
@@ -101,6 +109,12 @@ def _spec(table: str) -> dict[str, tuple[str, str, bool]]:
 
 
 _ALLOWED = {"level": LEVELS, "source": SOURCES}
+# An explain prompt's nested tables: (key, spec, label in messages); checked in grading_claims.
+_PROMPT_TABLES = (
+    ("concepts", "concepts", "concept"),
+    ("misconceptions", "misconceptions", "misconception"),
+    ("order", "calls", "order rule"),
+)
 
 
 def _value(kind: str, value, name: str, example: str) -> str | None:
@@ -125,7 +139,7 @@ def _value(kind: str, value, name: str, example: str) -> str | None:
         or not all(isinstance(v, str) and v.strip() for v in value)
     ):
         return f"`{name}` must be a non-empty list of non-empty strings, e.g. `{name} = {example}`"
-    elif kind in ("options", "concepts") and (
+    elif kind in ("options", "concepts", "misconceptions", "calls") and (
         not isinstance(value, list) or not all(isinstance(v, dict) for v in value)
     ):
         return f"`{name}` must be written as {example}"
@@ -201,13 +215,11 @@ def _build(table: str, entry: dict, where: str):
     if table == "question":
         return MultipleChoice(**{**e, "options": _options(e["options"], where)})
     if table == "prompt":
-        concepts = [
-            _checked(c, "concepts", f"{where} concept #{i}") for i, c in enumerate(e["concepts"], 1)
-        ]
-        if not concepts:
-            raise ContentError(f"{where}: add at least one [[prompt.concepts]] table")
-        built = tuple(Concept(c["name"], c["hint"], tuple(c["phrases"])) for c in concepts)
-        return ExplainPrompt(**{**e, "concepts": built})
+        for key, spec, label in _PROMPT_TABLES:
+            e[key] = [
+                _checked(t, spec, f"{where} {label} #{i}") for i, t in enumerate(e.get(key, ()), 1)
+            ]
+        return explain_prompt(e, where)
     if table == "statement":
         return TrueFalse(**e)
     if table == "fill":

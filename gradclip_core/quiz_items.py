@@ -68,7 +68,22 @@ class MultipleChoice:
 class Concept:
     name: str
     hint: str  # shown when the answer misses this concept
-    phrases: tuple[str, ...]  # alternative ways to say it; any one earns the concept
+    claims: tuple[str, ...]  # ways to say it, any one is enough (syntax: grading_claims.py)
+
+
+@dataclass(frozen=True)
+class Misconception:
+    claims: tuple[str, ...]  # ways to say the wrong thing; any one is the misconception
+    cancels: tuple[str, ...]  # names of the concepts it contradicts: they earn nothing
+    feedback: str  # shown when an answer says it: what is wrong, in plain words
+
+
+@dataclass(frozen=True)
+class CallOrder:
+    first: str  # a call name from grading_claims.CALLS, e.g. "clip"
+    then: str  # the call that must come after it, e.g. "step"
+    feedback: str  # shown when an answer puts them the other way round
+    cancels: tuple[str, ...] = ()  # concepts that also earn nothing then (besides order claims)
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,8 @@ class ExplainPrompt:
     model_answer: str
     concepts: tuple[Concept, ...]
     source: str = "original"
+    misconceptions: tuple[Misconception, ...] = ()
+    order: tuple[CallOrder, ...] = ()  # calls the answer must keep in this order
 
 
 @dataclass(frozen=True)

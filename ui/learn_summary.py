@@ -102,7 +102,22 @@ def render_scores(progress: Progress, bank: Bank | None) -> None:
         st.dataframe(rows, hide_index=True, key="learn_summary_table", width="content")
     else:
         st.info("No answers yet: pick a quiz mode above and start.", icon=":material/info:")
+    render_overrides(progress)
     render_review(progress, bank)
+
+
+def render_overrides(progress: Progress) -> None:
+    """How many answers the learner marked right over the grader ("I was right"), apart from
+    the graded scores."""
+    marked = {m: len(p.overridden) for m, p in progress.modes.items() if p.overridden}
+    if not marked:
+        return
+    total = sum(marked.values())
+    where = ", ".join(f"{QUIZ_LABELS[m]}: {n}" for m, n in marked.items())
+    st.markdown(
+        f"**{total} {'answer' if total == 1 else 'answers'} marked right by you** ({where}), "
+        "not counted as correct above."
+    )
 
 
 def render_review(progress: Progress, bank: Bank | None) -> None:

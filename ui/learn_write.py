@@ -14,6 +14,7 @@ from ui.learn_text import escape, rich
 EXPLAIN = "explain"
 FILL = "fill_code"
 EMPTY_KEY = "learn_empty_answer"  # the item whose Check was pressed with nothing typed
+OVERRIDES_KEY = "overridden"  # in a round: ids whose grade the learner marked right
 CUT_KEY = "learn_answer_cut"  # (item id, length) of the last answer cut to its limit
 EXPLAIN_MAX_CHARS = 2000  # characters of an explanation that are kept and graded
 FILL_MAX_CHARS = 300  # characters of a fill-in answer
@@ -64,7 +65,8 @@ def _check_explain(item: ExplainPrompt) -> None:
 
 
 def render_explain(bank: Bank) -> None:
-    """Prompt and hint, a text area, Check: which concepts you covered, then a model answer."""
+    """Prompt and hint, a text area, Check: the concepts covered, any misconception, what is
+    missing, the model answer, and "I was right" when the grade was not full."""
     items = bank.items(EXPLAIN)
     r, item = rnd.start(EXPLAIN, items)
     rnd.render_position(EXPLAIN, r)
@@ -94,20 +96,56 @@ def render_explain(bank: Bank) -> None:
     if grade is None:
         return
     render_grade(item, grade)
+    render_override(item, grade, r)
     rnd.render_next(EXPLAIN, r)
 
 
 def render_grade(item: ExplainPrompt, grade: Grade) -> None:
+    """What the answer earned, what it got wrong, what it misses, then the model answer."""
     box = st.success if grade.full else (st.warning if grade.score else st.error)
     found = "".join(f"\n- :material/check: {escape(name)}" for name in grade.found)
     box(f"**{grade.message}.**{found}", icon=":material/grading:")
     if grade.notice:
         st.info(grade.notice)
+    if grade.mistakes:
+        lines = "".join(f"\n- {rich(text)}" for text in grade.mistakes)
+        st.error(f"**Careful:**{lines}", icon=":material/report:")
     if grade.missing:
         lines = "".join(f"\n- **{escape(name)}**: {rich(hint)}" for name, hint in grade.missing)
         st.markdown(f"**Still missing:**{lines}")
     with st.expander("Model answer", expanded=True, icon=":material/menu_book:"):
         st.markdown(rich(item.model_answer))
+
+
+def _override(item_id: str) -> None:
+    """Count this round's answer to ``item_id`` as right on the learner's word (once)."""
+    r = st.session_state.get(state.round_key(EXPLAIN))
+    if r is None or r["results"].get(item_id) is not False:
+        return
+    r["results"][item_id] = True
+    r.setdefault(OVERRIDES_KEY, []).append(item_id)
+    state.progress().override(EXPLAIN, item_id)
+
+
+def render_override(item: ExplainPrompt, grade: Grade, r: dict) -> None:
+    """ "I was right" after a grade that was not full: the learner may overrule the grader,
+    as Quizlet allows; the summary counts such answers apart."""
+    if item.id in r.get(OVERRIDES_KEY, ()):
+        st.info(
+            "You marked this answer right. It no longer counts as missed, and your summary "
+            "lists it apart, as marked right by you.",
+            icon=":material/thumb_up:",
+        )
+    elif r["results"].get(item.id) is False and not grade.full:
+        st.button(
+            "I was right",
+            key="learn_explain_override",
+            icon=":material/thumb_up:",
+            help="The grader reads for key ideas and can miss a good answer in other words. "
+            "If yours says the same as the model answer, count it as right.",
+            on_click=_override,
+            args=(item.id,),
+        )
 
 
 def _check_fill(item: FillCode) -> None:

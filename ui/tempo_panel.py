@@ -28,8 +28,7 @@ def seed_tempo(query: Mapping[str, str]) -> list[str]:
     speed, edge = query.get("speed", DEFAULT_SPEED), query.get("edge", "on")
     if speed not in SPEEDS:
         warnings.append(
-            f"Link setting speed={quote(speed)} was ignored: this page allows "
-            f"{', '.join(SPEEDS)}."
+            f"Link setting speed={quote(speed)} was ignored: this page allows {', '.join(SPEEDS)}."
         )
         speed = DEFAULT_SPEED
     if edge not in _EDGE_VALUES:

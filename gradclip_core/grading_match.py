@@ -1,0 +1,240 @@
+"""Matching claims against the clauses of an answer (the syntax is in grading_claims).
+
+A claim holds in a clause when every part has an alternative there (an alternative's words
+close together), parts joined by " > " come in that order, no excluded word is there, and the
+clause's negations that reach its words (not counting a negating word the claim names itself,
+like "prevent") are odd exactly when the claim says "not". For a misconception, the words a
+clause only supposes ("if you ...", those before "would") do not count. Two words match when
+they share a synonym group or stem, or when the answer's word is long, not in the prompt's
+vocabulary, and nearly equal (a typo).
+
+Two repairs make clauses complete: a clause with no subject takes the subject of the clause
+before it ("..., so it keeps the direction"), and a clause that is only a subject and a
+negation takes its verb from the clause before it ("norm keeps the direction; value does not").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice, product
+
+from rapidfuzz import fuzz
+
+from gradclip_core.grading_claims import parse_claim, words, wordset
+from gradclip_core.grading_text import (
+    Clause,
+    Tok,
+    is_negator,
+    make_clause,
+    meaningful,
+    word_forms,
+)
+
+FUZZY_MIN_LEN = 5  # only words this long may match with a typo
+FUZZY_RATIO = 85  # rapidfuzz ratio (0..100) needed for a typo match
+PREDICATE_SPAN = 10  # words from the first to the last part of a claim, subject aside
+ORDERED_GAP = 1  # words allowed between two parts of a claim joined by " > "
+DONOR_REACH = 2  # clauses back a clause may take its subject from (any in its own sentence)
+MAX_TRIES = 256  # combinations of part matches tried per claim and clause
+_ECHO = wordset("do does did doesn don didn too also")  # "value does (not)"
+
+
+@dataclass(frozen=True)
+class Word:
+    raw: str
+    stem: str
+    canon: str
+
+
+Alt = tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A claim ready to match: a subject and parts, each a tuple of alternative word tuples."""
+
+    subject: tuple[Alt, ...]
+    slots: tuple[tuple[Alt, ...], ...]
+    exclude: tuple[Alt, ...]
+    negated: bool
+    ordered: bool
+
+
+def _word(raw: str) -> Word:
+    return Word(raw, *word_forms(raw))
+
+
+def _alts(alts: tuple[tuple[str, ...], ...]) -> tuple[Alt, ...]:
+    return tuple(tuple(map(_word, alt)) for alt in alts)
+
+
+def pattern(text: str) -> Pattern:
+    """Compile a (non-order) claim."""
+    claim = parse_claim(text)
+    slots = tuple(_alts(slot) for slot in claim.slots)
+    return Pattern(_alts(claim.subject), slots, _alts(claim.exclude), claim.negated, claim.ordered)
+
+
+def alternatives(text: str) -> tuple[Alt, ...]:
+    """A " / " list (as in CALLS) as alternatives."""
+    return tuple(tuple(map(_word, words(alt))) for alt in text.split("/"))
+
+
+@lru_cache(maxsize=65536)
+def _typo(a_raw: str, a_stem: str, p_raw: str, p_stem: str) -> bool:
+    if min(len(a_raw), len(p_raw)) < FUZZY_MIN_LEN or a_raw.isdigit():
+        return False
+    return max(fuzz.ratio(a_raw, p_raw), fuzz.ratio(a_stem, p_stem)) >= FUZZY_RATIO
+
+
+def same(tok: Tok, word: Word, vocab: frozenset[str]) -> bool:
+    """Whether an answer's word matches a claim's word. A word of the prompt's vocabulary is
+    taken as meant (so "scale" never counts as a typo of "scaler")."""
+    if tok.canon == word.canon:
+        return True
+    return tok.canon not in vocab and _typo(tok.raw, tok.stem, word.raw, word.stem)
+
+
+def alt_hits(alt: Alt, clause: Clause, vocab: frozenset[str], hidden: bool = False) -> list:
+    """Positions in ``clause`` where all words of ``alt`` occur close together: the first and
+    the last at most as many words apart as there are words ("scaled back down").
+
+    Args:
+        alt: the words.
+        clause: the clause.
+        vocab: the prompt's words (see :func:`same`).
+        hidden: also look at words after "unlike" & co.
+
+    Returns:
+        A list of position tuples, one per place it occurs (empty when it does not).
+    """
+    toks = clause.toks
+    usable = [j for j in clause.rank if hidden or j not in clause.hidden]
+    rank = clause.rank
+    where = [[j for j in usable if same(toks[j], w, vocab)] for w in alt]
+    if not all(where):
+        return []
+    hits = []
+    for first in where[0]:
+        chosen = [first] + [min(js, key=lambda j: abs(rank[j] - rank[first])) for js in where[1:]]
+        ranks = [rank[j] for j in chosen]
+        if max(ranks) - min(ranks) <= len(alt):
+            hits.append(tuple(chosen))
+    return hits
+
+
+def _slot_hits(slot, clause: Clause, vocab: frozenset[str], hidden: bool = False) -> list:
+    return [h for alt in slot for h in alt_hits(alt, clause, vocab, hidden)]
+
+
+def holds(
+    pat: Pattern,
+    clause: Clause,
+    donor: Clause | None,
+    vocab: frozenset[str],
+    assertive: bool = False,
+) -> bool:
+    """Whether the claim holds in ``clause``.
+
+    Args:
+        pat: the compiled claim.
+        clause: the clause.
+        donor: the clause whose subject this one takes when it has none (or None).
+        vocab: the prompt's words (see :func:`same`).
+        assertive: skip words that only suppose ("if you ...", what comes before "would"): a
+            misconception is what the learner asserts.
+    """
+    if pat.exclude and _excluded(pat.exclude, clause, vocab):
+        return False
+    subject = [()]  # no subject, or one lent by the clause before: no positions here
+    if pat.subject:
+        subject = _slot_hits(pat.subject, clause, vocab)
+        if not subject and donor and _slot_hits(pat.subject, donor, vocab, clause.relative):
+            subject = [()]
+    hits = [subject] + [_slot_hits(slot, clause, vocab) for slot in pat.slots]
+    if not all(hits):
+        return False
+    combos = islice(product(*hits), MAX_TRIES)
+    return any(_fits(pat, clause, combo, assertive) for combo in combos)
+
+
+def _fits(pat: Pattern, clause: Clause, combo: tuple, assertive: bool) -> bool:
+    """Whether one choice of positions is close enough, in order, asserted (when asked) and of
+    the claim's polarity (``combo[0]`` holds the subject's positions)."""
+    parts = combo[1:]
+    predicate = [clause.rank[j] for hit in parts for j in hit]
+    if max(predicate) - min(predicate) > PREDICATE_SPAN:
+        return False
+    if pat.ordered and not _in_order(parts, clause.rank):
+        return False
+    used = {j for hit in combo for j in hit}
+    if assertive and min(used) < clause.premise:
+        return False
+    negations = set().union(*(clause.negators.get(j, set()) for j in used)) - used
+    return (len(negations) % 2 == 1) == pat.negated
+
+
+def _in_order(parts: tuple, rank: dict[int, int]) -> bool:
+    """Whether the parts come in order, each at most ``ORDERED_GAP`` words after the last."""
+    for a, b in zip(parts, parts[1:], strict=False):
+        gap = rank[min(b)] - rank[max(a)] - 1
+        if not 0 <= gap <= ORDERED_GAP:
+            return False
+    return True
+
+
+def _excluded(exclude: tuple[Alt, ...], clause: Clause, vocab: frozenset[str]) -> bool:
+    """Whether an excluded alternative occurs in the clause. "gradient" in the name "gradient
+    clipping" does not count: it names the topic, not what is acted on."""
+    toks = clause.toks
+    window = [
+        t
+        for j, t in enumerate(toks)
+        if meaningful(t)
+        and not (t.canon == "gradient" and j + 1 < len(toks) and toks[j + 1].stem == "clip")
+    ]
+    return any(all(any(same(t, w, vocab) for t in window) for w in alt) for alt in exclude)
+
+
+def _has_subject(clause: Clause, subjects: frozenset[str], hidden: bool = False) -> bool:
+    return any(
+        t.canon in subjects and (hidden or j not in clause.hidden)
+        for j, t in enumerate(clause.toks)
+    )
+
+
+def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause, Clause | None]]:
+    """Each clause, completed (see the module docstring), with the clause that lends it its
+    subject (None when it has its own, or nothing before it has one)."""
+    out: list[tuple[Clause, Clause | None]] = []
+    for n, clause in enumerate(found):
+        before = found[:n]
+        if _has_subject(clause, subjects):
+            out.append((_elided(clause, before, subjects), None))
+            continue
+        donor = None
+        if clause.relative and before and _has_subject(before[-1], subjects, hidden=True):
+            donor = before[-1]
+        else:
+            near = [
+                c
+                for k, c in enumerate(before)
+                if c.sentence == clause.sentence or k >= len(before) - DONOR_REACH
+            ]
+            donor = next((c for c in reversed(near) if _has_subject(c, subjects)), None)
+        out.append((clause, donor))
+    return out
+
+
+def _elided(clause: Clause, before: list[Clause], subjects: frozenset[str]) -> Clause:
+    """ "value does not" after "norm keeps the direction": "value does not keep the direction"."""
+    rest = [t for t in clause.toks if meaningful(t) and t.canon not in subjects]
+    toks = clause.toks
+    echo = any(t.raw in _ECHO or is_negator(toks, j) for j, t in enumerate(toks))
+    if len(rest) > 1 or not echo or not before or before[-1].sentence < clause.sentence - 1:
+        return clause
+    verb = [t for t in before[-1].toks if meaningful(t) and t.canon not in subjects]
+    if not verb:
+        return clause
+    return make_clause(toks + verb, subjects)

@@ -1,0 +1,270 @@
+"""Which calls an answer puts in which order, judged over the whole answer.
+
+The answer's mentions of calls (``CALLS`` in grading_claims: ``loss.backward()``, "clip",
+``optimizer.step()``, ...) are read in two ways:
+
+- statements: "clip after backward", "before the step, clip", "backward, then clip", "clip
+  between backward and step", "backward first", "a followed by b", "once backward has run"
+  (a negation reverses one: "never clip before backward"). They chain (a < b < c); when two
+  disagree, the one written first wins (a later "clipping before unscaling is wrong" does not
+  undo the procedure given before it);
+- the sequence, for pairs no statement orders: the first sentence that names both calls
+  ("loss.backward(); clip_grad_norm_(...); optimizer.step()") and the order of their first
+  mentions must agree, or it says nothing. Calls written as code outrank words ("to add
+  clipping: loss.backward(), ...").
+
+A pair (a, b) is *stated* when the answer orders a before b and *reversed* when it orders b
+before a. Hypothetical clauses ("if you clipped after the step, ...") order nothing, and a
+participle before a noun ("the clipped gradients") refers to a call rather than making it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from gradclip_core.grading_claims import CALLS, wordset
+from gradclip_core.grading_match import alt_hits, alternatives
+from gradclip_core.grading_text import Clause, meaningful
+
+_AFTER = wordset("after once following follows follow")  # "a after b": b < a
+_BEFORE = wordset("before prior ahead preceding precedes precede followed")  # "a before b"
+_THEN = wordset("then afterwards afterward subsequently finally lastly later next")
+_FIRST = wordset("first firstly initially")
+_ANAPHORA = wordset("that this it which these them")  # "after that, ..."
+_NOT_A_STEP = wordset("time train each per one singl")  # "time step", "per step" (canon)
+_ONCE_LEADS = wordset("loss optimizer scaler model all")  # "once loss.backward() has run"
+_NOUNS = wordset("gradient valu one norm sum loss")  # "the clipped gradients" (canon)
+_MARKERS = _AFTER | _BEFORE | _THEN | _FIRST | {"between"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    call: str  # a name from CALLS
+    clause: int  # index of its clause
+    pos: int  # its first word's index in that clause
+    i: int  # its first word's index in the answer
+    code: bool  # written as code: loss.backward(), clip_grad_norm_
+
+
+@lru_cache(maxsize=1)
+def _call_patterns() -> dict[str, tuple]:
+    return {name: alternatives(text) for name, text in CALLS.items()}
+
+
+def mentions(found: list[Clause], vocab: frozenset[str]) -> list[Mention]:
+    """Every call the answer makes (not one it only supposes), in the order written."""
+    out = {}
+    for n, clause in enumerate(found):
+        for name, alts in _call_patterns().items():
+            for alt in alts:
+                for hit in alt_hits(alt, clause, vocab, hidden=True):
+                    pos = min(hit)
+                    if pos < clause.premise or _not_a_call(name, clause, pos, max(hit)):
+                        continue
+                    code = any(clause.toks[j].code for j in hit)
+                    out.setdefault(
+                        clause.toks[pos].i, Mention(name, n, pos, clause.toks[pos].i, code)
+                    )
+    return sorted(out.values(), key=lambda m: m.i)
+
+
+def _not_a_call(name: str, clause: Clause, pos: int, last: int) -> bool:
+    """A "time step", or a participle naming a noun: "the clipped gradients"."""
+    toks = clause.toks
+    if name == "step" and any(t.canon in _NOT_A_STEP for t in toks[max(0, pos - 2) : pos]):
+        return True
+    after = next((t for t in toks[last + 1 :] if meaningful(t)), None)
+    return toks[last].raw.endswith("ed") and after is not None and after.canon in _NOUNS
+
+
+@dataclass
+class _Reader:
+    """Collects (first, then) call pairs from the order words of one answer, in text order."""
+
+    found: list[Clause]
+    said: list[Mention]
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    objects: set[int] = field(default_factory=set)  # answer indices of mentions used as objects
+
+    def add(self, first: Mention | None, then: Mention | None, flip: bool) -> None:
+        if first is None or then is None or first.call == then.call:
+            return
+        a, b = (then, first) if flip else (first, then)
+        self.pairs.append((a.call, b.call))
+
+    def sentence(self, m: Mention) -> int:
+        return self.found[m.clause].sentence
+
+    def objects_of(self, i: int, clause: int, raw: str) -> list[Mention]:
+        """The mentions a marker word at answer index ``i`` orders against: those up to the
+        next marker ("after computing the gradients with loss.backward()"), the first first."""
+        toks = self.found[clause].toks
+        stop = next((t.i for t in toks if t.i > i and t.raw in _MARKERS), toks[-1].i + 1)
+        ahead = [m for m in self.said if i < m.i < stop and m.clause == clause]
+        if not ahead or raw != "once":
+            return ahead
+        # "once" is also "clip once": only "once backward() has run" orders anything
+        between = [t for t in toks if i < t.i < ahead[0].i and meaningful(t)]
+        return ahead if all(t.canon in _ONCE_LEADS for t in between) else []
+
+    def before(self, i: int, sentence: int | None = None, free: bool = False) -> Mention | None:
+        for m in reversed(self.said):
+            if m.i >= i or (free and m.i in self.objects):
+                continue
+            if sentence is None or self.sentence(m) == sentence:
+                return m
+        return None
+
+    def later(self, sentence: int, clause: int) -> Mention | None:
+        """The first mention of ``sentence`` after ``clause`` that is not an object: the
+        subject of "before the step, clip" or "after backward(), call clip_grad_norm_"."""
+        for m in self.said:
+            if m.clause > clause and self.sentence(m) == sentence and m.i not in self.objects:
+                return m
+        return None
+
+
+def statements(found: list[Clause], said: list[Mention]) -> set[tuple[str, str]]:
+    """(first, then) pairs the answer states with order words (see the module docstring)."""
+    reader = _Reader(found, said)
+    words = [
+        (n, pos, tok)
+        for n, c in enumerate(found)
+        for pos, tok in enumerate(c.toks)
+        if pos >= c.premise
+    ]
+    for n, _, tok in words:  # first pass: what "after" / "before" point at
+        if tok.raw in _AFTER or tok.raw in _BEFORE:
+            reader.objects.update(m.i for m in reader.objects_of(tok.i, n, tok.raw))
+    for n, pos, tok in words:
+        clause = found[n]
+        flip = len(clause.negators.get(pos, ())) % 2 == 1
+        following = clause.toks[pos + 1].raw if pos + 1 < len(clause.toks) else ""
+        if tok.raw in _AFTER or tok.raw in _BEFORE:
+            _relation(reader, clause, n, tok, following, flip)
+        elif tok.raw in _THEN:
+            _then(reader, n, tok.i, tok.raw == "next", flip)
+        elif tok.raw in _FIRST:
+            _first(reader, clause, n, tok.i)
+        elif tok.raw == "between":
+            _between(reader, clause, tok.i, flip)
+    return _chain(reader.pairs)
+
+
+def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip: bool) -> None:
+    """ "a after b", "after b, a", "a before b", "before b, a", "a followed by b"."""
+    if following in _ANAPHORA and tok.raw in _AFTER:  # "only after that, call step()"
+        _then(reader, n, tok.i, False, flip)
+        return
+    objects = reader.objects_of(tok.i, n, tok.raw)
+    if not objects:
+        return
+    obj = objects[0]
+    subj = reader.before(tok.i, clause.sentence, free=True) or reader.later(clause.sentence, n)
+    if tok.raw in _AFTER:
+        reader.add(obj, subj, flip)
+    else:
+        reader.add(subj, obj, flip)
+
+
+def _then(reader: _Reader, n: int, i: int, post_only: bool, flip: bool) -> None:
+    """ "a, then b" (or "b comes next": the mention before the word, after the one before)."""
+    nxt = None if post_only else next((m for m in reader.said if m.i > i and m.clause == n), None)
+    if nxt is None:
+        nxt = reader.before(i)
+        if nxt is None or nxt.clause != n:
+            return
+    prv = next((m for m in reversed(reader.said) if m.i < nxt.i and m.call != nxt.call), None)
+    reader.add(prv, nxt, flip)
+
+
+def _first(reader: _Reader, clause: Clause, n: int, i: int) -> None:
+    """ "first backward", "backward first" or "First, backward": it comes before the
+    sentence's other calls."""
+    said, toks = reader.said, clause.toks
+    ahead = [m for m in said if m.clause == n and 0 < m.i - i <= 3]
+    behind = [m for m in said if m.clause == n and 0 < i - m.i <= 3]
+    nxt = next((t.raw for t in toks if t.i > i), "")
+    if nxt in ("", "and", "then"):  # "unscale first and clip afterwards": it names the one before
+        ahead = []
+    alone = not [t for t in toks if meaningful(t) and t.raw not in _FIRST]
+    lead = [m for m in said if m.clause == n + 1] if alone else []
+    target = (ahead[:1] or behind[-1:] or lead[:1] or [None])[0]
+    if target is None:
+        return
+    for m in said:
+        if reader.sentence(m) == clause.sentence and m.call != target.call:
+            reader.add(target, m, False)
+
+
+def _between(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
+    """ "clip between backward and step" (or "between backward and step, clip")."""
+    sentence = clause.sentence
+    ends = [m for m in reader.said if m.i > i and reader.sentence(m) == sentence]
+    if len(ends) < 2:
+        return
+    subj = reader.before(i, sentence, free=True) or (ends[2] if len(ends) > 2 else None)
+    reader.objects.update((ends[0].i, ends[1].i))
+    reader.add(ends[0], subj, flip)
+    reader.add(subj, ends[1], flip)
+
+
+def _chain(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The pairs in text order, chained (a < b and b < c give a < c); a pair that contradicts
+    what came before it is dropped."""
+    out: set[tuple[str, str]] = set()
+    for a, b in pairs:
+        if (b, a) in out or (a, b) in out:
+            continue
+        before_a = {x for x, y in out if y == a} | {a}
+        after_b = {y for x, y in out if x == b} | {b}
+        out |= {(x, y) for x in before_a for y in after_b if x != y}
+    return out
+
+
+def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[bool, bool]:
+    """(a before b, b before a) by the order of mention (see the module docstring); when the
+    first sentence naming both and the first mentions disagree, neither."""
+    coded = [m for m in said if m.code]
+    if {a, b} <= {m.call for m in coded}:  # code outranks words
+        said = coded
+    calls = [m.call for m in said]
+    if a not in calls or b not in calls:
+        return False, False
+    first = calls.index(a) < calls.index(b)
+    for sentence in sorted({found[m.clause].sentence for m in said}):
+        here = [m.call for m in said if found[m.clause].sentence == sentence]
+        if a in here and b in here:
+            ab, ba = _ahead(here, a, b), _ahead(here, b, a)
+            return (ab and first), (ba and not first)
+    return first, not first
+
+
+def _ahead(calls: list[str], a: str, b: str) -> bool:
+    """Whether some ``a`` comes before some ``b``."""
+    return a in calls and b in calls[calls.index(a) :]
+
+
+def judge(
+    found: list[Clause], vocab: frozenset[str], pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """How the answer orders each pair.
+
+    Args:
+        found: the answer's clauses.
+        vocab: the prompt's words (for typos).
+        pairs: (first, then) call pairs to judge.
+
+    Returns:
+        pair -> "stated" (first before then), "reversed" (then before first) or "unknown".
+    """
+    said = mentions(found, vocab)
+    strong = statements(found, said)
+    out = {}
+    for a, b in pairs:
+        ab, ba = (a, b) in strong, (b, a) in strong
+        if not (ab or ba):
+            ab, ba = _sequence(said, found, a, b)
+        out[(a, b)] = "stated" if ab and not ba else ("reversed" if ba and not ab else "unknown")
+    return out

@@ -1,0 +1,360 @@
+"""Reading an answer for the explanation grader: words, sentences, clauses and negation.
+
+An answer becomes a list of :class:`Tok` (every word, stemmed and mapped to a synonym group)
+grouped into sentences and clauses. A clause ends at a comma, a colon, a dash, a sentence end,
+and before words that start a new statement (but, so, because, then, which, when, ...), and
+before "and" / "or" when a new subject follows ("..., and value clipping ...").
+
+A negation ("not", "never", "n't", "no", "without", "instead of", and verbs that mean "make
+it not happen": prevent, stop, avoid, ...) reaches forward to the end of its clause, or to a word
+that starts a new part of it (and, by, that, ...), and no further than ``NEGATION_REACH`` words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import snowballstemmer
+
+from gradclip_core.grading_claims import STOP_WORDS, wordset
+
+MAX_ANSWER_CHARS = 5000  # longer answers are graded on their first 5,000 characters
+NEGATION_REACH = 10  # words after a negation that it can deny
+
+_STEMMER = snowballstemmer.stemmer("english")
+# Synonym groups, one per line: each word (and its stem) maps to the line's first word.
+_SYNONYMS = """
+limit cap restrict bound clamp constrain ceiling curb
+large big huge massive enormous giant extreme larger bigger greater great
+max maximum
+explode explosion blow blowup skyrocket
+stable steady stability stabilise stabilize
+unstable instability erratic chaotic unsteady destabilise destabilize
+diverge divergence nan
+prevent avoid stop block guard protect mitigate combat tame counter counteract suppress
+gradient grad derivative g
+size magnitude length
+optimizer optimiser optim opt
+backward backprop backpropagation backpropagate
+after following afterward
+before prior ahead preceding
+element entry component coordinate individual individually separately independently elementwise
+direction orientation angle heading
+scale rescale
+shrink shrunk reduce decrease lower diminish
+train learn fit
+weight parameter param w
+change alter distort modify rotate skew
+keep kept preserve maintain retain
+make made
+multiply multiplication multiplied product
+one 1
+zero 0
+high higher
+slow slowly slower
+threshold max_norm
+each every
+small smaller tiny little low
+exceed surpass
+"""
+# Negation words (raw forms), and "make it not happen" verbs (stems).
+_NEGATIONS = wordset(
+    "not no never t cannot without nor none nothing nobody hardly barely dont doesnt "
+    "didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt hasnt havent lacks"
+)
+_PREVENTS = wordset(
+    "prevent avoid stop block guard protect mitigat combat tame counter counteract suppress "
+    "elimin preclud skip omit ignor forget"
+)
+_CONTRACTED = wordset(
+    "don doesn didn isn aren wasn weren can couldn won wouldn shouldn hasn haven hadn mustn needn"
+)
+_NOT_NEGATING = wordset("only just simply merely matter")  # "not only", "no matter"
+# Words that end a negation's reach inside a clause.
+_REACH_ENDS = wordset("and or by that which as while whereas so because but")
+# Words that start a new clause.
+_CLAUSE_STARTS = wordset(
+    "but whereas while because since so then which although though however otherwise thus "
+    "hence therefore unless when whenever if whereby until meaning"
+)
+_RELATIVE = wordset("which that who")
+_WOULD = wordset("would d")  # "clipping each micro-batch would ...", "you'd clip"
+_SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
+_SOMEONE = wordset("you we one someone")
+_CONTRAST = wordset("unlike versus vs compared opposed contrast")
+_TOKEN = re.compile(
+    r"(->|→|=>)|(\d+\.\d+|\w+|(?<![-=])[<>≤≥]|(?<=[\s|)\w])/(?=[\s|(\w]))"
+    r"|([.!?](?=\s|$)|[;\n])|([,:—–]|\s-\s)"
+)
+_SIGNS = {">": "above", "≥": "above", "<": "below", "≤": "below", "/": "over"}  # "ratio > λ"
+# "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
+_LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
+_ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc"}
+
+
+@dataclass(frozen=True)
+class Tok:
+    """One word of an answer.
+
+    Attributes:
+        raw: the word as written (lower case, ``_`` trimmed).
+        stem: its Snowball stem.
+        canon: its synonym group (the stem when it has none).
+        stop: a word too common to match a claim.
+        i: its position among all the answer's words.
+        sentence: the sentence it belongs to.
+        code: written as code (``loss.backward()``, ``clip_grad_norm_``).
+    """
+
+    raw: str
+    stem: str
+    canon: str
+    stop: bool
+    i: int
+    sentence: int
+    code: bool = False
+
+
+@dataclass
+class Clause:
+    """Consecutive words that make one statement."""
+
+    toks: list[Tok]
+    sentence: int
+    relative: bool = False  # starts with which / that / who: it is about the words before it
+    premise: int = 0  # its first words that only suppose: "clipping each one would ...", "if you"
+    negators: dict[int, set[int]] = field(default_factory=dict)  # position -> negations on it
+    hidden: set[int] = field(default_factory=set)  # positions after "unlike" & co: not matched
+    rank: dict[int, int] = field(default_factory=dict)  # position -> index among meaningful words
+
+
+def _stem(word: str) -> str:
+    return word if "_" in word else _STEMMER.stemWord(word)
+
+
+def _build_synonyms() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in _SYNONYMS.strip().splitlines():
+        head = _stem(group.split()[0])
+        for word in group.split():
+            table.setdefault(word, head)
+            table.setdefault(_stem(word), head)
+    return table
+
+
+_CANON = _build_synonyms()
+
+
+@lru_cache(maxsize=8192)
+def word_forms(raw: str) -> tuple[str, str]:
+    """``(stem, canon)`` of a lower-case word ("1.0" reads as "1", and so as "one")."""
+    if re.fullmatch(r"\d+\.0+", raw):
+        raw = raw.split(".")[0]
+    stem = _stem(raw)
+    return stem, _CANON.get(raw, _CANON.get(stem, stem))
+
+
+def _mask_brackets(text: str) -> str:
+    """Commas and semicolons inside (...) or [...] belong to code: hide them."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        out.append(" " if depth and ch in ",;" else ch)
+    return "".join(out)
+
+
+def _pieces(text: str) -> list[tuple[str, str, bool]]:
+    """``(kind, text, code)`` pieces: kind "word", "arrow", "end" (of a sentence) or "pause";
+    code is True for a word written as code (``loss.backward()``, ``clip_grad_norm_``)."""
+    text = text[:MAX_ANSWER_CHARS].lower()
+    for short, word in _ABBREVIATIONS.items():
+        text = text.replace(short, word)
+    text = _mask_brackets(_LIST_MARK.sub("\n", text))
+    out = []
+    for m in _TOKEN.finditer(text):
+        arrow, word, end, pause = m.groups()
+        word = _SIGNS.get(word, word)
+        if word and word.strip("_"):
+            code = (
+                "_" in word
+                or text[m.end() : m.end() + 1] == "("
+                or text[m.start() - 1 : m.start()] == "."
+            )
+            out.append(("word", word.strip("_"), code))
+        elif arrow:
+            out.append(("arrow", "then", False))
+        elif end:
+            out.append(("end", end, False))
+        elif pause:
+            out.append(("pause", pause, False))
+    return out
+
+
+def tokens(text: str) -> list[Tok]:
+    """Every word of ``text`` (sentence numbers set, clauses not)."""
+    out, sentence = [], 0
+    for kind, piece, code in _pieces(text):
+        if kind == "end":
+            sentence += 1
+        elif kind != "pause":
+            stem, canon = word_forms(piece)
+            out.append(Tok(piece, stem, canon, piece in STOP_WORDS, len(out), sentence, code))
+    return out
+
+
+def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
+    """The clauses of ``text``.
+
+    Args:
+        text: the answer.
+        subjects: canon words that can be the subject of a claim: "and" / "or" before one of
+            them starts a new clause, and they end what "unlike" hides.
+
+    Returns:
+        The clauses in order, each with its negations counted.
+    """
+    groups: list[list[Tok]] = [[]]
+    sentence = n = 0
+    for kind, piece, code in _pieces(text):
+        if kind in ("end", "pause"):
+            sentence += kind == "end"
+            groups.append([])
+            continue
+        stem, canon = word_forms(piece)
+        if kind == "arrow" or piece in _CLAUSE_STARTS:
+            groups.append([])
+        groups[-1].append(Tok(piece, stem, canon, piece in STOP_WORDS, n, sentence, code))
+        n += 1
+    parts, carry = [], []
+    for group in groups:
+        for part in _split_and(group, subjects):
+            part = carry + part
+            if any(meaningful(t) for t in part):
+                parts.append(part)
+                carry = []
+            else:  # ", and ..." or a lone "then": words that only join, kept for the next
+                carry = part
+    if carry and parts and carry[0].sentence == parts[-1][-1].sentence:
+        parts[-1] += carry
+    return [make_clause(part, subjects) for part in parts]
+
+
+def _split_and(group: list[Tok], subjects: frozenset[str]) -> list[list[Tok]]:
+    """Split before "and" / "or" when a subject word follows within two words."""
+    parts: list[list[Tok]] = [[]]
+    for j, tok in enumerate(group):
+        if tok.raw in ("and", "or") and parts[-1]:
+            ahead = [t for t in group[j + 1 : j + 4] if not t.stop][:2]
+            if any(t.canon in subjects for t in ahead):
+                parts.append([])
+        parts[-1].append(tok)
+    return parts
+
+
+def make_clause(toks: list[Tok], subjects: frozenset[str]) -> Clause:
+    """A clause of these words, with its negations, hidden words and word ranks."""
+    raws = [t.raw for t in toks]
+    clause = Clause(
+        toks=toks,
+        sentence=toks[0].sentence if toks else 0,
+        relative=bool(raws) and raws[0] in _RELATIVE,
+        premise=_premise(toks),
+    )
+    clause.negators = _negations(toks)
+    clause.hidden = _hidden(toks, subjects)
+    clause.rank = {j: n for n, j in enumerate(j for j, t in enumerate(toks) if meaningful(t))}
+    return clause
+
+
+def _premise(toks: list[Tok]) -> int:
+    """How many leading words of a clause only suppose: those before "would" when a subject
+    comes first ("clipping each micro-batch would distort ..."), else all of a clause with
+    "you'd", "it would" or "if you" ("if the ratio exceeds λ, ..." states a rule: it asserts)."""
+    raws = [t.raw for t in toks]
+    would = next((n for n, r in enumerate(raws) if r in _WOULD), None)
+    if any(r in _SUPPOSE and _SOMEONE & set(raws[n + 1 : n + 3]) for n, r in enumerate(raws)):
+        return len(raws)
+    if would is None:
+        return 0
+    return would if any(meaningful(t) for t in toks[:would]) else len(raws)
+
+
+def is_negator(toks: list[Tok], j: int) -> bool:
+    """Whether word ``j`` of a clause denies what follows it."""
+    tok = toks[j]
+    after = toks[j + 1].raw if j + 1 < len(toks) else ""
+    before = toks[j - 1].raw if j else ""
+    if tok.raw == "t":  # "don't", "can't": a lone "t" (a variable T) denies nothing
+        return before in _CONTRACTED
+    if tok.raw in _NEGATIONS:
+        return after not in _NOT_NEGATING and not (tok.raw == "not" and before == "or")
+    if tok.raw in ("instead", "rather"):
+        return after in ("of", "than")
+    if tok.raw == "from":  # "keeps the gradients from exploding"
+        return any(t.canon == "keep" for t in toks[max(0, j - 4) : j])
+    return tok.stem in _PREVENTS
+
+
+def _negations(toks: list[Tok]) -> dict[int, set[int]]:
+    """Position (index in ``toks``) -> positions of the negations that reach it."""
+    reach: dict[int, set[int]] = {}
+    for j in range(len(toks)):
+        if not is_negator(toks, j):
+            continue
+        for k in range(j + 1, min(len(toks), j + 1 + NEGATION_REACH)):
+            if toks[k].raw in _REACH_ENDS:
+                break
+            reach.setdefault(k, set()).add(j)
+    return reach
+
+
+def _hidden(toks: list[Tok], subjects: frozenset[str]) -> set[int]:
+    """Positions after a contrast word, up to its subject: "unlike value clipping"."""
+    hidden: set[int] = set()
+    for j, tok in enumerate(toks):
+        if tok.raw not in _CONTRAST:
+            continue
+        for k in range(j + 1, min(len(toks), j + 6)):
+            hidden.add(k)
+            if toks[k].canon in subjects:
+                break
+        else:
+            hidden -= set(range(j + 1, j + 6))
+    return hidden
+
+
+_FUNCTION = STOP_WORDS | wordset(
+    "not no never t then after before because once until while but than each all every same"
+)
+_CODE_CALL = re.compile(r"\w\(")
+
+
+def keyword_bag(text: str) -> bool:
+    """Whether ``text`` is a list of keywords rather than sentences.
+
+    A segment (between commas, semicolons, colons, sentence ends, new lines) without any
+    function word (the, is, to, not, then, ...) and without a code call (``step()``) is a list
+    of keywords; a bag has most of its words in such segments.
+    """
+    text = re.sub(r"\([^()]*\)", "()", text[:MAX_ANSWER_CHARS].lower())
+    segments = re.split(r"[,;:\n]|[.!?](?=\s|$)", text)
+    total = listed = 0
+    for seg in segments:
+        ws = [w.strip("_") for w in re.findall(r"\w+", seg) if w.strip("_")]
+        total += len(ws)
+        if ws and not _CODE_CALL.search(seg) and not any(w in _FUNCTION for w in ws):
+            listed += len(ws)
+    return total >= 3 and listed >= 0.6 * total
+
+
+_MARKERS = _NEGATIONS | _CLAUSE_STARTS | _REACH_ENDS | frozenset(("instead", "rather"))
+
+
+def meaningful(tok: Tok) -> bool:
+    """A word that can say something: not a stop word, a negation or a clause marker."""
+    return not tok.stop and tok.raw not in _MARKERS
