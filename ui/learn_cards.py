@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gradclip_core.progress import FlashcardDeck
 from gradclip_core.quiz import LEVELS, Bank, Flashcard
+from gradclip_core.quiz.progress import FlashcardDeck
 from ui import learn_state as state
 from ui.learn_text import rich
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gradclip_core.quiz import Bank, OrderItem
-from gradclip_core.quiz_checks import OrderMistake, mistake_text, order_mistake, right_orders
+from gradclip_core.quiz.checks import OrderMistake, mistake_text, order_mistake, right_orders
 from ui import learn_round as rnd
 from ui import learn_state as state
 from ui.learn_text import escape, rich, shuffled_steps

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gradclip_core.progress import Progress
+from gradclip_core.quiz.progress import Progress
 
 PREFIX = "learn_"
 PROGRESS_KEY = "learn_progress"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from gradclip_core.progress import MODES, Progress, ProgressError, progress_from_json
-from gradclip_core.progress import progress_to_json as to_json
 from gradclip_core.quiz import Bank
+from gradclip_core.quiz.progress import MODES, Progress, ProgressError, progress_from_json
+from gradclip_core.quiz.progress import progress_to_json as to_json
 from ui import learn_state as state
 from ui.learn_text import rich, short
 from ui.safe_text import literal, quote

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from gradclip_core.quiz import BLANK, Bank, ExplainPrompt, FillCode
-from gradclip_core.quiz_checks import check_fill
-from gradclip_core.quiz_grading import Grade, grade_explanation
+from gradclip_core.quiz.checks import check_fill
+from gradclip_core.quiz.grading import Grade, grade_explanation
 from ui import learn_round as rnd
 from ui import learn_state as state
 from ui.learn_text import escape, rich

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradclip_core.lessons import load_lessons
-from gradclip_core.progress import MODES, Progress, progress_to_json
 from gradclip_core.quiz import load_bank
+from gradclip_core.quiz.progress import MODES, Progress, progress_to_json
 from ui import learn_content
 from ui.learn_state import new_round
 from ui.learn_text import shuffled_steps

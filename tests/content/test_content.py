@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from gradclip_core.lessons import load_cheatsheet, load_lessons
-from gradclip_core.quiz import MODE_FILES, check_fill, check_order, load_bank
-from gradclip_core.quiz_grading import dead_phrases
+from gradclip_core.quiz import MODE_FILES, check_fill, check_order, dead_claims, load_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
@@ -94,7 +93,7 @@ def test_ids_mirror_their_source(bank):
 
 def test_explain_phrases_can_all_earn_credit(bank):
     for item in bank.explain:
-        assert dead_phrases(item) == [], item.id
+        assert dead_claims(item) == [], item.id
 
 
 def test_fill_code_answers_pass_their_own_check(bank):

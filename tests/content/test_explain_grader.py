@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from gradclip_core.quiz import ExplainPrompt, load_bank
-from gradclip_core.quiz_grading import dead_claims, grade_explanation
+from gradclip_core.quiz.grading import dead_claims, grade_explanation
 
 HERE = Path(__file__).resolve().parent
 BANK = load_bank(HERE.parents[1] / "lessons" / "quiz")

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from gradclip_core.quiz import ContentError, OrderItem, OrderRule, load_bank
-from gradclip_core.quiz_checks import (
+from gradclip_core.quiz.checks import (
     check_order,
     mistake_text,
     order_mistake,

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradclip_core.progress import Progress, ProgressError, progress_from_json, progress_to_json
 from gradclip_core.quiz import (
     CallOrder,
     Concept,
@@ -21,7 +20,13 @@ from gradclip_core.quiz import (
     Misconception,
     load_bank,
 )
-from gradclip_core.quiz_grading import MAX_ANSWER_CHARS, grade_explanation
+from gradclip_core.quiz.grading import MAX_ANSWER_CHARS, grade_explanation
+from gradclip_core.quiz.progress import (
+    Progress,
+    ProgressError,
+    progress_from_json,
+    progress_to_json,
+)
 
 QUIZ = Path(__file__).resolve().parents[2] / "lessons" / "quiz"
 BANK = {p.id: p for p in load_bank(QUIZ).explain}

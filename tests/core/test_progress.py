@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradclip_core.progress import (
+from gradclip_core.quiz.progress import (
     MAX_PROGRESS_BYTES,
     MODES,
     ModeProgress,

@@ -26,7 +26,8 @@ from gradclip_core.presets import (
     load_presets,
     load_presets_report,
 )
-from gradclip_core.quiz import MODE_FILES, _parse_file, load_bank, load_bank_report
+from gradclip_core.quiz import MODE_FILES, load_bank, load_bank_report
+from gradclip_core.quiz.bank import _parse_file
 from ui import learn_content, learn_predict
 from ui.learn_state import new_round
 

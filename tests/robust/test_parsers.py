@@ -26,7 +26,7 @@ from gradclip_core.config import (
     TrainConfig,
     threshold_problem,
 )
-from gradclip_core.progress import (
+from gradclip_core.quiz.progress import (
     MAX_COUNT,
     MAX_ID_CHARS,
     MODES,

@@ -3,7 +3,7 @@
 A code answer is parsed and normalised (numbers, keyword arguments, defaults, the
 ``torch.nn.utils`` prefix) so equivalent spellings compare equal; an ordering is right when it
 keeps every rule of its item (a partial order), and the first broken rule is reported.
-Explanations are graded in ``quiz_grading``.
+Explanations are graded in ``quiz.grading``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import ast
 import re
 from dataclasses import dataclass
 
-from gradclip_core.quiz import BLANK, FillCode, OrderItem, OrderRule
-from gradclip_core.quiz_grading import MAX_ANSWER_CHARS
+from gradclip_core.quiz.items import BLANK, FillCode, OrderItem, OrderRule
+from gradclip_core.quiz.text import MAX_ANSWER_CHARS
 
 # Clipping functions: positional parameter names, and defaults that may be left out.
 _SIGNATURES = {

@@ -68,7 +68,7 @@ class MultipleChoice:
 class Concept:
     name: str
     hint: str  # shown when the answer misses this concept
-    claims: tuple[str, ...]  # ways to say it, any one is enough (syntax: grading_claims.py)
+    claims: tuple[str, ...]  # ways to say it, any one is enough (syntax: quiz/claims.py)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Misconception:
 
 @dataclass(frozen=True)
 class CallOrder:
-    first: str  # a call name from grading_claims.CALLS, e.g. "clip"
+    first: str  # a call name from quiz.claims.CALLS, e.g. "clip"
     then: str  # the call that must come after it, e.g. "step"
     feedback: str  # shown when an answer puts them the other way round
     cancels: tuple[str, ...] = ()  # concepts that also earn nothing then (besides order claims)

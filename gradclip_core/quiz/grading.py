@@ -1,13 +1,13 @@
 """Grading free-text explanations, offline and deterministic, by the claims they make.
 
 Each prompt of ``lessons/quiz/NN_explain.toml`` lists concepts, misconceptions and order rules;
-each concept and misconception is a list of *claims* (syntax: :mod:`grading_claims`). An answer
-is read clause by clause (:mod:`grading_text`): a concept is earned when one of its claims holds
+each concept and misconception is a list of *claims* (syntax: :mod:`.claims`). An answer
+is read clause by clause (:mod:`.text`): a concept is earned when one of its claims holds
 in some clause, with its polarity ("does not prevent explosion" is not "prevents explosion";
 "does not change the direction" keeps it). Then:
 
 - a misconception that holds cancels the concepts it contradicts, and its feedback is shown;
-- order is judged over the whole answer (:mod:`grading_order`): an answer that puts an order
+- order is judged over the whole answer (:mod:`.call_order`): an answer that puts an order
   rule's calls the other way round loses the concepts that claim that order, with feedback;
 - a list of keywords without sentences earns at most 1 (``KEYWORD_BAG_MAX``);
 - an answer that only repeats the question earns nothing.
@@ -20,17 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gradclip_core.grading_claims import CALLS, parse_claim
-from gradclip_core.grading_match import Pattern, contexts, holds, pattern
-from gradclip_core.grading_order import judge
-from gradclip_core.grading_text import (  # noqa: F401  (MAX_ANSWER_CHARS is re-exported)
+from gradclip_core.quiz.call_order import judge
+from gradclip_core.quiz.claims import CALLS, parse_claim
+from gradclip_core.quiz.items import ExplainPrompt
+from gradclip_core.quiz.match import Pattern, contexts, holds, pattern
+from gradclip_core.quiz.text import (
     MAX_ANSWER_CHARS,
     clauses,
     keyword_bag,
     meaningful,
     tokens,
 )
-from gradclip_core.quiz import ExplainPrompt
 
 KEYWORD_BAG_MAX = 1  # concepts a list of keywords can earn at most
 BAG_NOTICE = (
@@ -120,9 +120,6 @@ def dead_claims(item: ExplainPrompt) -> list[tuple[str, str]]:
             if canon <= question:
                 dead.append((concept.name, text))
     return dead
-
-
-dead_phrases = dead_claims  # the name before claims (tests/content/test_content.py uses it)
 
 
 def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:

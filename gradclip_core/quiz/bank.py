@@ -1,63 +1,40 @@
-"""Quiz banks: loading and validating the TOML question files.
+"""Quiz banks: loading and validating the TOML question files of ``lessons/quiz/``.
 
 Pure Python (standard library only here): the app, the tests and a teacher's script can all use
-it without torch or streamlit. The item types live in :mod:`gradclip_core.quiz_items`, grading
-of explanations in :mod:`gradclip_core.quiz_grading`, code and order checks in
-:mod:`gradclip_core.quiz_checks`, saved progress in :mod:`gradclip_core.progress` and lessons in
-:mod:`gradclip_core.lessons`; their public names are re-exported here so
-``from gradclip_core.quiz import ...`` finds everything.
-
-The banks are written for the lessons in ``lessons/read/`` and the files in ``lessons/quiz/``.
+it without torch or streamlit. The item types live in :mod:`gradclip_core.quiz.items`; the
+package's ``__init__`` re-exports the public names of every module of the package.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 from pathlib import Path
 
-from gradclip_core.grading_claims import explain_prompt
-from gradclip_core.lessons import (  # noqa: F401  (Lesson & co. are re-exported)
-    ContentError,
-    Lesson,
-    load_cheatsheet,
-    load_lessons,
-    load_lessons_report,
-    parse_toml,
-    read_utf8,
-    shown,
-    sorted_prefixed,
-)
-from gradclip_core.quiz_items import (  # noqa: F401  (re-exported: the quiz API)
+from gradclip_core.lessons import ContentError, parse_toml, read_utf8, shown, sorted_prefixed
+from gradclip_core.quiz.claims import explain_prompt
+from gradclip_core.quiz.items import (
     BLANK,
     CLIP_MODES,
     LEVELS,
-    MAX_ORDER_STEPS,
     MAX_PREDICT_STEPS,
     MODE_FILES,
     OVERRIDE_TYPES,
     SOURCES,
     Bank,
-    CallOrder,
-    Concept,
-    ExplainPrompt,
     FillCode,
     Flashcard,
-    Misconception,
     MultipleChoice,
     Option,
-    OrderItem,
-    OrderRule,
     PredictScenario,
     TrueFalse,
 )
-from gradclip_core.quiz_order import order_item
+from gradclip_core.quiz.order import order_item
 
 # --- validation -------------------------------------------------------------------------------
 # Per table: "field:kind" words; a trailing "?" marks an optional field. Kinds are checked by
 # _value(); "options", "concepts" and "overrides" are nested tables checked on their own, and an
-# order item's "order_steps" and "order_rules" are checked in quiz_order.
+# order item's "order_steps" and "order_rules" are checked in quiz.order.
 _SPECS = {
     "card": "id:id level:level front:str back:str source:source",
     "question": "id:id prompt:str source:source options:options",
@@ -109,7 +86,7 @@ def _spec(table: str) -> dict[str, tuple[str, str, bool]]:
 
 
 _ALLOWED = {"level": LEVELS, "source": SOURCES}
-# An explain prompt's nested tables: (key, spec, label in messages); checked in grading_claims.
+# An explain prompt's nested tables: (key, spec, label in messages); checked in quiz.claims.
 _PROMPT_TABLES = (
     ("concepts", "concepts", "concept"),
     ("misconceptions", "misconceptions", "misconception"),
@@ -336,28 +313,3 @@ def _file_items(path: Path, mode: str, claimed: set[str], seen_ids: dict[str, st
         mine[item.id] = str(path)
     seen_ids.update(mine)
     return items
-
-
-# The rest of the quiz API lives in smaller modules that import this one, so it is re-exported
-# lazily, on first use (an eager import here would be a cycle).
-_ELSEWHERE = {
-    "Grade": "quiz_grading",
-    "grade_explanation": "quiz_grading",
-    "check_fill": "quiz_checks",
-    "check_order": "quiz_checks",
-    "order_mistake": "quiz_checks",
-    "right_orders": "quiz_checks",
-    "FlashcardDeck": "progress",
-    "MODES": "progress",
-    "ModeProgress": "progress",
-    "Progress": "progress",
-    "ProgressError": "progress",
-    "progress_from_json": "progress",
-    "progress_to_json": "progress",
-}
-
-
-def __getattr__(name: str):
-    if name not in _ELSEWHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"gradclip_core.{_ELSEWHERE[name]}"), name)

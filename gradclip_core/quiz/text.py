@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from gradclip_core.grading_claims import STOP_WORDS, wordset
+from gradclip_core.quiz.claims import STOP_WORDS, wordset
 
 MAX_ANSWER_CHARS = 5000  # longer answers are graded on their first 5,000 characters
 NEGATION_REACH = 10  # words after a negation that it can deny

@@ -1,4 +1,4 @@
-"""Matching claims against the clauses of an answer (the syntax is in grading_claims).
+"""Matching claims against the clauses of an answer (the syntax is in quiz.claims).
 
 A claim holds in a clause when every part has an alternative there (an alternative's words
 close together), parts joined by " > " come in that order, no excluded word is there, and the
@@ -21,8 +21,8 @@ from itertools import islice, product
 
 from rapidfuzz import fuzz
 
-from gradclip_core.grading_claims import parse_claim, words, wordset
-from gradclip_core.grading_text import (
+from gradclip_core.quiz.claims import parse_claim, words, wordset
+from gradclip_core.quiz.text import (
     Clause,
     Tok,
     is_negator,

@@ -19,7 +19,7 @@ An order item is a partial order: only the rules that matter in PyTorch are fixe
     why = "..."
 
 Without rules, the steps (plain strings, or tables with ids) must come exactly as listed.
-Standard library only; the grading is in :mod:`gradclip_core.quiz_checks`.
+Standard library only; the grading is in :mod:`gradclip_core.quiz.checks`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from gradclip_core.lessons import ContentError, shown
-from gradclip_core.quiz_items import MAX_ORDER_STEPS, OrderItem, OrderRule
+from gradclip_core.quiz.items import MAX_ORDER_STEPS, OrderItem, OrderRule
 
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _STEP_EXAMPLE = '{ id = "backward", text = "loss.backward()" }'

@@ -1,6 +1,6 @@
 """Explain prompts from TOML: concepts, misconceptions and order rules, written as claims.
 
-Standard library only (the grader that matches claims is :mod:`gradclip_core.quiz_grading`).
+Standard library only (the grader that matches claims is :mod:`gradclip_core.quiz.grading`).
 A *claim* is one statement an answer can make, judged in the clause that makes it::
 
     "limit / cap + gradient"           every part (split by " + ") must occur in one clause;
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from gradclip_core.lessons import ContentError
-from gradclip_core.quiz_items import CallOrder, Concept, ExplainPrompt, Misconception
+from gradclip_core.quiz.items import CallOrder, Concept, ExplainPrompt, Misconception
 
 
 def wordset(text: str) -> frozenset[str]:

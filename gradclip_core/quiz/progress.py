@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from gradclip_core.quiz import LEVELS, MODE_FILES, Flashcard
+from gradclip_core.quiz.items import LEVELS, MODE_FILES, Flashcard
 
 MODES = tuple(MODE_FILES)  # quiz modes, in the order of lessons/quiz/
 PROGRESS_VERSION = 1  # bump when the JSON layout changes

@@ -1,6 +1,6 @@
 """Which calls an answer puts in which order, judged over the whole answer.
 
-The answer's mentions of calls (``CALLS`` in grading_claims: ``loss.backward()``, "clip",
+The answer's mentions of calls (``CALLS`` in quiz.claims: ``loss.backward()``, "clip",
 ``optimizer.step()``, ...) are read in two ways:
 
 - statements: "clip after backward", "before the step, clip", "backward, then clip", "clip
@@ -23,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gradclip_core.grading_claims import CALLS, wordset
-from gradclip_core.grading_match import alt_hits, alternatives
-from gradclip_core.grading_text import Clause, meaningful
+from gradclip_core.quiz.claims import CALLS, wordset
+from gradclip_core.quiz.match import alt_hits, alternatives
+from gradclip_core.quiz.text import Clause, meaningful
 
 _AFTER = wordset("after once following follows follow")  # "a after b": b < a
 _BEFORE = wordset("before prior ahead preceding precedes precede followed")  # "a before b"
