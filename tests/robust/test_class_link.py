@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -58,7 +59,9 @@ def test_thirty_students_opening_one_link_at_once_get_the_same_run():
     port = _free_port()
     proc = _serve(port)
     try:
-        students = asyncio.run(_class(f"ws://127.0.0.1:{port}"))
+        # Its own thread: the browser tests' playwright may hold an event loop in this one.
+        with ThreadPoolExecutor(1) as thread:
+            students = thread.submit(asyncio.run, _class(f"ws://127.0.0.1:{port}")).result()
     finally:
         proc.kill()
         proc.wait()
