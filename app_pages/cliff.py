@@ -21,6 +21,7 @@ from ui.cliff_view import (
     cliff_sentence,
     start_from_selection,
 )
+from ui.page_state import remember_widgets, restore_widgets
 
 # Every widget's key and default. Streamlit drops a widget's state while its page is away:
 # the last values are saved here and put back, so a visit to another page keeps them.
@@ -66,19 +67,6 @@ def _path(start: tuple[float, float], lr: float, T: int, clip: float | None) -> 
     return trajectory(start, lr, STEPS, T, clip=clip)
 
 
-def _restore() -> None:
-    ss = st.session_state
-    saved = ss.get(_SAVED, {})
-    for k, default in DEFAULTS.items():
-        if k not in ss:
-            ss[k] = saved.get(k, default)
-
-
-def _save() -> None:
-    ss = st.session_state
-    ss[_SAVED] = {k: ss[k] for k in DEFAULTS if k in ss}
-
-
 def _picked() -> None:
     """A click on the map: move the start there (runs before the page reruns)."""
     event = st.session_state.get(CHART_KEY)
@@ -99,7 +87,7 @@ def _controls() -> tuple[int, float, float, tuple[float, float]]:
 
 
 def render() -> None:
-    _restore()
+    restore_widgets(_SAVED, DEFAULTS)
     st.title("The cliff", anchor=False)
     left, right = st.columns([1, 2.4], gap="large")
     with left:
@@ -128,7 +116,7 @@ def render() -> None:
         st.caption(cliff_sentence(plain, clipped))
     with st.expander("The model and the maths"):
         st.markdown(MATHS)
-    _save()
+    remember_widgets(_SAVED, DEFAULTS)
 
 
 render()

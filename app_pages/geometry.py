@@ -16,6 +16,7 @@ from ui.geometry_view import (
     run_figure,
     run_sentence,
 )
+from ui.page_state import remember_widgets, restore_widgets
 
 # Every widget's key and default. Streamlit drops a widget's state while its page is away:
 # the last values are saved here and put back, so a visit to the Playground keeps them.
@@ -43,19 +44,6 @@ MATHS = r"""
   $g \leftarrow \lambda \frac{\max(\lVert w\rVert, 10^{-3})}{\lVert g\rVert} g$: clipping by
   norm with a radius $\lambda \lVert w\rVert$ that grows with the weights.
 """
-
-
-def _restore() -> None:
-    ss = st.session_state
-    saved = ss.get(_SAVED, {})
-    for k, default in DEFAULTS.items():
-        if k not in ss:
-            ss[k] = saved.get(k, default)
-
-
-def _save() -> None:
-    ss = st.session_state
-    ss[_SAVED] = {k: ss[k] for k in DEFAULTS if k in ss}
 
 
 def _plane_controls():
@@ -98,7 +86,7 @@ def _real_gradient() -> RunGeometry | str:
 
 
 def render() -> None:
-    _restore()
+    restore_widgets(_SAVED, DEFAULTS)
     st.title("The geometry of clipping", anchor=False)
     st.markdown(
         "Clipping by **norm** shrinks the arrow onto a circle and keeps its direction; by "
@@ -135,7 +123,7 @@ def render() -> None:
             st.caption(plane_sentence(result))
     with st.expander("The maths"):
         st.markdown(MATHS)
-    _save()
+    remember_widgets(_SAVED, DEFAULTS)
 
 
 render()
