@@ -35,6 +35,11 @@ _ANAPHORA = wordset("that this it which these them")  # "after that, ..."
 _NOT_A_STEP = wordset("time train each per one singl")  # "time step", "per step" (canon)
 _ONCE_LEADS = wordset("loss optimizer scaler model all")  # "once loss.backward() has run"
 _NOUNS = wordset("gradient valu one norm sum loss")  # "the clipped gradients" (canon)
+_DETERMINERS = wordset("the each every any its their")  # "the later clips", "the first backward"
+_PLACING = wordset(
+    "put place placed goes go call called do right just only either way immediately directly "
+    "belongs belong sits sit comes come happens happen"
+)
 _MARKERS = _AFTER | _BEFORE | _THEN | _FIRST | {"between"}
 
 
@@ -143,13 +148,23 @@ def statements(found: list[Clause], said: list[Mention]) -> set[tuple[str, str]]
         following = clause.toks[pos + 1].raw if pos + 1 < len(clause.toks) else ""
         if tok.raw in _AFTER or tok.raw in _BEFORE:
             _relation(reader, clause, n, tok, following, flip)
-        elif tok.raw in _THEN:
+        elif tok.raw in _THEN and _prev_raw(clause, pos) not in _DETERMINERS:
             _then(reader, n, tok.i, tok.raw == "next", flip)
-        elif tok.raw in _FIRST:
+        elif tok.raw in _FIRST and _prev_raw(clause, pos) not in _DETERMINERS:
             _first(reader, clause, n, tok.i)
         elif tok.raw == "between":
             _between(reader, clause, tok.i, flip)
     return _chain(reader.pairs)
+
+
+def _prev_raw(clause: Clause, pos: int) -> str:
+    return clause.toks[pos - 1].raw if pos else ""
+
+
+def _placing(clause: Clause, i: int) -> bool:
+    """Whether the words before a marker only place the topic, the clip: "right before
+    optimizer.step()", "put it after backward()", "the call goes after loss.backward()"."""
+    return all(t.raw in _PLACING for t in clause.toks if t.i < i and meaningful(t))
 
 
 def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip: bool) -> None:
@@ -162,6 +177,8 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
         return
     obj = objects[0]
     subj = reader.before(tok.i, clause.sentence, free=True) or reader.later(clause.sentence, n)
+    if subj is None and _placing(clause, tok.i):
+        subj = Mention("clip", n, -1, -1, False)
     if tok.raw in _AFTER:
         reader.add(obj, subj, flip)
     else:
@@ -190,6 +207,8 @@ def _first(reader: _Reader, clause: Clause, n: int, i: int) -> None:
         ahead = []
     alone = not [t for t in toks if meaningful(t) and t.raw not in _FIRST]
     lead = [m for m in said if m.clause == n + 1] if alone else []
+    if ahead and behind and i - behind[-1].i < ahead[0].i - i:  # "unscaling first makes the clip"
+        ahead = []
     target = (ahead[:1] or behind[-1:] or lead[:1] or [None])[0]
     if target is None:
         return
@@ -237,6 +256,8 @@ def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple
         here = [m.call for m in said if found[m.clause].sentence == sentence]
         if a in here and b in here:
             ab, ba = _ahead(here, a, b), _ahead(here, b, a)
+            if ab and ba:  # "clip ... after backward(), call clip_grad_norm_": it says nothing
+                return False, False
             return (ab and first), (ba and not first)
     return first, not first
 

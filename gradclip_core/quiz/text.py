@@ -62,7 +62,8 @@ exceed surpass
 # Negation words (raw forms), and "make it not happen" verbs (stems).
 _NEGATIONS = wordset(
     "not no never t cannot without nor none nothing nobody hardly barely dont doesnt "
-    "didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt hasnt havent lacks"
+    "didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt hasnt havent lacks "
+    "fail fails failed failing"
 )
 _PREVENTS = wordset(
     "prevent avoid stop block guard protect mitigat combat tame counter counteract suppress "
@@ -274,10 +275,13 @@ def make_clause(toks: list[Tok], subjects: frozenset[str]) -> Clause:
 def _premise(toks: list[Tok]) -> int:
     """How many leading words of a clause only suppose: those before "would" when a subject
     comes first ("clipping each micro-batch would distort ..."), else all of a clause with
-    "you'd", "it would" or "if you" ("if the ratio exceeds λ, ..." states a rule: it asserts)."""
+    "you'd", "it would", "if you" or a leading "otherwise" ("if the ratio exceeds λ, ..."
+    states a rule: it asserts)."""
     raws = [t.raw for t in toks]
     would = next((n for n, r in enumerate(raws) if r in _WOULD), None)
     if any(r in _SUPPOSE and _SOMEONE & set(raws[n + 1 : n + 3]) for n, r in enumerate(raws)):
+        return len(raws)
+    if raws[:1] == ["otherwise"]:  # "otherwise you clip the scaled gradients": the alternative
         return len(raws)
     if would is None:
         return 0

@@ -4,7 +4,8 @@ The answers live in ``explain_answers.toml`` (16 good and 16 subtly wrong a prom
 ``explain_answers_more.toml`` (29 and 29 more, written later). Every good answer must earn full
 marks, no wrong one may, and every prompt's own model answer must earn full marks. The rates over
 all prompts are printed (``pytest -s``) and held to the targets of issue 9: at least 95 % of
-good answers full, at most 5 % of wrong answers full.
+good answers full, at most 5 % of wrong answers full. ``explain_answers_blind.toml`` (12 and 12
+a prompt, written by someone who never saw the grader) counts in the rates only.
 """
 
 from __future__ import annotations
@@ -22,13 +23,21 @@ HERE = Path(__file__).resolve().parent
 BANK = load_bank(HERE.parents[1] / "lessons" / "quiz")
 PROMPTS = {p.id: p for p in BANK.explain}
 SETS = ("explain_answers.toml", "explain_answers_more.toml")
-ANSWERS = [tomllib.loads((HERE / name).read_text(encoding="utf-8")) for name in SETS]
+BLIND = "explain_answers_blind.toml"  # counted in the rates, not answer by answer
+
+
+def _load(name: str) -> dict:
+    return tomllib.loads((HERE / name).read_text(encoding="utf-8"))
+
+
+ANSWERS = [_load(name) for name in SETS]
+ALL_ANSWERS = [*ANSWERS, _load(BLIND)]
 GOOD_TARGET = 0.95  # at least this share of good answers earn full marks
 WRONG_TARGET = 0.05  # at most this share of wrong answers earn full marks
 
 
-def _answers(kind: str) -> list[tuple[str, str]]:
-    return [(pid, a) for data in ANSWERS for pid, sets in data.items() for a in sets[kind]]
+def _answers(kind: str, sets: list[dict] = ANSWERS) -> list[tuple[str, str]]:
+    return [(pid, a) for data in sets for pid, by in data.items() for a in by[kind]]
 
 
 def _shown(grade) -> str:
@@ -40,7 +49,7 @@ def test_every_prompt_has_fifteen_good_and_fifteen_wrong_answers():
     assert set(first) == set(PROMPTS), "explain_answers.toml must cover exactly the bank"
     for pid in PROMPTS:
         assert len(first[pid]["good"]) >= 15 and len(first[pid]["wrong"]) >= 15, pid
-    for data in ANSWERS[1:]:
+    for data in ALL_ANSWERS[1:]:
         assert set(data) <= set(PROMPTS)
 
 
@@ -68,8 +77,8 @@ def test_a_wrong_answer_never_earns_full_marks(pid, answer):
 
 
 def test_rates_over_all_prompts_meet_the_targets():
-    good = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("good")]
-    wrong = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("wrong")]
+    good = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("good", ALL_ANSWERS)]
+    wrong = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("wrong", ALL_ANSWERS)]
     good_rate, wrong_rate = sum(good) / len(good), sum(wrong) / len(wrong)
     print(
         f"\nexplain grader over {len(PROMPTS)} prompts: good answers full "
@@ -77,6 +86,24 @@ def test_rates_over_all_prompts_meet_the_targets():
         f"{sum(wrong)}/{len(wrong)} = {wrong_rate:.1%}"
     )
     assert good_rate >= GOOD_TARGET
+    assert wrong_rate <= WRONG_TARGET
+
+
+HELD_OUT = "explain_answers_heldout.toml"  # never used to tune the grader: reported apart
+HELD_OUT_GOOD_FLOOR = 0.85  # measured 88.8 % when written: a guard against regressions, below
+# the 95 % target, which this set shows the grader does not yet meet on unseen answers
+
+
+def test_held_out_answers_written_blind():
+    data = [_load(HELD_OUT)]
+    good = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("good", data)]
+    wrong = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("wrong", data)]
+    good_rate, wrong_rate = sum(good) / len(good), sum(wrong) / len(wrong)
+    print(
+        f"\nheld-out answers: good full {sum(good)}/{len(good)} = {good_rate:.1%}; "
+        f"wrong full {sum(wrong)}/{len(wrong)} = {wrong_rate:.1%}"
+    )
+    assert good_rate >= HELD_OUT_GOOD_FLOOR
     assert wrong_rate <= WRONG_TARGET
 
 

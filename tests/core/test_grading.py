@@ -311,3 +311,58 @@ def test_a_bad_override_list_in_a_file_is_refused(mode, message):
     text = progress_to_json(Progress()).replace('"modes": {}', f'"modes": {{"explain": {mode}}}')
     with pytest.raises(ProgressError, match=message):
         progress_from_json(text.replace("'", '"'))
+
+
+# --- order: a sentence that only places the clip, adjectives, ambiguous sequences --------------
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Use clip_grad_norm_(params, 1.0). The call goes right after loss.backward() and right "
+        "before optimizer.step().",
+        "Only once: right before optimizer.step(), after the final backward.",
+        "Put it after loss.backward(), just before the step. The later clips shrink less.",
+        "Unscaling first makes no sense here; call loss.backward(), clip, then step.",
+    ],
+)
+def test_a_sentence_that_only_places_the_clip_orders_it(answer):
+    grade = grade_explanation(LOOP, answer)
+    assert grade.full and not grade.mistakes, grade
+
+
+def test_a_subject_that_is_not_the_clip_orders_nothing():
+    answer = "The loss is multiplied before backward(). Call clip_grad_norm_, then step()."
+    assert "too early" not in grade_explanation(LOOP, answer).mistakes
+
+
+def test_the_first_backward_is_an_adjective_not_an_order():
+    answer = "Clip before the first backward(), then step."
+    assert "too early" in grade_explanation(LOOP, answer).mistakes
+
+
+def test_fails_to_denies_what_follows():
+    item = prompt("not + limit + total")
+    assert grade_explanation(item, "Clipping each part fails to limit the total.").full
+
+
+@pytest.mark.parametrize(
+    ("pid", "answer"),
+    [
+        ("cs-ex-how-loop", "After loss.backward(), call clip_grad_norm_(loss, 1.0), then step."),
+        ("cs-ex-how-loop", "Call clip_grad_norm_(optimizer, 1.0) after backward, before step."),
+        ("cs-ex-what-why", "It keeps the weights inside a range by clamping them after the step."),
+        ("ex-amp", "The scaler divides the gradients by the scale, so unscale_ before clipping."),
+        ("ex-amp", "scaler.step() already unscales them, so just clip after backward()."),
+        ("ex-rnn-explode", "Products of a 0.9 factor over 100 steps grow exponentially."),
+        ("ex-accumulation", "Clip before the first micro-batch's backward, then accumulate."),
+    ],
+)
+def test_misconceptions_seen_in_blind_answers_are_caught(pid, answer):
+    grade = grade_explanation(BANK[pid], answer)
+    assert not grade.full and grade.mistakes, grade
+
+
+def test_a_clause_led_by_otherwise_only_supposes():
+    ideas = (Misconception(("clip + scaled",), (), "scaled"),)
+    item = prompt("unscale", misconceptions=ideas)
+    assert not grade_explanation(item, "Unscale first. Otherwise you clip scaled ones.").mistakes
+    assert grade_explanation(item, "Unscale later: you clip scaled ones.").mistakes
