@@ -76,15 +76,20 @@ def test_a_wrong_answer_never_earns_full_marks(pid, answer):
     assert not grade.full, _shown(grade)
 
 
-def test_rates_over_all_prompts_meet_the_targets():
-    good = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("good", ALL_ANSWERS)]
-    wrong = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("wrong", ALL_ANSWERS)]
+def _rates(sets: list[dict], what: str) -> tuple[float, float]:
+    """Shares of good and of wrong answers that earn full marks (printed with ``-s``)."""
+    good = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("good", sets)]
+    wrong = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("wrong", sets)]
     good_rate, wrong_rate = sum(good) / len(good), sum(wrong) / len(wrong)
     print(
-        f"\nexplain grader over {len(PROMPTS)} prompts: good answers full "
-        f"{sum(good)}/{len(good)} = {good_rate:.1%}; wrong answers full "
-        f"{sum(wrong)}/{len(wrong)} = {wrong_rate:.1%}"
+        f"\n{what}: good answers full {sum(good)}/{len(good)} = {good_rate:.1%}; "
+        f"wrong answers full {sum(wrong)}/{len(wrong)} = {wrong_rate:.1%}"
     )
+    return good_rate, wrong_rate
+
+
+def test_rates_over_all_prompts_meet_the_targets():
+    good_rate, wrong_rate = _rates(ALL_ANSWERS, f"explain grader over {len(PROMPTS)} prompts")
     assert good_rate >= GOOD_TARGET
     assert wrong_rate <= WRONG_TARGET
 
@@ -95,14 +100,7 @@ HELD_OUT_GOOD_FLOOR = 0.85  # measured 88.8 % when written: a guard against regr
 
 
 def test_held_out_answers_written_blind():
-    data = [_load(HELD_OUT)]
-    good = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("good", data)]
-    wrong = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("wrong", data)]
-    good_rate, wrong_rate = sum(good) / len(good), sum(wrong) / len(wrong)
-    print(
-        f"\nheld-out answers: good full {sum(good)}/{len(good)} = {good_rate:.1%}; "
-        f"wrong full {sum(wrong)}/{len(wrong)} = {wrong_rate:.1%}"
-    )
+    good_rate, wrong_rate = _rates([_load(HELD_OUT)], "held-out answers")
     assert good_rate >= HELD_OUT_GOOD_FLOOR
     assert wrong_rate <= WRONG_TARGET
 
