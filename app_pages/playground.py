@@ -11,7 +11,7 @@ from gradclip_core.device import DeviceError, available_devices
 from gradclip_core.presets import load_presets_report
 from ui.controls import key, render_controls, seed_widgets
 from ui.live import LiveRun, describe_live, start_janitor
-from ui.live_panel import render_live_panel
+from ui.live_panel import GHOST, render_live_panel
 from ui.safe_text import literal, quote
 from ui.state import PROP, from_query, to_query
 from ui.tempo_panel import seed_tempo, tempo_query
@@ -87,6 +87,7 @@ def _run_for(config, preset) -> LiveRun | None:
     if run is not None:
         with run.locked():
             run.running = False
+        ss.pop(GHOST, None)  # a different model or data: the old overlay compares nothing
         st.toast("Model or data settings changed: the run was reset.")
     ss["run"] = fresh
     return fresh

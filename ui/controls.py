@@ -78,6 +78,7 @@ def seed_widgets(config: TrainConfig, preset: str | None = None) -> None:
 
 def _on_preset(presets: dict[str, Preset]) -> None:
     name = st.session_state[key("preset")]
+    st.session_state.pop("compare_with", None)  # another scenario: no previous run to overlay
     if name in presets:
         seed_widgets(presets[name].config, name)
         st.session_state["notice"] = f"Loaded preset “{presets[name].title}”."

@@ -23,6 +23,9 @@ from ui.state import effective_threshold
 from ui.tempo import redraw_interval
 from ui.tempo_panel import render_replay, render_tempo, replay_step
 
+GHOST = "compare_with"  # the run before "Run again", drawn beside the new one
+SHOW_GHOST = "show_previous_run"
+
 
 def _set_running(run: LiveRun, running: bool) -> None:
     # Set, never toggle: Streamlit can replay a button's trigger on the live fragment's next
@@ -47,6 +50,7 @@ def _reset(run: LiveRun) -> None:
     with run.locked():
         run.running = False
     st.session_state.pop("run", None)  # the page builds a fresh run from the same settings
+    st.session_state.pop(GHOST, None)  # and the previous run's overlay goes with it
 
 
 def _clip_and_rerun(threshold: float) -> None:
@@ -56,7 +60,7 @@ def _clip_and_rerun(threshold: float) -> None:
     ss[key("preset")] = CUSTOM
     old = ss.pop("run", None)
     if old is not None:
-        ss["compare_with"] = old  # keep the diverged run to draw beside the new one
+        ss[GHOST] = old  # keep the diverged run to draw beside the new one
     ss["start_next"] = True
 
 
@@ -65,7 +69,7 @@ def _rerun_as_set() -> None:
     ss = st.session_state
     old = ss.pop("run", None)
     if old is not None:
-        ss["compare_with"] = old  # keep the diverged run to draw beside the new one
+        ss[GHOST] = old  # keep the diverged run to draw beside the new one
     ss["start_next"] = True
 
 
@@ -127,6 +131,13 @@ def render_live_panel(run: LiveRun, presets) -> None:
     if ss.pop("live_failed", False):
         st.error(f"Training paused. {PAGE_FAILED}", icon=":material/error:")
     render_buttons(run)
+    if ss.get(GHOST) is not None:
+        st.toggle(
+            "Show the previous run",
+            value=True,
+            key=SHOW_GHOST,
+            help="The run before 'Run again', drawn faintly for comparison.",
+        )
     if (note := ss.get("slowed_note")) and not run.trainer.diverged:
         st.caption(f"Slow motion: {note}.")
     if run.trainer.divergence is not None:
@@ -173,9 +184,11 @@ def _draw(run: LiveRun) -> None:
         busy = st.empty()
         if run.running and run.behind:
             busy.caption("⚠ The server is busy: charts update less often than training runs.")
-        ghost = st.session_state.get("compare_with")
+        ghost = st.session_state.get(GHOST)
         if ghost is not None and ghost.trainer is None:  # released with its closed tab
-            ghost = st.session_state["compare_with"] = None
+            ghost = st.session_state[GHOST] = None
+        if not st.session_state.get(SHOW_GHOST, True):
+            ghost = None
         fig = playground_figure(
             h,
             baseline=trainer.task.baseline,

@@ -168,3 +168,44 @@ def test_after_a_divergence_the_clipping_chosen_in_the_sidebar_is_offered_from_s
     run = at.session_state["run"]
     assert run.config.clip_mode == "value" and not run.trainer.diverged
     assert _metric(at, "Status") == "training" and run.trainer.steps_done >= 1
+
+
+def _explode_and_run_again() -> AppTest:
+    at = _app({"preset": "exploding-rnn"})
+    at.session_state["run"].trainer.run(100)
+    at.run()
+    at.button(key="btn_clip_rerun").click().run()
+    assert at.session_state["compare_with"] is not None
+    return at
+
+
+def test_the_previous_run_is_drawn_after_run_again_and_can_be_hidden(monkeypatch):
+    import ui.live_panel
+
+    ghosts = []
+    real = ui.live_panel.playground_figure
+
+    def spy(history, **kwargs):
+        ghosts.append(kwargs.get("ghost"))
+        return real(history, **kwargs)
+
+    monkeypatch.setattr(ui.live_panel, "playground_figure", spy)
+    at = _explode_and_run_again()
+    assert at.toggle(key="show_previous_run").value is True and ghosts[-1] is not None
+    at.toggle(key="show_previous_run").set_value(False).run()
+    assert not at.exception and at.session_state["compare_with"] is not None
+    assert ghosts[-1] is None  # hidden: the chart draws the current run alone
+
+
+@pytest.mark.parametrize("how", ["reset", "model", "preset"])
+def test_the_previous_run_is_cleared_on_reset_a_new_model_or_another_preset(how):
+    at = _explode_and_run_again()
+    if how == "reset":
+        at.button(key="btn_reset").click().run()
+    elif how == "model":
+        at.radio(key="w_model").set_value("gru").run()
+    else:
+        at.selectbox(key="w_preset").set_value("healthy").run()
+    assert not at.exception
+    assert "compare_with" not in at.session_state or at.session_state["compare_with"] is None
+    assert all(t.key != "show_previous_run" for t in at.toggle)  # nothing left to show
