@@ -8,7 +8,7 @@ import streamlit as st
 import torch
 
 from gradclip_core.cliff import TARGET, X0, Trajectory, loss_grid, trajectory
-from ui.cliff_view import (
+from ui.cliff.view import (
     B_RANGE,
     GRID,
     LENGTH_OPTIONS,

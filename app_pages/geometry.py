@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gradclip_core.geometry import PLANE_MODES, RunGeometry, clip_2d
-from ui.geometry_view import (
+from ui.geometry.view import (
     COMPONENT_OPTIONS,
     PLANE_LABELS,
     THRESHOLD_OPTIONS,

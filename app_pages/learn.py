@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from gradclip_core.lessons import ContentError
-from ui import learn_state as state
-from ui.learn_content import load
-from ui.learn_modes import DEFAULT_MODE, MODES, QUIZ_RENDERERS, label
-from ui.learn_read import render_cheatsheet, render_read
-from ui.learn_summary import render_scoreboard, render_summary
+from ui.learn import state as state
+from ui.learn.content import load
+from ui.learn.modes import DEFAULT_MODE, MODES, QUIZ_RENDERERS, label
+from ui.learn.read import render_cheatsheet, render_read
+from ui.learn.summary import render_scoreboard, render_summary
 
 
 def _content(part: str, mode: str) -> tuple[object | None, bool]:

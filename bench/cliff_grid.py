@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gradclip_core.cliff import loss_grid, trajectory  # noqa: E402
 
 TARGET_S = 0.3
-W_RANGE, B_RANGE = (2.0, 10.0), (-7.0, 1.0)  # the page's map (ui/cliff_view.py)
+W_RANGE, B_RANGE = (2.0, 10.0), (-7.0, 1.0)  # the page's map (ui/cliff/view.py)
 
 
 def _median_s(fn, repeats: int) -> float:

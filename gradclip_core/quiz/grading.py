@@ -12,7 +12,7 @@ in some clause, with its polarity ("does not prevent explosion" is not "prevents
 - a list of keywords without sentences earns at most 1 (``KEYWORD_BAG_MAX``);
 - an answer that only repeats the question earns nothing.
 
-Used by the quiz pages (``ui/learn_write.py``).
+Used by the quiz pages (``ui/learn/write.py``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from gradclip_core.cliff import Trajectory, trajectory
-from ui.cliff_view import (
+from ui.cliff.view import (
     B_RANGE,
     LENGTH_OPTIONS,
     LR_OPTIONS,

@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 from gradclip_core.lessons import load_lessons
 from gradclip_core.quiz import load_bank
 from gradclip_core.quiz.progress import MODES, Progress, progress_to_json
-from ui import learn_content
-from ui.learn_state import new_round
-from ui.learn_text import shuffled_steps
+from ui.learn import content as learn_content
+from ui.learn.state import new_round
+from ui.learn.text import shuffled_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app_pages" / "learn.py")

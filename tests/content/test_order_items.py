@@ -23,7 +23,7 @@ from gradclip_core.quiz.checks import (
     right_orders,
     rule_text,
 )
-from ui.learn_text import shuffled_steps
+from ui.learn.text import shuffled_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 BANK = load_bank(ROOT / "lessons" / "quiz")

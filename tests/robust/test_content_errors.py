@@ -28,8 +28,9 @@ from gradclip_core.presets import (
 )
 from gradclip_core.quiz import MODE_FILES, load_bank, load_bank_report
 from gradclip_core.quiz.bank import _parse_file
-from ui import learn_content, learn_predict
-from ui.learn_state import new_round
+from ui.learn import content as learn_content
+from ui.learn import predict as learn_predict
+from ui.learn.state import new_round
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"

@@ -28,13 +28,13 @@ def test_the_server_config_hides_error_details():
 
 @pytest.mark.parametrize("where", ["_tiles", "playground_figure"])
 def test_a_bug_in_the_page_shows_a_message_and_no_traceback_or_path(monkeypatch, where):
-    import ui.live_panel
+    import ui.playground.panel
 
     def broken(*args, **kwargs):
         raise RuntimeError(f"boom in {SECRET}")
 
     monkeypatch.delenv("GRADCLIP_RAISE", raising=False)
-    monkeypatch.setattr(ui.live_panel, where, broken)
+    monkeypatch.setattr(ui.playground.panel, where, broken)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["preset"] = "healthy"
     at.run()
@@ -46,19 +46,19 @@ def test_a_bug_in_the_page_shows_a_message_and_no_traceback_or_path(monkeypatch,
 
 
 def test_a_bug_during_training_stops_the_run_with_the_message(monkeypatch):
-    import ui.live_panel
+    import ui.playground.panel
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["preset"] = "healthy"
     at.run()
     monkeypatch.delenv("GRADCLIP_RAISE", raising=False)
-    real = ui.live_panel.LiveRun.advance
+    real = ui.playground.panel.LiveRun.advance
 
     def broken(self, *args):
         real(self, *args)
         raise RuntimeError(f"boom in {SECRET}")
 
-    monkeypatch.setattr(ui.live_panel.LiveRun, "advance", broken)
+    monkeypatch.setattr(ui.playground.panel.LiveRun, "advance", broken)
     at.button(key="btn_start").click().run()
     assert not at.exception
     assert not at.session_state["run"].running

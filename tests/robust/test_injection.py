@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from gradclip_core.quiz import load_bank
-from ui.learn_state import new_round
+from ui.learn.state import new_round
 from ui.safe_text import LIMIT, clean, literal, quote
 
 ROOT = Path(__file__).resolve().parents[2]

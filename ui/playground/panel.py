@@ -15,13 +15,13 @@ from gradclip_core.advice import suggest_threshold
 from gradclip_core.clipping import MODE_LABELS
 from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio_sentence
 from ui.charts import playground_figure
-from ui.controls import CUSTOM, key, set_clip
+from ui.playground.controls import CUSTOM, key, set_clip
 from ui.errors import PAGE_FAILED, shown_as_message
 from ui.live import LiveRun, active_sessions, tick_interval
 from ui.live_chart import live_chart
 from ui.state import effective_threshold
 from ui.tempo import redraw_interval
-from ui.tempo_panel import render_replay, render_tempo, replay_step
+from ui.playground.tempo_panel import render_replay, render_tempo, replay_step
 
 GHOST = "compare_with"  # the run before "Run again", drawn beside the new one
 SHOW_GHOST = "show_previous_run"

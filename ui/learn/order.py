@@ -10,9 +10,9 @@ import streamlit as st
 
 from gradclip_core.quiz import Bank, OrderItem
 from gradclip_core.quiz.checks import OrderMistake, mistake_text, order_mistake, right_orders
-from ui import learn_round as rnd
-from ui import learn_state as state
-from ui.learn_text import escape, rich, shuffled_steps
+from ui.learn import round as rnd
+from ui.learn import state as state
+from ui.learn.text import escape, rich, shuffled_steps
 from ui.safe_text import quote
 
 ORDER = "order"

@@ -15,7 +15,7 @@ import streamlit as st
 from gradclip_core.lessons import ContentError, Lesson, load_cheatsheet, load_lessons_report
 from gradclip_core.quiz import Bank, load_bank_report
 
-LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
+LESSONS_DIR = Path(__file__).resolve().parents[2] / "lessons"
 
 
 def _stamp(folder: Path) -> tuple:

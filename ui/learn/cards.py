@@ -6,8 +6,8 @@ import streamlit as st
 
 from gradclip_core.quiz import LEVELS, Bank, Flashcard
 from gradclip_core.quiz.progress import FlashcardDeck
-from ui import learn_state as state
-from ui.learn_text import rich
+from ui.learn import state as state
+from ui.learn.text import rich
 
 MODE = "flashcards"
 DECK_KEY = "learn_fc_deck"

@@ -8,8 +8,8 @@ from streamlit.errors import StreamlitAPIException
 from gradclip_core.quiz import Bank
 from gradclip_core.quiz.progress import MODES, Progress, ProgressError, progress_from_json
 from gradclip_core.quiz.progress import progress_to_json as to_json
-from ui import learn_state as state
-from ui.learn_text import rich, short
+from ui.learn import state as state
+from ui.learn.text import rich, short
 from ui.safe_text import literal, quote
 
 QUIZ_LABELS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gradclip_core.lessons import Lesson
-from ui.learn_text import split_maths
+from ui.learn.text import split_maths
 
 READ_KEY = "learn_read_index"
 PLAYGROUND = "app_pages/playground.py"

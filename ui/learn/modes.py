@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ui.learn_cards import render_flashcards
-from ui.learn_choice import render_multiple_choice, render_true_false
-from ui.learn_order import render_order
-from ui.learn_predict import render_predict
-from ui.learn_write import render_explain, render_fill_code
+from ui.learn.cards import render_flashcards
+from ui.learn.choice import render_multiple_choice, render_true_false
+from ui.learn.order import render_order
+from ui.learn.predict import render_predict
+from ui.learn.write import render_explain, render_fill_code
 
 # mode -> (label on the picker, material icon, one line that says what to do)
 MODES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import learn_state as state
+from ui.learn import state as state
 
 NOUNS = {
     "multiple_choice": "Question",

@@ -7,9 +7,9 @@ import streamlit as st
 from gradclip_core.quiz import BLANK, Bank, ExplainPrompt, FillCode
 from gradclip_core.quiz.checks import check_fill
 from gradclip_core.quiz.grading import Grade, grade_explanation
-from ui import learn_round as rnd
-from ui import learn_state as state
-from ui.learn_text import escape, rich
+from ui.learn import round as rnd
+from ui.learn import state as state
+from ui.learn.text import escape, rich
 
 EXPLAIN = "explain"
 FILL = "fill_code"

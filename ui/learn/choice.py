@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from gradclip_core.quiz import Bank, MultipleChoice, TrueFalse
-from ui import learn_round as rnd
-from ui import learn_state as state
-from ui.learn_text import rich
+from ui.learn import round as rnd
+from ui.learn import state as state
+from ui.learn.text import rich
 
 MC = "multiple_choice"
 TF = "true_false"

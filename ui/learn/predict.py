@@ -14,11 +14,11 @@ from gradclip_core.device import DeviceError
 from gradclip_core.presets import PresetError, get_preset
 from gradclip_core.quiz import Bank, PredictScenario
 from gradclip_core.trainer import Trainer
-from ui import learn_round as rnd
-from ui import learn_state as state
+from ui.learn import round as rnd
+from ui.learn import state as state
 from ui.captions import fmt
-from ui.learn_charts import predict_figure
-from ui.learn_text import escape, rich
+from ui.learn.charts import predict_figure
+from ui.learn.text import escape, rich
 from ui.training_pool import run_in_pool
 
 PREDICT = "predict"

@@ -1,0 +1,1 @@
+"""The cliff page's parts."""

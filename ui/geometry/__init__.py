@@ -1,0 +1,1 @@
+"""The geometry page's parts."""
