@@ -29,6 +29,7 @@ def run() -> None:
             icon=":material/show_chart:",
             default=True,
         ),
+        st.Page("app_pages/step_inside.py", title="Step inside", icon=":material/zoom_in:"),
         st.Page("app_pages/learn.py", title="Learn", icon=":material/school:"),
         st.Page(
             "app_pages/geometry.py",

@@ -14,9 +14,9 @@ from gradclip_core.device import DeviceError
 from gradclip_core.presets import PresetError, get_preset
 from gradclip_core.quiz import Bank, PredictScenario
 from gradclip_core.trainer import Trainer
+from ui.captions import fmt
 from ui.learn import round as rnd
 from ui.learn import state as state
-from ui.captions import fmt
 from ui.learn.charts import predict_figure
 from ui.learn.text import escape, rich
 from ui.training_pool import run_in_pool

@@ -1,0 +1,1 @@
+"""The Step inside page's parts."""
