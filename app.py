@@ -30,6 +30,7 @@ def run() -> None:
             default=True,
         ),
         st.Page("app_pages/step_inside.py", title="Step inside", icon=":material/zoom_in:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("app_pages/learn.py", title="Learn", icon=":material/school:"),
         st.Page(
             "app_pages/geometry.py",

@@ -1,0 +1,200 @@
+"""The compare page's figures and table: pure functions of the runs' histories. No ``st.*``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from gradclip_core.compare import Setting, Summary
+from gradclip_core.history import History
+from ui.captions import fmt
+from ui.charts import decimate
+
+# One colour per slot (Okabe-Ito, readable by colour-blind viewers), whatever its mode: two
+# settings of one mode (norm 1 and norm 0.1) still get two colours.
+SLOT_COLORS = ("#D55E00", "#0072B2", "#E69F00", "#009E73")
+LAYER_COLORS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+FONT = dict(size=14, family="Source Sans, Source Sans Pro, sans-serif", color="#31333F")
+
+
+def _positive(a: np.ndarray) -> np.ndarray:
+    """A log axis has no place for 0, inf or nan: they become gaps."""
+    out = np.asarray(a, dtype=np.float64)
+    return np.where(np.isfinite(out) & (out > 0), out, np.nan)
+
+
+def _xy(history: History, column: str) -> tuple[list, list]:
+    y = history.column(column)
+    idx = decimate(np.nan_to_num(y, nan=np.inf) if len(y) else y)
+    return history.column("step")[idx].tolist(), _positive(y[idx]).tolist()
+
+
+def _diverged(h: History) -> bool:
+    if not len(h):
+        return False
+    return not (math.isfinite(h.column("loss")[-1]) and math.isfinite(h.column("grad_norm")[-1]))
+
+
+def _log_range(histories: list[History], columns: tuple[str, ...]) -> list[float]:
+    """A log axis range (log10 units) around the positive finite values, with some room."""
+    values = np.concatenate([_positive(h.column(c)) for h in histories for c in columns])
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return [-3.0, 3.0]
+    lo, hi = math.log10(float(values.min())), math.log10(float(values.max()))
+    return [lo - 0.3, hi + 0.5]
+
+
+def compare_figure(runs: list[tuple[Setting, History]]) -> go.Figure:
+    """Loss and gradient norm (before dotted, after solid) of every setting, shared axes."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("Loss", "Gradient norm: before clipping (dotted), after (solid)"),
+        horizontal_spacing=0.1,
+    )
+    for i, (setting, h) in enumerate(runs):
+        color = SLOT_COLORS[i % len(SLOT_COLORS)]
+        group = f"s{i}"
+        x, y = _xy(h, "loss")
+        fig.add_scatter(
+            x=x, y=y, name=setting.label, legendgroup=group, line_color=color, row=1, col=1
+        )
+        x, y = _xy(h, "grad_norm")
+        fig.add_scatter(
+            x=x,
+            y=y,
+            name=f"{setting.label}: before",
+            legendgroup=group,
+            showlegend=False,
+            line=dict(color=color, dash="dot", width=1.5),
+            row=1,
+            col=2,
+        )
+        x, y = _xy(h, "clipped_grad_norm")
+        fig.add_scatter(
+            x=x,
+            y=y,
+            name=f"{setting.label}: after",
+            legendgroup=group,
+            showlegend=False,
+            line=dict(color=color, width=2.5),
+            row=1,
+            col=2,
+        )
+    fig.update_yaxes(type="log", exponentformat="power", gridcolor="#e5e5e5")
+    fig.update_xaxes(title_text="step", tickformat="d", gridcolor="#eeeeee")
+    # A diverged run climbs to 1e30 and more: the panels keep the range of the runs that did
+    # not, and the diverged one leaves the frame at the top (the table says where it went).
+    gone = [s.label for s, h in runs if _diverged(h)]
+    alive = [h for _, h in runs if len(h) and not _diverged(h)]
+    if gone and alive:
+        for col, columns in ((1, ("loss",)), (2, ("grad_norm", "clipped_grad_norm"))):
+            fig.update_yaxes(range=_log_range(alive, columns), row=1, col=col)
+        fig.add_annotation(
+            text=f"↑ {', '.join(gone)}: diverged, above the frame",
+            xref="x domain",
+            yref="y domain",
+            x=0.02,
+            y=0.98,
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            font=dict(size=13, color="#555555"),
+        )
+    fig.update_layout(
+        height=380,
+        margin=dict(l=60, r=20, t=40, b=40),
+        legend=dict(orientation="h", y=1.16, x=0, font=dict(size=14)),
+        font=FONT,
+        plot_bgcolor="white",
+        hovermode="x unified",
+        uirevision="compare",
+    )
+    return fig
+
+
+def layers_figure(runs: list[tuple[Setting, History]]) -> go.Figure:
+    """Small multiples: each setting's per-layer gradient norm after clipping."""
+    n = max(1, len(runs))
+    fig = make_subplots(
+        rows=1,
+        cols=n,
+        subplot_titles=[s.label for s, _ in runs] or [""],
+        shared_yaxes=True,
+        horizontal_spacing=0.03,
+    )
+    for col, (_, h) in enumerate(runs, start=1):
+        matrix = h.layer_matrix("clipped_grad_norm")  # (rows, layers)
+        steps = h.column("step")
+        for j, name in enumerate(h.layer_names):
+            idx = decimate(np.nan_to_num(matrix[:, j], nan=np.inf)) if len(steps) else []
+            fig.add_scatter(
+                x=steps[idx].tolist() if len(steps) else [],
+                y=_positive(matrix[idx, j]).tolist() if len(steps) else [],
+                name=name,
+                legendgroup=name,
+                showlegend=col == 1,
+                line=dict(color=LAYER_COLORS[j % len(LAYER_COLORS)], width=1.5),
+                row=1,
+                col=col,
+            )
+    fig.update_yaxes(type="log", exponentformat="power", gridcolor="#e5e5e5")
+    fig.update_yaxes(title_text="gradient norm after clipping", row=1, col=1)
+    fig.update_xaxes(title_text="step", tickformat="d", gridcolor="#eeeeee")
+    fig.update_layout(
+        height=300,
+        margin=dict(l=60, r=20, t=40, b=40),
+        legend=dict(orientation="h", y=-0.25, x=0, font=dict(size=13)),
+        font=FONT,
+        plot_bgcolor="white",
+        uirevision="compare-layers",
+    )
+    return fig
+
+
+def summary_table(rows: list[tuple[Setting, Summary]]) -> pd.DataFrame:
+    """The live table: one row per setting, numbers in the app's one format."""
+    records = []
+    for setting, s in rows:
+        records.append(
+            {
+                "Setting": setting.label,
+                "Steps run": f"{s.steps:,}",
+                "Final loss": fmt(s.final_loss) if s.steps else "–",
+                "Loss ÷ best guess": fmt(s.vs_baseline) if s.steps else "–",
+                "Steps clipped": f"{s.clipped:,} of {s.steps:,}" if s.steps else "–",
+                "Diverged": f"at step {s.diverged_at}" if s.diverged_at else "no",
+                "Mean cosine raw/clipped": (
+                    "–" if math.isnan(s.mean_cosine) else f"{s.mean_cosine:.4f}"
+                ),
+                "Mean ‖Δθ‖/‖θ‖": fmt(s.mean_update_ratio) if s.steps else "–",
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def finding(rows: list[tuple[Setting, Summary]]) -> str:
+    """One sentence on what the comparison shows so far."""
+    started = [(st, s) for st, s in rows if s.steps]
+    if not started:
+        return "Press Start: every setting trains the same model on the same batches."
+    diverged = [st.label for st, s in started if s.diverged_at]
+    alive = [(st, s) for st, s in started if not s.diverged_at and math.isfinite(s.final_loss)]
+    parts = []
+    if diverged:
+        parts.append(f"{', '.join(diverged)} diverged")
+    if alive:
+        best = min(alive, key=lambda r: r[1].final_loss)
+        parts.append(
+            f"lowest loss so far: {best[0].label} ({fmt(best[1].final_loss)} at step "
+            f"{best[1].steps:,})"
+        )
+    if not parts:
+        return "No setting has a finite loss."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
