@@ -10,9 +10,13 @@ Start and prints:
 - bytes the server sent per redraw once the run has 2,000+ steps of history (target <= 150 KB),
   counted on the WebSocket.
 
+With ``--compare`` it opens the Compare page instead, four settings of the preset trained side
+by side (none, norm 1, value 0.1, AGC 0.01), and prints its redraws per second (target >= 3).
+
 Usage::
 
     .venv/bin/python bench/live_refresh.py [--preset healthy] [--seconds 10]
+    .venv/bin/python bench/live_refresh.py --compare [--preset healthy] [--seconds 10]
 """
 
 from __future__ import annotations
@@ -29,14 +33,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-# Polls the figure in the page; counts a redraw whenever the last drawn step changes.
+# Polls the figure in the page; counts a redraw whenever the last drawn step changes (on the
+# Compare page: the last step of any of its traces).
 WATCH_JS = """() => {
   window.__redraws = []; window.__first = null;
   const tick = () => {
     const gd = document.querySelector('.gradclip-live-chart');
-    const loss = gd && gd._fullData && gd._fullData.find(t => t.name === 'loss');
-    const x = loss && loss.x;
-    const last = x && x.length ? Number(x[x.length - 1]) : null;
+    const traces = (gd && gd._fullData) || [];
+    const loss = traces.find(t => t.name === 'loss');
+    const xs = (loss ? [loss] : traces).map(t => t.x || []).filter(x => x.length);
+    const last = xs.length ? xs.map(x => Number(x[x.length - 1])).join(',') : null;
     if (last !== null) {
       if (window.__first === null) window.__first = performance.now();
       const r = window.__redraws;
@@ -89,6 +95,45 @@ def _steps(page) -> int:
         if label.strip() == "Step":
             return int(value.replace(",", ""))
     return 0
+
+
+COMPARE_RUNS = "none,norm:1,value:0.1,agc:0.01"
+
+
+def measure_compare(preset: str, seconds: float, url: str | None = None) -> None:
+    """The Compare page: four live runs on one chart, redraws per second in the browser."""
+    from playwright.sync_api import sync_playwright
+
+    proc = None
+    if url is None:
+        port = _free_port()
+        proc = _serve(port)
+        url = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{url}/compare?preset={preset}&runs={COMPARE_RUNS}")
+            page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60_000)
+            page.wait_for_function("window.Plotly !== undefined", timeout=60_000)
+            page.evaluate(WATCH_JS)
+            page.get_by_role("button", name="Start").click()
+            page.wait_for_function("window.__first !== null", timeout=60_000)
+            page.wait_for_timeout(1000)
+            start = page.evaluate("performance.now()")
+            page.wait_for_timeout(seconds * 1000)
+            end = page.evaluate("performance.now()")
+            draws = page.evaluate(f"window.__redraws.filter(r => r[0] >= {start}).length")
+            last = page.evaluate("window.__redraws.length ? window.__redraws.at(-1)[1] : ''")
+            browser.close()
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
+    rate = draws / ((end - start) / 1000)
+    print(f"Compare page, preset {preset}, runs {COMPARE_RUNS}, {seconds:g} s window")
+    print(f"  redraws per second, four live runs:  {rate:8.1f}   (target >= 3)")
+    print(f"  last step drawn per run:             {last}")
 
 
 def measure(preset: str, seconds: float, history: int, url: str | None = None) -> None:
@@ -167,8 +212,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--history", type=int, default=2000)
     parser.add_argument("--url", help="measure a server already running here instead")
+    parser.add_argument("--compare", action="store_true", help="the Compare page, four runs")
     args = parser.parse_args()
-    measure(args.preset, args.seconds, args.history, args.url)
+    if args.compare:
+        measure_compare(args.preset, args.seconds, args.url)
+    else:
+        measure(args.preset, args.seconds, args.history, args.url)
 
 
 if __name__ == "__main__":
