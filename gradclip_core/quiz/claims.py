@@ -13,9 +13,10 @@ A *claim* is one statement an answer can make, judged in the clause that makes i
                                        verb from the clause before it
     "not + explode / blow up"          "not" (anywhere) asks for a clause that denies the rest:
                                        "they never explode", "it stops them exploding"
-    "clip + weight - gradient"         no part after " - " may occur in the clause ("clip the
-                                       weights' gradients" is not "clip the weights"; the
-                                       name "gradient clipping" does not count)
+    "clip + weight - gradient"         no alternative after " - " may occur in the clause,
+                                       its words close together as above ("clip the weights'
+                                       gradients" is not "clip the weights"; the name
+                                       "gradient clipping" does not count)
     "weight > divide > gradient"       parts joined by " > " must come in that order
     "backward < clip"                  an order claim: backward() comes before clipping,
                                        judged over the whole answer (call names: CALLS)

@@ -8,7 +8,9 @@ in some clause, with its polarity ("does not prevent explosion" is not "prevents
 
 - a misconception that holds cancels the concepts it contradicts, and its feedback is shown;
 - order is judged over the whole answer (:mod:`.call_order`): an answer that puts an order
-  rule's calls the other way round loses the concepts that claim that order, with feedback;
+  rule's calls the other way round loses the concepts that claim that order, with feedback
+  (a pronoun that stands for a call is read as that call first: "use clip_grad_norm_(...);
+  add it after backward()", "step() uses them, so the clip must precede it");
 - a list of keywords without sentences earns at most 1 (``KEYWORD_BAG_MAX``);
 - an answer that only repeats the question earns nothing.
 
@@ -17,17 +19,20 @@ Used by the quiz pages (``ui/learn/write.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from gradclip_core.quiz.call_order import judge
-from gradclip_core.quiz.claims import CALLS, parse_claim
+from gradclip_core.quiz.call_order import judge, mentions
+from gradclip_core.quiz.claims import CALLS, parse_claim, wordset
 from gradclip_core.quiz.items import ExplainPrompt
 from gradclip_core.quiz.match import Pattern, contexts, holds, pattern
 from gradclip_core.quiz.text import (
     MAX_ANSWER_CHARS,
+    Clause,
+    Tok,
     clauses,
     keyword_bag,
+    make_clause,
     meaningful,
     tokens,
 )
@@ -161,7 +166,10 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
     """Per concept whether it is earned (after cancels), and the feedback to show."""
     found = clauses(text, prep.subjects)
     ctx = contexts(found, prep.subjects)
-    order = judge(found, prep.vocab, list(prep.pairs)) if prep.pairs else {}
+    if prep.pairs:
+        order = judge(_resolved(found, prep.vocab, prep.subjects), prep.vocab, list(prep.pairs))
+    else:
+        order = {}
 
     def said(patterns: tuple[Pattern, ...], assertive: bool = False) -> bool:
         return any(holds(p, c, d, prep.vocab, assertive) for p in patterns for c, d in ctx)
@@ -186,6 +194,45 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
                 if (rule.first, rule.then) in pairs
             )
     return [ok and name not in cancelled for ok, name in zip(earned, names, strict=True)], mistakes
+
+
+_PRONOUNS = wordset("it this")  # "you add it after backward()": the clip, named before
+_PLACES = wordset("after before")
+# "the clip has to precede it": "it" is the call named last before the clause
+_ORDERING = wordset("after following follows follow before preceding precedes precede followed")
+_ONE_WORD = {"backward", "clip", "step", "unscale", "forward", "zero_grad"}  # calls as one word
+
+
+def _as_call(tok: Tok, call: str) -> Tok:
+    return replace(tok, raw=call, stem=call, canon=call, stop=False)
+
+
+def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[str]) -> list[Clause]:
+    """The clauses with the pronouns that stand for a call read as that call, for judging the
+    order: in "use clip_grad_norm_(...). You add it after loss.backward()", "it" is the clip,
+    named before ("it" or "this" before "after" / "before" in a clause that names no call
+    before that word); in "optimizer.step() applies them, so the clip has to precede it", "it"
+    is the call named last before the clause, in its sentence or the one before."""
+    said = mentions(found, vocab)
+    out = []
+    for n, clause in enumerate(found):
+        toks = list(clause.toks)
+        marker = next((j for j, t in enumerate(toks) if t.raw in _PLACES), len(toks))
+        placed = any(m.clause == n and m.pos < marker for m in said)
+        for j, tok in enumerate(toks):
+            if tok.raw == "it" and j and toks[j - 1].raw in _ORDERING:
+                last = [m for m in said if m.clause < n and m.call in _ONE_WORD][-1:]
+                if last and found[last[0].clause].sentence >= clause.sentence - 1:
+                    toks[j] = _as_call(tok, last[0].call)
+            elif (
+                tok.raw in _PRONOUNS
+                and j < marker
+                and not placed
+                and any(m.call == "clip" and m.i < tok.i for m in said)
+            ):
+                toks[j] = _as_call(tok, "clip")
+        out.append(make_clause(toks, subjects) if toks != clause.toks else clause)
+    return out
 
 
 def _notice(text: str, repeats: bool, bag: bool) -> str:

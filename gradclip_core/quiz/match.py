@@ -1,12 +1,12 @@
 """Matching claims against the clauses of an answer (the syntax is in quiz.claims).
 
 A claim holds in a clause when every part has an alternative there (an alternative's words
-close together), parts joined by " > " come in that order, no excluded word is there, and the
-clause's negations that reach its words (not counting a negating word the claim names itself,
-like "prevent") are odd exactly when the claim says "not". For a misconception, the words a
-clause only supposes ("if you ...", those before "would") do not count. Two words match when
-they share a synonym group or stem, or when the answer's word is long, not in the prompt's
-vocabulary, and nearly equal (a typo).
+close together), parts joined by " > " come in that order, no excluded alternative is there
+(its words close together too), and the clause's negations that reach its words (not counting
+a negating word the claim names itself, like "prevent") are odd exactly when the claim says
+"not". For a misconception, the words a clause only supposes ("if you ...", those before
+"would") do not count. Two words match when they share a synonym group or stem, or when the
+answer's word is long, not in the prompt's vocabulary, and nearly equal (a typo).
 
 Two repairs make clauses complete: a clause with no subject takes the subject of the clause
 before it ("..., so it keeps the direction"), and a clause that is only a subject and a
@@ -185,8 +185,9 @@ def _in_order(parts: tuple, rank: dict[int, int]) -> bool:
 
 
 def _excluded(exclude: tuple[Alt, ...], clause: Clause, vocab: frozenset[str]) -> bool:
-    """Whether an excluded alternative occurs in the clause. "gradient" in the name "gradient
-    clipping" does not count: it names the topic, not what is acted on."""
+    """Whether an excluded alternative occurs in the clause, its words close together as in a
+    claim ("loss backward" is "loss.backward()", not "(loss, 1.0) after backward"). "gradient"
+    in the name "gradient clipping" does not count: it names the topic, not what is acted on."""
     toks = clause.toks
     window = [
         t
@@ -194,7 +195,19 @@ def _excluded(exclude: tuple[Alt, ...], clause: Clause, vocab: frozenset[str]) -
         if meaningful(t)
         and not (t.canon == "gradient" and j + 1 < len(toks) and toks[j + 1].stem == "clip")
     ]
-    return any(all(any(same(t, w, vocab) for t in window) for w in alt) for alt in exclude)
+    return any(_close(alt, window, vocab) for alt in exclude)
+
+
+def _close(alt: Alt, window: list[Tok], vocab: frozenset[str]) -> bool:
+    """Whether all words of ``alt`` occur in ``window`` at most ``len(alt)`` places apart."""
+    where = [[n for n, t in enumerate(window) if same(t, w, vocab)] for w in alt]
+    if not all(where):
+        return False
+    for first in where[0]:
+        chosen = [first] + [min(ns, key=lambda n: abs(n - first)) for ns in where[1:]]
+        if max(chosen) - min(chosen) <= len(alt):
+            return True
+    return False
 
 
 def _has_subject(clause: Clause, subjects: frozenset[str], hidden: bool = False) -> bool:

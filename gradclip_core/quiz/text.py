@@ -3,7 +3,10 @@
 An answer becomes a list of :class:`Tok` (every word, stemmed and mapped to a synonym group)
 grouped into sentences and clauses. A clause ends at a comma, a colon, a dash, a sentence end,
 and before words that start a new statement (but, so, because, then, which, when, ...), and
-before "and" / "or" when a new subject follows ("..., and value clipping ...").
+before "and" / "or" when a new subject or an order word follows ("..., and value clipping
+...", "after backward() and before step()"). Signs read as words ("ratio > λ": "above", "λ *
+‖W‖": "multiply"), a subscripted letter as the letter ("g_i": "g") and an acronym's plural as
+the acronym ("rnns").
 
 A negation ("not", "never", "n't", "no", "without", "instead of", and verbs that mean "make
 it not happen": prevent, stop, avoid, ...) reaches forward to the end of its clause, or to a word
@@ -80,19 +83,33 @@ _CLAUSE_STARTS = wordset(
     "but whereas while because since so then which although though however otherwise thus "
     "hence therefore unless when whenever if whereby until meaning"
 )
+_ORDER_WORDS = wordset("after before")  # "... and before step()" places the same call again
 _RELATIVE = wordset("which that who")
 _WOULD = wordset("would d")  # "clipping each micro-batch would ...", "you'd clip"
 _SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
 _SOMEONE = wordset("you we one someone")
 _CONTRAST = wordset("unlike versus vs compared opposed contrast")
 _TOKEN = re.compile(
-    r"(->|→|=>)|(\d+\.\d+|\w+|(?<![-=])[<>≤≥]|(?<=[\s|)\w])/(?=[\s|(\w]))"
+    r"(->|→|=>)|(\d+\.\d+|\w+|(?<![-=])[<>≤≥]|(?<=[\s|)\w])/(?=[\s|(\w])"
+    r"|(?<=[\w|)])(?:\*\*|\^)(?=[\w|(])|(?<=\s)[*×·](?=\s)|(?<=[\w|)])[*×·](?=[\w|(]))"
     r"|([.!?](?=\s|$)|[;\n])|([,:—–]|\s-\s)"
 )
-_SIGNS = {">": "above", "≥": "above", "<": "below", "≤": "below", "/": "over"}  # "ratio > λ"
+# "ratio > λ", "λ * ||W||", "1.1^100" (a "*" that opens or closes a word is emphasis)
+_SIGNS = {">": "above", "≥": "above", "<": "below", "≤": "below", "/": "over"} | {
+    "*": "multiply",
+    "×": "multiply",
+    "·": "multiply",
+    "**": "power",
+    "^": "power",
+}
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
 _LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
 _ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc"}
+# Words that only say where a call goes read as "place" and "right": "the correct spot is after
+# backward()" places the clip, like "the right place is after backward()".
+_PLACE = {w: "place" for w in ("spot", "position", "location", "slot", "line")} | {
+    w: "right" for w in ("correct", "proper", "ideal", "exact")
+}
 
 
 @dataclass(frozen=True)
@@ -148,12 +165,22 @@ def _build_synonyms() -> dict[str, str]:
 _CANON = _build_synonyms()
 
 
+_SUBSCRIPTED = re.compile(r"([a-z])_[a-z0-9]{1,3}")  # "g_i", "w_t": the letter
+_ACRONYMS = re.compile(r"[b-df-hj-np-tv-z]{2,}[a-z]s")  # "lstms", "rnns", "grus": plurals
+
+
 @lru_cache(maxsize=8192)
 def word_forms(raw: str) -> tuple[str, str]:
-    """``(stem, canon)`` of a lower-case word ("1.0" reads as "1", and so as "one")."""
+    """``(stem, canon)`` of a lower-case word ("1.0" reads as "1", and so as "one"; "g_i" as
+    "g"; the plural of an acronym, "rnns", as "rnn")."""
     if re.fullmatch(r"\d+\.0+", raw):
         raw = raw.split(".")[0]
+    subscripted = _SUBSCRIPTED.fullmatch(raw)
+    if subscripted:
+        raw = subscripted.group(1)
     stem = _stem(raw)
+    if stem == raw and _ACRONYMS.fullmatch(raw) and not raw.endswith("ss"):
+        stem = raw[:-1]
     return stem, _CANON.get(raw, _CANON.get(stem, stem))
 
 
@@ -179,7 +206,7 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
     out = []
     for m in _TOKEN.finditer(text):
         arrow, word, end, pause = m.groups()
-        word = _SIGNS.get(word, word)
+        word = _PLACE.get(word) or _SIGNS.get(word, word)
         if word and word.strip("_"):
             code = (
                 "_" in word
@@ -246,12 +273,14 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
 
 
 def _split_and(group: list[Tok], subjects: frozenset[str]) -> list[list[Tok]]:
-    """Split before "and" / "or" when a subject word follows within two words."""
+    """Split before "and" / "or" when a subject word follows within two words, or an order
+    word right after it ("after backward() and before step()": each places the clip)."""
     parts: list[list[Tok]] = [[]]
     for j, tok in enumerate(group):
         if tok.raw in ("and", "or") and parts[-1]:
             ahead = [t for t in group[j + 1 : j + 4] if not t.stop][:2]
-            if any(t.canon in subjects for t in ahead):
+            following = group[j + 1].raw if j + 1 < len(group) else ""
+            if following in _ORDER_WORDS or any(t.canon in subjects for t in ahead):
                 parts.append([])
         parts[-1].append(tok)
     return parts
@@ -336,14 +365,16 @@ _FUNCTION = STOP_WORDS | wordset(
     "not no never t then after before because once until while but than each all every same"
 )
 _CODE_CALL = re.compile(r"\w\(")
+_RELATION = re.compile(r"->|→|=>|[=<>≤≥]")
 
 
 def keyword_bag(text: str) -> bool:
     """Whether ``text`` is a list of keywords rather than sentences.
 
     A segment (between commas, semicolons, colons, sentence ends, new lines) without any
-    function word (the, is, to, not, then, ...) and without a code call (``step()``) is a list
-    of keywords; a bag has most of its words in such segments.
+    function word (the, is, to, not, then, ...), without a code call (``step()``) and without
+    an arrow or a relation sign ("factors > 1 -> explosion", "g = g * c / norm") is a list of
+    keywords; a bag has most of its words in such segments.
     """
     text = re.sub(r"\([^()]*\)", "()", text[:MAX_ANSWER_CHARS].lower())
     segments = re.split(r"[,;:\n]|[.!?](?=\s|$)", text)
@@ -351,7 +382,8 @@ def keyword_bag(text: str) -> bool:
     for seg in segments:
         ws = [w.strip("_") for w in re.findall(r"\w+", seg) if w.strip("_")]
         total += len(ws)
-        if ws and not _CODE_CALL.search(seg) and not any(w in _FUNCTION for w in ws):
+        stated = _CODE_CALL.search(seg) or _RELATION.search(seg)
+        if ws and not stated and not any(w in _FUNCTION for w in ws):
             listed += len(ws)
     return total >= 3 and listed >= 0.6 * total
 
