@@ -19,8 +19,10 @@ import pandas as pd
 import torch
 
 from .clipping import MODE_LABELS
-from .config import CLIP_MODES, ConfigError, TrainConfig, default_task
+from .config import CLIP_MODES, ConfigError, TrainConfig
 from .device import DeviceError
+from .export import history_csv, overlay, parse_config_toml, read_config_file
+from .lessons import shown
 from .presets import PresetError, get_preset, load_presets_report
 from .trainer import Trainer
 
@@ -51,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("train", "train one run"), ("compare", "train one run per mode")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--preset", help="start from a preset (see `presets`)")
+        p.add_argument(
+            "--config",
+            metavar="FILE",
+            help="read the settings from a TOML file (over the preset's; flags override it)",
+        )
         for field, flag in FLAGS.items():
             p.add_argument(flag, dest=field, metavar=field.upper(), help=_help(field))
         p.add_argument("--steps", default=None, help="steps to run (default: the preset's, or 300)")
@@ -69,8 +76,9 @@ def _help(field: str) -> str:
 
 
 def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, int]:
-    """The run's config and step count: preset (if any) overridden by the flags given."""
-    base: dict[str, str] = {}
+    """The run's config and step count: the preset (if any), overridden by the config file
+    (if any), overridden by the flags given."""
+    base: dict[str, object] = {}
     steps = 300
     if args.preset:
         try:
@@ -78,19 +86,34 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, int]:
         except PresetError as err:
             raise UsageError(f"--preset: {err}") from None
         base, steps = preset.config.to_dict(), preset.steps
+    if getattr(args, "config", None) is not None:
+        base, file_steps = _config_file(args.config, base)
+        steps = file_steps or steps
     given = {f: getattr(args, f) for f in FLAGS if getattr(args, f) is not None}
-    if "model" in given and "task" not in given:
-        given["task"] = default_task(given["model"].strip().lower())
-    if "clip_mode" in given and "threshold" not in given:
-        given["threshold"] = ""  # a new mode starts from its own default threshold
     try:
-        config = TrainConfig.from_dict({**base, **given})
+        config = TrainConfig.from_dict(overlay(base, given))
     except ConfigError as err:
         name, message = err.problems[0]
         raise UsageError(f"{FLAGS.get(name, name)}: {message}") from None
     if args.steps is not None:
         steps = _steps(args.steps)
     return config, steps
+
+
+def _config_file(path: str, base: dict[str, object]) -> tuple[dict[str, object], int | None]:
+    """``base`` with the file's settings on top, and the file's steps; a bad file is a
+    UsageError naming the file, the setting, what is wrong and what is allowed."""
+    name = path if path.isprintable() and 0 < len(path) <= 100 else shown(path)
+    try:
+        settings, steps = parse_config_toml(read_config_file(path))
+        merged = overlay(base, settings)
+        TrainConfig.from_dict(merged)  # the file's own problems are reported against the file
+    except ConfigError as err:
+        setting, message = err.problems[0]
+        more = f" (and {len(err.problems) - 1} more)" if len(err.problems) > 1 else ""
+        where = "" if setting == "file" else f"{setting}: "
+        raise UsageError(f"--config {name}: {where}{message}{more}") from None
+    return merged, steps
 
 
 def _steps(text: str) -> int:
@@ -184,7 +207,7 @@ def _main(args: argparse.Namespace) -> int:
             )
         trainer = run_one(config, steps, args.quiet)
         print(summary(trainer))
-        frames = [trainer.to_frame()]
+        trainers = [trainer]
     else:
         modes = [m.strip() for m in args.modes.split(",") if m.strip()]
         bad = [m for m in modes if m not in CLIP_MODES]
@@ -193,7 +216,7 @@ def _main(args: argparse.Namespace) -> int:
                 f"--modes: {', '.join(bad) or 'nothing'} not allowed; use a comma-separated list "
                 f"of {', '.join(CLIP_MODES)}, e.g. --modes none,norm,value"
             )
-        frames = []
+        trainers = []
         for mode in modes:
             if not args.quiet:
                 print(f"[{mode}]", flush=True)
@@ -202,10 +225,11 @@ def _main(args: argparse.Namespace) -> int:
                 config.replace(clip_mode=mode, threshold=threshold), steps, args.quiet
             )
             print(summary(trainer, f"[{mode}] "))
-            frames.append(trainer.to_frame().assign(mode=mode))
+            trainers.append(trainer)
     if args.out:
         try:
-            pd.concat(frames).to_csv(args.out, index=False)
+            # The same bytes as the app's download: one function writes both.
+            args.out.write_bytes(history_csv(trainers))
         except (OSError, ValueError) as err:  # ValueError: a NUL byte in the path
             raise UsageError(
                 f"--out: cannot write {args.out} ({err}); pick a writable path"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shlex
 import subprocess
@@ -11,10 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
-from gradclip_core.cli import main
+from gradclip_core.cli import build_parser, config_from_args, main
+from gradclip_core.config import TrainConfig
+from gradclip_core.export import FIELDS, config_to_toml
 from gradclip_core.history import SCALARS
-from gradclip_core.presets import load_presets
+from gradclip_core.presets import get_preset, load_presets
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = ".venv/bin/python -m gradclip_core "
@@ -47,8 +53,9 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_the_readme_shows_the_four_commands():
-    assert list(README) == ["presets", "train none", "train norm", "compare"]
+def test_the_readme_shows_the_five_commands():
+    assert list(README) == ["presets", "train none", "train norm", "compare", "train"]
+    assert "--config" in README["train"]
 
 
 # ---- as a real process: three at once, to pay the torch import in parallel -----------------
@@ -183,3 +190,146 @@ def test_asking_for_a_missing_device_is_a_usage_error(capsys):
     code, _, err = cli(capsys, "train", "--device", "cuda", "--steps", "1")
     assert code == 2 and err.count("\n") == 1
     assert err.startswith("gradclip: error: --device: device='cuda' is not available")
+
+
+# ---- --config FILE ---------------------------------------------------------------------------
+SMALL = TrainConfig(model="mlp", task="spirals", depth=2, width=8, clip_mode="norm", threshold=0.5)
+SMALL = SMALL.replace(lr=0.2, device="cpu")
+
+
+def parsed(*args: str) -> tuple[TrainConfig, int]:
+    return config_from_args(build_parser().parse_args(list(args)))
+
+
+def test_the_readme_config_command_trains_the_file(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    clipped = get_preset("exploding-rnn").config.replace(clip_mode="norm", threshold=1.0)
+    name = README["train"][README["train"].index("--config") + 1]
+    (tmp_path / name).write_text(config_to_toml(clipped.replace(device="cpu"), steps=300))
+    args = quicker(README["train"], 20)
+    assert parsed(*args) == (clipped.replace(device="cpu"), 20)
+    code, out, err = cli(capsys, *args)
+    assert code == 0 and err == "" and "steps run: 20; " in out and "diverged" not in out
+    out_name = args[args.index("--out") + 1]
+    frame = pd.read_csv(tmp_path / out_name)
+    assert len(frame) == 20 and (frame["mode"] == "norm").all() and (frame["threshold"] == 1).all()
+
+
+def test_flags_override_the_config_file(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text(config_to_toml(SMALL, steps=7))
+    assert parsed("train", "--config", str(path)) == (SMALL, 7)
+    assert parsed("train", "--config", str(path), "--steps", "3") == (SMALL, 3)
+    assert parsed("compare", "--config", str(path), "--lr", "0.05")[0] == SMALL.replace(lr=0.05)
+    # A new mode starts from its own default threshold, a new model from its first task.
+    value = parsed("train", "--config", str(path), "--clip", "value")[0]
+    assert value == SMALL.replace(clip_mode="value", threshold=None)
+    gru = parsed("train", "--config", str(path), "--model", "gru")[0]
+    assert (gru.model, gru.task, gru.width) == ("gru", "adding", 8)
+
+
+def test_the_config_file_overrides_the_preset(tmp_path):
+    path = tmp_path / "partial.toml"
+    path.write_text('[config]\nlr = 0.2\nclip_mode = "value"\n')
+    healthy = get_preset("healthy")
+    config, steps = parsed("train", "--preset", "healthy", "--config", str(path))
+    assert config == healthy.config.replace(lr=0.2, clip_mode="value", threshold=None)
+    assert steps == healthy.steps
+    path.write_text("steps = 12\nlr = 0.2\n")  # flat keys work too
+    assert parsed("train", "--preset", "healthy", "--config", str(path))[1] == 12
+    # A preset file is a config file.
+    preset_file = str(Path("lessons/presets/healthy.toml").resolve())
+    assert parsed("train", "--config", preset_file) == (healthy.config, healthy.steps)
+
+
+def test_compare_reads_the_config_file(capsys, tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text(config_to_toml(SMALL, steps=3))
+    code, out, err = cli(capsys, "compare", "--config", str(path), "--modes", "none,agc", "--quiet")
+    assert code == 0 and err == ""
+    assert "[none] steps run: 3; " in out and "[agc] steps run: 3; " in out
+
+
+# (file content, or None for no file; the fragment the one error line must hold)
+BAD_FILES = [
+    (None, "--config {path}: no such file; give a TOML file of settings as key = value"),
+    (b"\x89PNG\r\n\x1a\n\xff", "not UTF-8 text (byte 0x89 at position 0); save it as UTF-8"),
+    ("model = ", "not valid TOML (Invalid value"),
+    ("[config]\ndepth = 500", "--config {path}: depth: 500 is out of range (allowed 1 to 24"),
+    ('[config]\nlr = "fast"', "lr: 'fast' is text, not a number; write one (allowed 1e-05 to 10"),
+    ("[config]\nmodle = 'mlp'", "modle: unknown setting; allowed: model, task, depth,"),
+    ('model = "mlp"\ntask = "adding"', "task: 'adding' does not fit model 'mlp'"),
+    ("steps = 0", "steps: 0 is not allowed; use a whole number from 1 to 1000000"),
+    ("depth = 0\nwidth = 0", "depth: 0 is out of range (allowed 1 to 24, e.g. 4) (and 1 more)"),
+]
+
+
+@pytest.mark.parametrize(("content", "says"), BAD_FILES)
+def test_a_bad_config_file_is_one_line_exit_2(capsys, tmp_path, content, says):
+    path = tmp_path / "run.toml"
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    elif content is not None:
+        path.write_bytes(content)
+    code, out, err = cli(capsys, "train", "--config", str(path), "--steps", "1")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"gradclip: error: --config {path}: ")
+    assert says.format(path=path) in err and "Traceback" not in err
+
+
+def test_a_folder_or_odd_path_as_config_is_one_line(capsys, tmp_path):
+    for path, says in ((str(tmp_path), "is a folder"), ("a\x00b", "cannot be read")):
+        code, _, err = cli(capsys, "compare", "--config", path)
+        assert code == 2 and err.count("\n") == 1 and says in err
+    code, _, err = cli(capsys, "train", "--config", "line\nbreak.toml")
+    assert code == 2 and err == (
+        "gradclip: error: --config 'line\\nbreak.toml': no such file; give a TOML file of "
+        'settings as key = value lines under a [config] header, e.g. model = "rnn"\n'
+    )
+
+
+def test_a_bad_flag_over_a_good_file_names_the_flag(capsys, tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text(config_to_toml(SMALL))
+    code, _, err = cli(capsys, "train", "--config", str(path), "--lr", "0")
+    assert code == 2 and err.startswith("gradclip: error: --lr: 0 is out of range")
+
+
+_values = st.one_of(
+    st.integers(-(10**6), 10**6).map(str),
+    st.sampled_from(["nan", "inf", "1e400", "0.5", "true", "[1]", "{a = 1}", "1979-05-27"]),
+    st.sampled_from(['"rnn"', '"mlp"', '"gru"', '"norm"', '"autoclip"', '"cpu"', '"cuda"']),
+    st.text(max_size=6).map(lambda t: '"' + t.replace("\\", "/").replace('"', "") + '"'),
+    st.text(max_size=6),
+)
+
+
+@st.composite
+def junk_files(draw) -> bytes:
+    if draw(st.integers(0, 4)) == 0:
+        return draw(st.binary(max_size=100))
+    keys = st.sampled_from([*FIELDS, "steps", "config", "title", "modle", "[config]", ""])
+    lines = ["[config]"] if draw(st.booleans()) else []
+    for _ in range(draw(st.integers(0, 5))):
+        lines.append(f"{draw(keys)} = {draw(_values)}")
+    return "\n".join(lines).encode("utf-8", "surrogatepass")
+
+
+@settings(max_examples=200, deadline=None)
+@given(junk_files())
+def test_junk_config_files_exit_0_or_2_with_one_clear_line(tmp_path_factory, data):
+    """Any file as --config: a run (exit 0) or one line naming the file (exit 2)."""
+    path = tmp_path_factory.mktemp("junk") / "run.toml"
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    # Small sizes from the flags keep a valid file's one step fast; the file is checked first.
+    tiny = ["--width", "4", "--seq-len", "5", "--batch-size", "2", "--depth", "1"]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["train", "--config", str(path), *tiny, "--steps", "1", "--quiet"])
+    event(f"exit {code}")
+    assert code in (0, 2), err.getvalue()
+    if code == 2:
+        assert err.getvalue().startswith("gradclip: error: ")
+        assert err.getvalue().count("\n") == 1 and "Traceback" not in err.getvalue()
+    else:
+        assert err.getvalue() == "" and "steps run: 1" in out.getvalue()
