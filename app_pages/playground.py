@@ -9,12 +9,12 @@ from gradclip_core.budget import TooLargeError
 from gradclip_core.config import ConfigError, TrainConfig
 from gradclip_core.device import DeviceError, available_devices
 from gradclip_core.presets import load_presets_report
-from ui.playground.controls import key, render_controls, seed_widgets
 from ui.live import LiveRun, describe_live, start_janitor
+from ui.playground.controls import key, render_controls, seed_widgets
 from ui.playground.panel import GHOST, render_live_panel
+from ui.playground.tempo_panel import seed_tempo, tempo_query
 from ui.safe_text import literal, quote
 from ui.state import PROP, from_query, to_query
-from ui.playground.tempo_panel import seed_tempo, tempo_query
 
 
 def _presets():

@@ -12,14 +12,29 @@ import numpy as np
 
 from gradclip_core.clipping import MODE_LABELS
 from gradclip_core.history import History
-from ui.charts import HEALTHY_BAND
+from ui.playground.chart_layout import HEALTHY_BAND
 
 
 def fmt(x: float) -> str:
-    """Short number: 0.0166, 3.1e+12, nan."""
+    """Short number, three significant digits: 0.0166, 483, 1.23e+3, 3.1e+12, 1e-7, inf, nan.
+
+    The same text the charts' hover labels and tick labels show (d3's ``".3~g"``, i.e.
+    JavaScript's ``toPrecision(3)`` without trailing zeros), so a number reads the same on a
+    tile, in a caption and on the chart. Python's own ``.3g`` differs from it: ``1e-05``
+    against ``0.00001``, ``1e+03`` against ``1e+3``.
+    """
+    x = float(x)
     if not math.isfinite(x):
-        return "nan" if math.isnan(x) else "inf"
-    return f"{x:.3g}"
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if x == 0:
+        return "0"
+    mantissa, exponent = f"{x:.2e}".split("e")  # rounds to three digits first
+    e = int(exponent)
+    if e < -6 or e >= 3:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{'-' if e < 0 else '+'}{abs(e)}"
+    text = f"{x:.{2 - e}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _orders(ratio: float) -> str:
@@ -73,15 +88,30 @@ def layer_sentence(history: History) -> str:
     names = history.layer_names
     bad = [names[j] for j in range(len(names)) if not np.isfinite(row[j])]
     if bad:
-        return f"Non-finite gradients now in: {', '.join(bad)}."
+        return f"Non-finite gradients now in: {', '.join(bad)}." + _blank_note(history)
     hi, lo = int(np.argmax(row)), int(np.argmin(row))
     head = (
         f"Largest layer gradient now: {names[hi]} at {fmt(row[hi])}; smallest: {names[lo]} "
         f"at {fmt(row[lo])}"
     )
     if not row[lo] > 0:  # a layer with no gradient at all (e.g. tanh saturated)
-        return head + "."
-    return head + f" (a {_orders(row[hi] / row[lo])}× spread)."
+        return head + "." + _blank_note(history)
+    return (
+        head
+        + f" (the largest is {_orders(row[hi] / row[lo])} times the smallest)."
+        + (_blank_note(history))
+    )
+
+
+def _blank_note(history: History) -> str:
+    """What the heatmap's grey cells are, when it has any."""
+    m = history.layer_matrix("grad_norm")
+    if (np.isfinite(m) & (m > 0)).all():
+        return ""
+    return (
+        " Grey cells: steps where a layer's gradient norm was inf, nan or 0 "
+        "(no colour on a log scale)."
+    )
 
 
 def ratio_sentence(history: History) -> str:
@@ -97,6 +127,7 @@ def ratio_sentence(history: History) -> str:
     verdict = "inside" if low <= overall <= high else ("above" if overall > high else "below")
     return (
         f"Over the last 20 steps a typical layer moved {fmt(overall)} of its size per step, "
-        f"{verdict} the shaded band around 1e-3; the biggest mover is {history.layer_names[j]} "
+        f"{verdict} the shaded healthy band ({fmt(low)} to {fmt(high)}); the biggest mover "
+        f"is {history.layer_names[j]} "
         f"({fmt(float(mean[j]))})."
     )

@@ -1,19 +1,31 @@
 """Plotly figure builders: data in, figure out. No ``st.*`` calls here.
 
-The playground draws one ``make_subplots``-style figure with four panels, so one keyed
-``st.plotly_chart`` updates them together (DESIGN.md, Live pages). Long histories are
-decimated to about 2,000 points a trace with min/max-preserving buckets (MinMaxLTTB), so a
-spike survives, and sent as float32 arrays, which Plotly ships as compact typed arrays.
+The playground draws one figure with four panels, so one keyed chart updates them together
+(DESIGN.md, Live pages); where the panels go is ``ui/playground/chart_layout.py``. Long
+histories are decimated to about 2,000 points a trace with min/max-preserving buckets
+(MinMaxLTTB), so a spike survives, and sent as float32 arrays, which Plotly ships as compact
+typed arrays.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 from tsdownsample import MinMaxLTTBDownsampler
 
 from gradclip_core.history import History
+from ui.captions import fmt
+from ui.playground.chart_layout import (
+    HEALTHY_BAND,
+    LEGENDS,
+    NUMBER_FORMAT,
+    PANEL_TITLES,
+    grid_layout,
+)
+
+__all__ = ["HEALTHY_BAND", "PANEL_TITLES", "playground_figure", "short_layer_name"]
 
 # Okabe-Ito, colour-blind safe. One colour per clipping mode, the same on every page.
 MODE_COLORS = {
@@ -26,17 +38,15 @@ MODE_COLORS = {
 }
 RAW_COLOR = "#8C8C8C"  # the gradient before clipping
 THRESHOLD_COLOR = "#222222"
+# Not a mode's colour: the earlier run and the clipped-step marks must not read as a mode
+# (Paul Tol's wine, and black crosses on the grey curve before clipping).
+GHOST_COLOR = "#882255"
+CLIPPED_COLOR = "#000000"
+BLANK_COLOR = "#C8C8C8"  # heatmap cells with no finite norm (inf, nan or 0)
 MAX_POINTS = 1_000  # per trace: ~2 points per pixel column of a panel
 MAX_RATIO_LINES = 6
-MAX_MARKS = 250  # clipped-step markers drawn
-HEATMAP_COLUMNS = 200  # the per-layer heatmap shows a bounded window of recent steps
-HEALTHY_BAND = (1e-4, 1e-2)  # update/weight ratio around 1e-3 is the usual rule of thumb
-PANEL_TITLES = (
-    "Loss",
-    "Gradient norm: before and after clipping",
-    "Gradient norm per layer (log10)",
-    "Update size per layer, ‖Δθ‖ / ‖θ‖",
-)
+HEATMAP_COLUMNS = 200  # the per-layer heatmap: the whole run, in at most this many columns
+MIN_DECADES = 2  # a log axis spans at least this: Plotly then labels 1, 2, 5 (not 2..9)
 _DOWNSAMPLER = MinMaxLTTBDownsampler()
 
 
@@ -60,42 +70,25 @@ def _f32(a: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out) & (out > 0), out, np.nan).astype(np.float32)
 
 
-def _layout(n_layers: int) -> dict:
-    fig = make_subplots(
-        rows=2,
-        cols=2,
-        subplot_titles=PANEL_TITLES,
-        vertical_spacing=0.14,
-        horizontal_spacing=0.12,
-    )
-    layout = fig.to_plotly_json()["layout"]
-    layout.update(
-        height=640,
-        # Fixed margins, wide enough for every label: letting Plotly grow them to fit (the
-        # default) measures and redraws the whole figure a second time on every redraw.
-        margin=dict(l=72, r=20, t=50, b=80, autoexpand=False),
-        legend=dict(orientation="h", y=-0.08, x=0, font=dict(size=14)),
-        # The app's own font and text colour (Streamlit's theme does not reach this chart).
-        font=dict(size=15, family="Source Sans, Source Sans Pro, sans-serif", color="#31333F"),
-        uirevision="playground",  # keeps zoom and legend clicks across redraws
-        hovermode="x unified",
-        plot_bgcolor="white",
-    )
-    for axis in (f"{xy}axis{i}" for xy in "xy" for i in ("", "2", "3", "4")):
-        # Plotly's default ("hide past div") measures every tick label after drawing each
-        # one: most of the browser's time per redraw. Labels here never leave the figure.
-        layout[axis].update(ticklabeloverflow="allow", automargin=False)
-    for axis in ("yaxis", "yaxis2", "yaxis4"):
-        # nticks 5: powers of ten only, without a crowd of small "2" and "5" labels between.
-        layout[axis].update(type="log", exponentformat="power", gridcolor="#e5e5e5", nticks=5)
-    for axis in ("xaxis", "xaxis2", "xaxis3", "xaxis4"):
-        layout[axis].update(title=dict(text="step", standoff=4), gridcolor="#eeeeee")
-    # A 24-layer MLP has 25 rows: label at most a dozen of them.
-    layout["yaxis3"].update(autorange="reversed", tickfont=dict(size=12), nticks=12)
-    return layout
+def log_range(*arrays, pad: float = 0.05) -> list[float]:
+    """A log axis range (in decades) around the finite positive values of ``arrays``.
 
-
-_LAYOUTS: dict[int, dict] = {}
+    Whole decades, so the range stays put while the data moves inside them (a zoom held by
+    ``uirevision`` survives until the data crosses a power of ten), and at least
+    :data:`MIN_DECADES` wide, so the tick labels are 1, 2, 5 and not a crowd of digits.
+    """
+    vals = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays] or [[]])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    if not len(vals):
+        return [-1.0, 1.0]
+    lo_d, hi_d = math.log10(vals.min()), math.log10(vals.max())
+    lo, hi = math.floor(lo_d - pad), math.ceil(hi_d + pad)
+    while hi - lo < MIN_DECADES:  # widen on the side with less room
+        if lo_d - lo < hi - hi_d:
+            lo -= 1
+        else:
+            hi += 1
+    return [float(lo), float(hi)]
 
 
 def playground_figure(
@@ -109,46 +102,77 @@ def playground_figure(
 ) -> go.Figure:
     """The four-panel live figure of a run.
 
+    The log panels' ranges come from this run alone: an earlier run drawn for comparison
+    (``ghost``) that went far beyond them leaves the frame, with a note saying how far,
+    instead of squashing this run's curves into a line.
+
     Args:
         history: the run's step records.
-        baseline: the task's baseline loss (the best constant guess), drawn dashed.
+        baseline: the task's baseline loss (the best constant guess), drawn dotted.
         mode: the clipping mode in force now (colours the clipped-norm trace).
         rows: the rows to draw (default all).
         ghost: an earlier run (e.g. the one that diverged) drawn faintly for comparison.
         validate: check every property with plotly (slow; for tests).
     """
-    n_layers = len(history.layer_names)
-    if n_layers not in _LAYOUTS:  # make_subplots costs ~70 ms: build each layout once
-        _LAYOUTS[n_layers] = _layout(n_layers)
-    layout = _LAYOUTS[n_layers]
-    layout = {**layout, "shapes": _shapes(baseline)}
+    layout = grid_layout()
     sel = rows or slice(0, len(history))
     step = history.column("step")[sel]
     grad = history.column("grad_norm")[sel]
     idx = decimate(grad)
     x = step[idx].astype(np.float32)
-    traces = _norm_traces(history, sel, idx, x, mode)
     loss = history.column("loss")[sel]
-    traces.insert(
-        0,
-        dict(
-            type="scatter",
-            x=x,
-            y=_f32(loss[idx]),
-            name="loss",
-            xaxis="x",
-            yaxis="y",
-            line=dict(color="#333333", width=2),
-            showlegend=False,
-        ),
-    )
+    traces = [_trace(x, loss[idx], "loss", 0, line=dict(color="#333333", width=2))]
+    norm_traces, norm_arrays = _norm_traces(history, sel, idx, x, mode)
+    traces += norm_traces
+    ranges = {
+        "yaxis": log_range(loss, [baseline]),
+        "yaxis2": log_range(*norm_arrays),
+        "yaxis4": log_range(history.layer_matrix("update_ratio")[sel], HEALTHY_BAND),
+    }
     if ghost is not None and len(ghost):
         traces += _ghost_traces(ghost)
-    traces.append(_heatmap(history, sel, step))
+        steps = np.concatenate([step, ghost.column("step")])
+        layout["annotations"] += _off_chart_notes(ghost, ranges, steps)
+    else:
+        steps = step
+    for axis, (lo, hi) in ranges.items():
+        # An autorange held to this run's decades: as if the range were set, but a zoom
+        # survives every redraw (uirevision) and a double-click comes back here, where a
+        # fixed range would send it back to the first figure the chart ever drew.
+        bounds = [10.0**lo, 10.0**hi]
+        layout[axis].update(
+            autorange=True,
+            autorangeoptions=dict(clipmin=bounds[0], clipmax=bounds[1], include=bounds),
+        )
+    if len(steps) and np.nanmax(steps) - np.nanmin(steps) < 8:
+        for n in ("", "2", "3", "4"):  # a short run: one tick a step, never "1.5"
+            layout[f"xaxis{n}"].update(dtick=1, tick0=0)
+    heat, ticks = _heatmap(history, sel, step)
+    traces += heat
+    if ticks:  # colour bar ticks as norms in the app's format, not log10 exponents
+        layout["coloraxis"]["colorbar"].update(tickvals=ticks[0], ticktext=ticks[1])
     traces += _ratio_traces(history, sel, idx, x)
+    layout["shapes"] = _shapes(baseline)
     # The traces are built from known-good dicts; skipping plotly's per-property validation
     # cuts the build from ~40 ms to a few ms a redraw (tests validate a figure in full).
     return go.Figure(dict(data=traces, layout=layout), _validate=validate)
+
+
+def _trace(x, y, name: str, panel: int, **style) -> dict:
+    """A line on panel ``panel`` (0-3), listed in that panel's own legend."""
+    n = ("", "2", "3", "4")[panel]
+    return dict(
+        type="scatter",
+        mode="lines",
+        x=x,
+        y=_f32(y),
+        name=name,
+        xaxis=f"x{n}",
+        yaxis=f"y{n}",
+        legend=LEGENDS[panel],
+        hovertemplate=f"%{{y:{NUMBER_FORMAT}}}",
+        **style,
+    )
 
 
 def _shapes(baseline: float) -> list[dict]:
@@ -162,6 +186,9 @@ def _shapes(baseline: float) -> list[dict]:
             y0=baseline,
             y1=baseline,
             line=dict(color="#555555", dash="dot", width=2),
+            name=f"baseline {fmt(baseline)}<br>(best constant<br>guess)",
+            showlegend=True,
+            legend="legend",
         ),
         dict(
             type="rect",
@@ -175,128 +202,167 @@ def _shapes(baseline: float) -> list[dict]:
             opacity=0.12,
             line=dict(width=0),
             layer="below",
+            name=f"healthy band<br>{fmt(HEALTHY_BAND[0])} to {fmt(HEALTHY_BAND[1])}",
+            showlegend=True,
+            legend="legend4",
         ),
     ]
 
 
-def _norm_traces(history, sel, idx, x, mode) -> list[dict]:
-    grad = history.column("grad_norm")[sel][idx]
-    after = history.column("clipped_grad_norm")[sel][idx]
-    thr = history.column("threshold")[sel][idx]
+def _norm_traces(history, sel, idx, x, mode) -> tuple[list[dict], list[np.ndarray]]:
+    """The gradient norm panel's traces, and the arrays its axis range must show."""
+    full = {k: history.column(k)[sel] for k in ("grad_norm", "clipped_grad_norm", "threshold")}
+    grad, after, thr = (full[k][idx] for k in full)
     clipped = history.column("clipped")[sel][idx] > 0.5
     show_after = mode != "none" or np.any(clipped)
-    traces = [
-        dict(
-            type="scatter",
-            x=x,
-            y=_f32(grad),
-            name="before clipping",
-            xaxis="x2",
-            yaxis="y2",
-            line=dict(color=RAW_COLOR, width=1.5),
-        ),
-    ]
+    traces = [_trace(x, grad, "before clipping", 1, line=dict(color=RAW_COLOR, width=1.5))]
+    shown = [full["grad_norm"]]
     if show_after:
-        traces.append(
-            dict(
-                type="scatter",
-                x=x,
-                y=_f32(after),
-                name="after clipping",
-                xaxis="x2",
-                yaxis="y2",
-                line=dict(color=MODE_COLORS.get(mode, "#0072B2"), width=2.5),
-            )
-        )
+        color = MODE_COLORS.get(mode, MODE_COLORS["norm"])
+        traces.append(_trace(x, after, "after clipping", 1, line=dict(color=color, width=2.5)))
+        shown.append(full["clipped_grad_norm"])
     if history.column("clipped")[sel].any():
-        traces.append(
-            dict(
-                type="scatter",
-                x=x[clipped],
-                y=_f32(grad[clipped]),
-                mode="markers",
-                name="clipped step",
-                xaxis="x2",
-                yaxis="y2",
-                marker=dict(
-                    symbol="x-thin", size=5, opacity=0.7, line=dict(width=1.2, color="#D55E00")
-                ),
-            )
+        marks = _trace(x[clipped], grad[clipped], "clipped step", 1)
+        marks.update(
+            mode="markers",
+            marker=dict(symbol="x-thin", size=5, line=dict(width=1.2, color=CLIPPED_COLOR)),
+            opacity=0.75,
         )
+        traces.append(marks)
     if mode in ("norm", "layer-norm", "autoclip") and np.isfinite(thr).any():
         # Only the points where the threshold changes: a step line needs no more.
         keep = np.union1d(np.flatnonzero(np.r_[True, thr[1:] != thr[:-1]]), [len(thr) - 1])
-        traces.append(
-            dict(
-                type="scatter",
-                mode="lines",
-                x=x[keep],
-                y=_f32(thr[keep]),
-                name="threshold",
-                xaxis="x2",
-                yaxis="y2",
-                line=dict(color=THRESHOLD_COLOR, dash="dash", width=2, shape="hv"),
-            )
-        )
-    return traces
+        line = dict(color=THRESHOLD_COLOR, dash="dash", width=2, shape="hv")
+        traces.append(_trace(x[keep], thr[keep], "threshold", 1, line=line))
+        shown.append(full["threshold"])
+    return traces, shown
 
 
 def _ghost_traces(ghost: History) -> list[dict]:
     idx = decimate(ghost.column("grad_norm"))
     x = ghost.column("step")[idx].astype(np.float32)
-    style = dict(color="#D55E00", width=1.5, dash="dot")
+    style = dict(line=dict(color=GHOST_COLOR, width=1.5, dash="dot"), opacity=0.8)
     return [
-        dict(
-            type="scatter",
-            x=x,
-            y=_f32(ghost.column("loss")[idx]),
-            name="previous run",
-            xaxis="x",
-            yaxis="y",
-            line=style,
-            opacity=0.7,
-            legendgroup="ghost",
-        ),
-        dict(
-            type="scatter",
-            x=x,
-            y=_f32(ghost.column("grad_norm")[idx]),
-            name="previous run",
-            xaxis="x2",
-            yaxis="y2",
-            line=style,
-            opacity=0.7,
-            legendgroup="ghost",
-            showlegend=False,
-        ),
+        _trace(x, ghost.column("loss")[idx], "previous run", 0, **style),
+        _trace(x, ghost.column("grad_norm")[idx], "previous run", 1, **style),
     ]
 
 
-def _heatmap(history, sel, step) -> dict:
-    z = history.layer_matrix("grad_norm")[sel][-HEATMAP_COLUMNS:]  # (steps, layers)
-    steps = step[-HEATMAP_COLUMNS:]
+def _off_chart_notes(ghost: History, ranges: dict, steps: np.ndarray) -> list[dict]:
+    """Where the previous run leaves a panel's range: a note at the edge, saying how far."""
+    notes = []
+    x_lo, x_hi = float(np.nanmin(steps)), float(np.nanmax(steps))
+    for panel, column, axis in ((0, "loss", "yaxis"), (1, "grad_norm", "yaxis2")):
+        y = ghost.column(column)
+        lo, hi = (10.0**v for v in ranges[axis])
+        finite = np.isfinite(y) & (y > 0)
+        for edge, out in (("top", ~np.isfinite(y) | (y > hi)), ("bottom", finite & (y < lo))):
+            if not out.any():
+                continue
+            first = int(np.argmax(out))  # where it leaves the frame
+            if edge == "top":
+                text = "↑ previous run, off the chart:<br>up to " + _extreme(y, finite, max)
+                bad = y[~np.isfinite(y)]
+                if len(bad):
+                    text += ", then " + ("inf" if np.isinf(bad).any() else "nan")
+            else:
+                text = "↓ previous run, off the chart:<br>down to " + _extreme(y, finite, min)
+            at = float(ghost.column("step")[first])
+            n = ("", "2")[panel]
+            notes.append(
+                dict(
+                    text=text,
+                    xref=f"x{n}",
+                    yref=f"y{n} domain",
+                    x=at,
+                    y=1 if edge == "top" else 0,
+                    xanchor="left" if at - x_lo <= (x_hi - x_lo) / 2 else "right",
+                    yanchor=edge,
+                    showarrow=False,
+                    align="left",
+                    font=dict(size=12, color=GHOST_COLOR),
+                    bgcolor="rgba(255,255,255,0.8)",
+                    name="off-chart",
+                )
+            )
+    return notes
+
+
+def _extreme(y: np.ndarray, finite: np.ndarray, pick) -> str:
+    return fmt(float(pick(y[finite]))) if finite.any() else fmt(float(y[-1]))
+
+
+def _heat_columns(history, sel, step) -> tuple[np.ndarray, np.ndarray, int]:
+    """The per-layer norms of the whole run in at most HEATMAP_COLUMNS columns.
+
+    Returns:
+        x: the last step of each column; z: (columns, layers), each column the largest norm
+        of its rows, or inf/nan if any row had one (an overflow is never averaged away);
+        k: rows per column.
+    """
+    z = history.layer_matrix("grad_norm")[sel]  # (steps, layers)
+    n = len(z)
+    k = max(1, math.ceil(n / HEATMAP_COLUMNS))
+    if k == 1 or n == 0:
+        return step, z, 1
+    starts = np.arange(0, n, k)
+    finite = np.isfinite(z)
+    top = np.maximum.reduceat(np.where(finite, z, -1.0), starts, axis=0)
+    has_inf = np.logical_or.reduceat(np.isinf(z), starts, axis=0)
+    has_nan = np.logical_or.reduceat(np.isnan(z), starts, axis=0)
+    top = np.where(has_inf, np.inf, top)
+    top = np.where(has_nan, np.nan, top)
+    ends = np.minimum(starts + k - 1, n - 1)
+    return step[ends], top, k
+
+
+def _heatmap(history, sel, step) -> tuple[list[dict], tuple[list, list] | None]:
+    x, z, k = _heat_columns(history, sel, step)
+    names = [short_layer_name(name) for name in history.layer_names]
+    good = np.isfinite(z) & (z > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        logz = np.log10(np.where(np.isfinite(z) & (z > 0), z, np.nan)).T.astype(np.float32)
-    return dict(
+        logz = np.log10(np.where(good, z, np.nan)).T.astype(np.float32)  # (layers, columns)
+    # The unified hover's title already says the step.
+    where = "" if k == 1 else " (the largest in this column)"
+    heat = dict(
         type="heatmap",
-        x=steps.astype(np.float32),
-        y=[short_layer_name(name) for name in history.layer_names],
+        x=np.asarray(x, dtype=np.float32),
+        y=names,
         z=logz,
+        customdata=np.asarray(z, dtype=np.float32).T,
         xaxis="x3",
         yaxis="y3",
-        colorscale="Viridis",
-        showscale=True,
+        coloraxis="coloraxis",
         name="layer norm",
-        colorbar=dict(
-            title=dict(text="log10", side="top"),
-            x=0.445,
-            len=0.42,
-            y=0.21,
-            thickness=10,
-            ticklabeloverflow="allow",
-        ),
-        hovertemplate="step %{x}<br>%{y}<br>log10 norm %{z:.2f}<extra></extra>",
+        hoverongaps=False,
+        hovertemplate=f"%{{y}}: norm %{{customdata:{NUMBER_FORMAT}}}{where}<extra></extra>",
     )
+    traces = [heat]
+    if len(z) and not good.all():
+        # No colour exists for inf, nan or 0 on a log scale: grey cells, said in the hover.
+        blank = np.where(good, np.nan, 1.0).T.astype(np.float32)
+        traces.append(
+            dict(
+                type="heatmap",
+                x=heat["x"],
+                y=names,
+                z=blank,
+                xaxis="x3",
+                yaxis="y3",
+                colorscale=[[0, BLANK_COLOR], [1, BLANK_COLOR]],
+                showscale=False,
+                hoverongaps=False,
+                name="no finite norm",
+                hovertemplate="%{y}: norm inf, nan or 0 (no colour on a log scale)<extra></extra>",
+            )
+        )
+    finite = logz[np.isfinite(logz)]
+    if not len(finite):
+        return traces, None
+    lo, hi = math.floor(finite.min()), math.ceil(finite.max())
+    every = next(s for s in (1, 2, 5, 10, 20, 50) if (hi - lo) / s <= 5)
+    ticks = list(range(lo - lo % every, hi + 1, every))
+    return traces, (ticks, [fmt(10.0**t) for t in ticks])
 
 
 def short_layer_name(name: str) -> str:
@@ -316,21 +382,10 @@ def _ratio_traces(history, sel, idx, x) -> list[dict]:
     shown = np.unique(np.linspace(0, len(names) - 1, min(len(names), MAX_RATIO_LINES)).round())
     traces = []
     for j in shown.astype(int):
-        name = names[j]
         shade = j / max(1, len(names) - 1)
-        traces.append(
-            dict(
-                type="scatter",
-                x=x,
-                y=_f32(ratios[:, j]),
-                name=name,
-                xaxis="x4",
-                yaxis="y4",
-                line=dict(width=1.5, color=_viridis(shade)),
-                showlegend=False,
-                hovertemplate=f"{name}: %{{y:.2e}}<extra></extra>",
-            )
-        )
+        name = short_layer_name(names[j])  # the heatmap's row names, one name per layer
+        line = dict(width=1.5, color=_viridis(shade))
+        traces.append(_trace(x, ratios[:, j], name, 3, line=line))
     return traces
 
 

@@ -16,6 +16,7 @@ from the network. If the file cannot be put there, the page falls back to ``st.p
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,41 @@ function loadPlotly() {
   return window.__gradclipPlotly;
 }
 
+// The narrow layout is the wide one with a patch laid over it, object by object.
+function merged(base, patch) {
+  const out = Object.assign({}, base);
+  for (const [k, v] of Object.entries(patch || {})) {
+    const isObj = v && typeof v === "object" && !Array.isArray(v);
+    out[k] = isObj && out[k] && typeof out[k] === "object" ? merged(out[k], v) : v;
+  }
+  return out;
+}
+
+function draw(Plotly, gd) {
+  const s = gd.__state;
+  const width = gd.clientWidth;
+  const narrow = Boolean(s.narrow) && width > 0 && width < s.narrowBelow;
+  gd.__narrow = narrow;
+  gd.__width = width;
+  gd.setAttribute("data-layout", narrow ? "stacked" : "grid");
+  const layout = narrow ? merged(s.layout, s.narrow) : Object.assign({}, s.layout);
+  // An explicit width, measured here: Plotly.Plots.resize (what `responsive` calls) drops a
+  // figure's fixed height, and the chart then collapses to nothing under the next element.
+  if (width > 0) layout.width = width;
+  return Plotly.react(gd, s.data, layout, s.config);
+}
+
+// The chart follows its own width (the sidebar folding away, a window resized, a phone
+// turned): Plotly's `responsive` only listens to the window, not to the page's columns.
+function watchSize(Plotly, gd) {
+  if (gd.__observer) return;
+  gd.__observer = new ResizeObserver(() => {
+    const width = gd.clientWidth;
+    if (gd.__state && width !== gd.__width && width > 0) draw(Plotly, gd);
+  });
+  gd.__observer.observe(gd);
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   let gd = parentElement.querySelector(".gradclip-live-chart");
@@ -53,6 +89,7 @@ export default function (component) {
     gd = document.createElement("div");
     gd.className = "gradclip-live-chart";
     gd.setAttribute("data-testid", "gradclipLiveChart");
+    gd.style.width = "100%%";
     parentElement.appendChild(gd);
   }
   // Only the newest figure is drawn: one that arrives while Plotly loads replaces the last.
@@ -62,12 +99,24 @@ export default function (component) {
     if (next === undefined) return;
     gd.__next = undefined;
     const fig = JSON.parse(next.figure);
+    gd.__state = {
+      data: fig.data,
+      layout: fig.layout,
+      config: next.config,
+      narrow: next.narrow ? JSON.parse(next.narrow) : null,
+      narrowBelow: next.narrow_below || 0,
+    };
     gd.setAttribute("aria-label", next.alt);
     gd.setAttribute("role", "img");
-    Plotly.react(gd, fig.data, fig.layout, next.config);
+    draw(Plotly, gd);
+    watchSize(Plotly, gd);
   }).catch((err) => {
     gd.textContent = "The chart could not be drawn: " + err.message;
   });
+  return () => {
+    if (gd.__observer) gd.__observer.disconnect();
+    gd.__observer = null;
+  };
 }
 """
 
@@ -95,21 +144,57 @@ def _component():
     )
 
 
-def live_chart(fig: go.Figure, *, key: str, alt: str, config: dict | None = None) -> None:
+# Nothing leaves the machine: no "Share chart" (Plotly's cloud upload, on by default in
+# plotly.js 3+), no "Edit in Chart Studio", no link or logo to plotly.com, no server URL to
+# send to. The camera button stays: it saves a PNG locally.
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "plotlyServerURL": "",
+    "modeBarButtonsToRemove": [
+        "sendDataToCloud",
+        "sendChartToCloud",
+        "editInChartStudio",
+        "select2d",
+        "lasso2d",
+    ],
+}
+
+
+def live_chart(
+    fig: go.Figure,
+    *,
+    key: str,
+    alt: str,
+    config: dict | None = None,
+    narrow: dict | None = None,
+    narrow_below: int = 0,
+) -> None:
     """Draw ``fig``; later calls with the same ``key`` update the same chart in place.
 
     Args:
         fig: the figure.
         key: the chart's identity across reruns.
         alt: a sentence describing the chart, for screen readers.
-        config: Plotly's config (mode bar, logo...).
+        config: Plotly's config, on top of :data:`PLOTLY_CONFIG`.
+        narrow: a patch of ``fig``'s layout for a narrow chart (e.g. panels one per row),
+            applied in the browser while the chart is less than ``narrow_below`` CSS pixels
+            wide, and taken off again when it grows.
+        narrow_below: the width, in CSS pixels, below which ``narrow`` applies.
     """
-    config = {"displaylogo": False, "responsive": True, **(config or {})}
+    config = {**PLOTLY_CONFIG, **(config or {})}
     if not _static_serving() or not plotly_js_ready():
         st.plotly_chart(fig, key=key, config=config)
         return
-    figure = pio.to_json(fig, validate=False, engine="orjson")
-    _component()(data={"figure": figure, "config": config, "alt": alt}, key=key)
+    data = {"figure": pio.to_json(fig, validate=False, engine="orjson"), "config": config}
+    data["alt"] = alt
+    if narrow:
+        data["narrow"] = json.dumps(narrow)
+        data["narrow_below"] = narrow_below
+    _component()(data=data, key=key)
 
 
 def _static_serving() -> bool:

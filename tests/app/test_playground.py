@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradclip_core.presets import load_presets
+from ui.captions import fmt
 
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -209,3 +210,82 @@ def test_the_previous_run_is_cleared_on_reset_a_new_model_or_another_preset(how)
     assert not at.exception
     assert "compare_with" not in at.session_state or at.session_state["compare_with"] is None
     assert all(t.key != "show_previous_run" for t in at.toggle)  # nothing left to show
+
+
+def _all_text(at: AppTest) -> str:
+    """Every message, caption, label and value the page shows a learner."""
+    parts = []
+    for kind in ("warning", "error", "info", "success", "caption", "markdown", "toast"):
+        parts += [getattr(e, "value", "") for e in at.get(kind)]
+    parts += [f"{m.label} {m.value} {m.help or ''}" for m in at.metric]
+    parts += [b.label for b in at.button]
+    parts += [
+        w.label
+        for kind in ("radio", "selectbox", "select_slider", "slider", "toggle")
+        for w in at.get(kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+INTERNAL = ("clip_mode", "norm_type", "seq_len", "init_scale", "batch_size", "layer-norm")
+
+
+def test_the_steps_clipped_tile_says_what_it_counts():
+    at = _app({"preset": "spiky-tanh-rnn"})
+    assert _metric(at, "Steps clipped") == "–"  # before the first step, like the others
+    for _ in range(3):
+        at.button(key="btn_step").click().run()
+    clipped = int(at.session_state["run"].trainer.history.column("clipped").sum())
+    assert _metric(at, "Steps clipped") == f"{clipped} of 3"
+    tile = next(m for m in at.metric if m.label == "Steps clipped")
+    assert "changed the gradient" in tile.help and "%" in tile.help
+
+
+@pytest.mark.parametrize(
+    ("mode", "meaning"),
+    [
+        ("norm", "max total norm"),
+        ("value", "max |g| per element"),
+        ("layer-norm", "max norm per tensor"),
+        ("agc", "λ"),
+        ("autoclip", "percentile p"),
+    ],
+)
+def test_the_threshold_slider_says_what_it_means_in_each_mode(mode, meaning):
+    at = _app({"preset": "healthy"})
+    at.radio(key="w_clip_mode").set_value(mode).run()
+    assert not at.exception
+    assert meaning in at.select_slider(key=f"w_threshold_for_{mode}").label
+
+
+def test_no_internal_names_reach_the_learner():
+    texts = []
+    for model, task in (("mlp", "adding"), ("rnn", "spirals")):  # repaired, with a note
+        at = _app({"preset": "healthy" if model == "rnn" else "exploding-rnn"})
+        at.session_state["w_model"] = model
+        at.session_state["w_task"] = task
+        at.run()
+        assert not at.exception
+        texts.append(_all_text(at))
+    at = _app({"preset": "exploding-rnn"})
+    at.session_state["run"].trainer.run(100)  # to the explosion: callout, captions, tiles
+    at.run()
+    at.radio(key="w_clip_mode").set_value("layer-norm").run()
+    texts.append(_all_text(at))
+    text = "\n".join(texts)
+    assert "an MLP model" in text and "an RNN model" in text
+    assert "a RNN" not in text and "a MLP" not in text and "a LSTM" not in text
+    for name in INTERNAL:
+        assert name not in text, name
+
+
+def test_numbers_read_the_same_on_tiles_captions_and_buttons():
+    at = _app({"preset": "spiky-tanh-rnn"})
+    for _ in range(5):
+        at.button(key="btn_step").click().run()
+    h = at.session_state["run"].trainer.history
+    assert _metric(at, "Gradient norm") == fmt(float(h.column("grad_norm")[-1]))
+    assert _metric(at, "Loss") == fmt(float(h.column("loss")[-1]))
+    suggested = _metric(at, "Suggested")
+    assert at.button(key="btn_apply_suggestion").label == f"Clip by norm at {suggested}"
+    assert suggested == fmt(float(suggested))

@@ -12,6 +12,7 @@ from gradclip_core.clipping import DEFAULT_THRESHOLDS, MODE_LABELS
 from gradclip_core.config import ConfigError, TrainConfig
 from gradclip_core.device import available_devices
 from gradclip_core.presets import Preset
+from ui.captions import fmt
 from ui.safe_text import quote
 from ui.state import (
     BATCH_GRID,
@@ -111,7 +112,7 @@ def _follow_mode(mode: str) -> None:
 
 
 def _fmt_num(x: float) -> str:
-    return f"{x:g}"
+    return fmt(x)  # the numbers the tiles, captions and charts show, in one format
 
 
 def _a_model(model: str) -> str:

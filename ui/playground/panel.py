@@ -15,13 +15,14 @@ from gradclip_core.advice import suggest_threshold
 from gradclip_core.clipping import MODE_LABELS
 from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio_sentence
 from ui.charts import playground_figure
-from ui.playground.controls import CUSTOM, key, set_clip
 from ui.errors import PAGE_FAILED, shown_as_message
 from ui.live import LiveRun, active_sessions, tick_interval
 from ui.live_chart import live_chart
+from ui.playground.chart_layout import STACK_BELOW_PX, stacked_patch
+from ui.playground.controls import CUSTOM, key, set_clip
+from ui.playground.tempo_panel import render_replay, render_tempo, replay_step
 from ui.state import effective_threshold
 from ui.tempo import redraw_interval
-from ui.playground.tempo_panel import render_replay, render_tempo, replay_step
 
 GHOST = "compare_with"  # the run before "Run again", drawn beside the new one
 SHOW_GHOST = "show_previous_run"
@@ -201,7 +202,13 @@ def _draw(run: LiveRun) -> None:
             layer_sentence(h),
             ratio_sentence(h),
         )
-    live_chart(fig, key="live_chart", alt=" ".join(sentences))
+    live_chart(
+        fig,
+        key="live_chart",
+        alt=" ".join(sentences),
+        narrow=stacked_patch(),  # one panel per row on a phone or a narrow window
+        narrow_below=STACK_BELOW_PX,
+    )
     left, right = st.columns(2)
     for i, sentence in enumerate(sentences):
         (left if i % 2 == 0 else right).caption(sentence)
@@ -216,13 +223,18 @@ def _tiles(run: LiveRun, trainer) -> None:
     # this app teaches, so it appears only when a run really produced one).
     loss = fmt(float(h.column("loss")[-1])) if n else "–"
     norm = fmt(float(h.column("grad_norm")[-1])) if n else "–"
-    clipped = 100 * float(h.column("clipped").mean()) if n else 0.0
+    clipped = int(h.column("clipped").sum()) if n else 0
     status = "diverged" if trainer.diverged else ("training" if run.running else "paused")
     cols = st.columns(5)
     cols[0].metric("Step", f"{trainer.steps_done:,}")
     cols[1].metric("Loss", loss)
     cols[2].metric("Gradient norm", norm)
-    cols[3].metric("Steps clipped", f"{clipped:.0f}%", help=MODE_LABELS[trainer.mode])
+    cols[3].metric(
+        "Steps clipped",
+        f"{clipped:,} of {n:,}" if n else "–",
+        help=f"Training steps where {MODE_LABELS[trainer.mode]} changed the gradient"
+        + (f": {100 * clipped / n:.0f}% of them." if n else "."),
+    )
     cols[4].metric("Status", status)
 
 
@@ -306,11 +318,11 @@ def _rerun_button(run: LiveRun, trainer, x: float) -> None:
     if run.config.clip_mode != "none" and run.config.clip_mode != then:
         # The learner already chose clipping in the sidebar: run it from step 0.
         mode, threshold = run.config.clip_mode, effective_threshold(run.config)
-        label = f"Run again with {MODE_LABELS[mode]} at {threshold:g}"
+        label = f"Run again with {MODE_LABELS[mode]} at {fmt(threshold)}"
         st.button(label, key="btn_clip_rerun", type="primary", on_click=_rerun_as_set)
     else:
         st.button(
-            f"Run again with clipping by norm at {x:g}",
+            f"Run again with clipping by norm at {fmt(x)}",
             key="btn_clip_rerun",
             type="primary",
             on_click=_clip_and_rerun,
@@ -331,10 +343,10 @@ def _render_suggestion(run: LiveRun) -> None:
         cols[0].metric("Median", fmt(s.median))
         cols[1].metric("90th percentile", fmt(s.p90))
         cols[2].metric("99th percentile", fmt(s.p99))
-        cols[3].metric("Suggested", f"{s.threshold:g}")
+        cols[3].metric("Suggested", fmt(s.threshold))
         st.caption(f"From the last {s.window} finite gradient norms: {s.reason}.")
         st.button(
-            f"Clip by norm at {s.threshold:g}",
+            f"Clip by norm at {fmt(s.threshold)}",
             key="btn_apply_suggestion",
             on_click=_apply_threshold,
             args=(s.threshold,),
