@@ -8,6 +8,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from gradclip_core.budget import TooLargeError
 from gradclip_core.clipping import DEFAULT_THRESHOLDS, MODE_LABELS
 from gradclip_core.compare import (
+    CLIP_FIELDS,
     MAX_SETTINGS,
     Setting,
     parse_settings,
@@ -24,13 +25,12 @@ from ui.playground.controls import THRESHOLD_MEANING
 from ui.safe_text import quote
 from ui.state import PROP, from_query, threshold_grid, to_query
 
-CLIP_KEYS = ("clip_mode", "threshold")  # set per setting here, not by the base config
 MAX_STEPS = 20_000  # a compared run stops here: its history stays at full resolution
 CUSTOM = "custom"
 
 
 def _base_from_link(presets) -> tuple[TrainConfig, str | None, list[str]]:
-    query = {k: v for k, v in st.query_params.to_dict().items() if k not in CLIP_KEYS}
+    query = {k: v for k, v in st.query_params.to_dict().items() if k not in CLIP_FIELDS}
     notes = []
     name = query.get("preset")
     if name and name not in presets:
@@ -252,7 +252,7 @@ def render() -> None:
         st.caption("Two settings are the same: the run is shown once.")
     ss["cmp_settings"] = settings
     runs = _runs(base, unique)
-    query = {k: v for k, v in to_query(base, ss.get("cmp_preset")).items() if k not in CLIP_KEYS}
+    query = {k: v for k, v in to_query(base, ss.get("cmp_preset")).items() if k not in CLIP_FIELDS}
     query["runs"] = settings_query(unique)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

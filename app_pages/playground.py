@@ -6,12 +6,20 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gradclip_core.budget import TooLargeError
+from gradclip_core.compare import (
+    CLIP_FIELDS,
+    DEFAULT_SETTINGS,
+    MAX_SETTINGS,
+    Setting,
+    settings_query,
+)
 from gradclip_core.config import ConfigError, TrainConfig
 from gradclip_core.device import DeviceError, available_devices
 from gradclip_core.presets import load_presets_report
 from ui.live import LiveRun, describe_live, start_janitor
 from ui.playground.controls import key, render_controls, seed_widgets
 from ui.playground.panel import GHOST, render_live_panel
+from ui.playground.take_home import render_take_home
 from ui.playground.tempo_panel import seed_tempo, tempo_query
 from ui.safe_text import literal, quote
 from ui.state import PROP, from_query, to_query
@@ -140,6 +148,38 @@ def render() -> None:
         st.info("Pick settings in the sidebar to start a run.")
         return
     render_live_panel(run, presets)
+    _render_more(run)
+    render_take_home(run)
+
+
+def compare_query(run: LiveRun) -> dict[str, str]:
+    """The Compare page's link: this run's model, data and seed, its clipping first."""
+    config = run.config
+    query = {k: v for k, v in to_query(config, run.preset).items() if k not in CLIP_FIELDS}
+    mine = Setting(config.clip_mode, config.threshold)
+    others = [s for s in DEFAULT_SETTINGS if s.token != mine.token]
+    query["runs"] = settings_query([mine, *others][:MAX_SETTINGS])
+    return query
+
+
+def _render_more(run: LiveRun) -> None:
+    """Where to go next with this run: inside its next step, or beside other settings."""
+    left, right, _ = st.columns([1, 1, 2])
+    left.page_link(
+        "app_pages/step_inside.py",
+        label="Step inside the next step",
+        icon=":material/zoom_in:",
+        help="This run's next step (or the one where it diverged), stage by stage.",
+    )
+    if right.button(
+        "Compare with…",
+        icon=":material/compare_arrows:",
+        key="btn_compare",
+        help="Open Compare with this run as the first setting, beside three others.",
+    ):
+        st.session_state["cmp_seeded"] = False  # the link's settings, not the last visit's
+        st.session_state.pop("cmp_runs", None)
+        st.switch_page("app_pages/compare.py", query_params=compare_query(run))
 
 
 render()

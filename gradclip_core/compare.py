@@ -18,6 +18,7 @@ from .config import CLIP_MODES, threshold_problem
 from .history import History
 
 MAX_SETTINGS = 4
+CLIP_FIELDS = ("clip_mode", "threshold")  # set per setting, not by the comparison's base config
 
 
 @dataclass(frozen=True)
