@@ -39,7 +39,7 @@ def test_compare_with_opens_compare_with_this_run_first():
     assert not at.exception, at.exception
     runs = list(at.session_state["cmp_runs"])
     config = load_presets()["healthy"].config
-    assert runs[0] == Setting(config.clip_mode, config.threshold).token == "norm:1"
+    assert runs[0] == Setting(config.clip_mode, config.threshold).token == "norm:2"
     assert len(runs) == 4 and len(set(runs)) == 4
     assert at.session_state["cmp_base"].seed == config.seed
     assert at.session_state["cmp_base"].model == config.model
