@@ -25,7 +25,7 @@ VARIANTS = {
     "amp": "With mixed precision (AMP)",
     "accumulation": "With gradient accumulation",
 }
-UPLOAD_KEY = "w_config_upload"
+UPLOAD_KEY = "take_home_upload"  # not "w_…": those are settings, kept across pages
 MAX_BYTES = 64 * 1024
 SCRIPT_STEPS = 300
 
