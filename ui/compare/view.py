@@ -15,11 +15,17 @@ from gradclip_core.compare import Setting, Summary
 from gradclip_core.history import History
 from ui.captions import fmt
 from ui.charts import decimate
+from ui.playground.chart_layout import NUMBER_FORMAT, STEP_FORMAT
 
 # One colour per slot (Okabe-Ito, readable by colour-blind viewers), whatever its mode: two
 # settings of one mode (norm 1 and norm 0.1) still get two colours.
 SLOT_COLORS = ("#D55E00", "#0072B2", "#E69F00", "#009E73")
 LAYER_COLORS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+# Log axes labelled as plain numbers in the app's one format ("0.5", "0.2", "1e+18"), as on
+# the Playground (ui/playground/chart_layout.py), not Plotly's small digits between decades.
+LOG_AXIS = dict(
+    type="log", tickformat=NUMBER_FORMAT, hoverformat=NUMBER_FORMAT, nticks=5, gridcolor="#e5e5e5"
+)
 FONT = dict(size=14, family="Source Sans, Source Sans Pro, sans-serif", color="#31333F")
 
 
@@ -62,8 +68,8 @@ def _compare_layout() -> dict:
         subplot_titles=("Loss", "Gradient norm: before clipping (dotted), after (solid)"),
         horizontal_spacing=0.1,
     )
-    fig.update_yaxes(type="log", exponentformat="power", gridcolor="#e5e5e5")
-    fig.update_xaxes(title_text="step", tickformat="d", gridcolor="#eeeeee")
+    fig.update_yaxes(**LOG_AXIS)
+    fig.update_xaxes(title_text="step", tickformat=STEP_FORMAT, gridcolor="#eeeeee")
     fig.update_layout(
         height=380,
         margin=dict(l=60, r=20, t=40, b=40),
@@ -79,9 +85,9 @@ def _compare_layout() -> dict:
 @functools.cache
 def _layers_layout(n: int) -> dict:
     fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.03)
-    fig.update_yaxes(type="log", exponentformat="power", gridcolor="#e5e5e5")
+    fig.update_yaxes(**LOG_AXIS)
     fig.update_yaxes(title_text="gradient norm after clipping", row=1, col=1)
-    fig.update_xaxes(title_text="step", tickformat="d", gridcolor="#eeeeee")
+    fig.update_xaxes(title_text="step", tickformat=STEP_FORMAT, gridcolor="#eeeeee")
     fig.update_layout(
         height=300,
         margin=dict(l=60, r=20, t=40, b=40),

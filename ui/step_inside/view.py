@@ -16,6 +16,7 @@ from gradclip_core.clipping import MODE_LABELS
 from gradclip_core.step_inside import STAGE_SHORT, STAGES, CodeLine, StepInside
 from ui.captions import fmt
 from ui.charts import MODE_COLORS, RAW_COLOR, THRESHOLD_COLOR
+from ui.playground.chart_layout import NUMBER_FORMAT, STEP_FORMAT
 
 FLOAT32_MAX = 3.4028234663852886e38
 STAGE_LABELS = {s: f"{i} {STAGE_SHORT[s]}" for i, s in enumerate(STAGES, start=1)}
@@ -218,7 +219,9 @@ def _bars_layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
         barmode="group",
         legend={"orientation": "h", "y": -0.2},
     )
-    fig.update_yaxes(type="log", title=y_title, exponentformat="power")
+    fig.update_yaxes(
+        type="log", title=y_title, tickformat=NUMBER_FORMAT, hoverformat=NUMBER_FORMAT, nticks=5
+    )
     return fig
 
 
@@ -237,7 +240,7 @@ def stage_figure(s: StepInside, stage: str) -> go.Figure | None:
                     line={"color": RAW_COLOR},
                 )
             )
-            fig.update_xaxes(title="time step t", tickformat="d")
+            fig.update_xaxes(title="time step t", tickformat=STEP_FORMAT)
             return _bars_layout(fig, "Hidden state ‖h_t‖ through time", "L2 norm (log)")
         fig = go.Figure(
             go.Bar(
@@ -261,7 +264,8 @@ def stage_figure(s: StepInside, stage: str) -> go.Figure | None:
                 )
             )
             fig.update_xaxes(
-                title="time step t (backpropagation runs from right to left)", tickformat="d"
+                title="time step t (backpropagation runs from right to left)",
+                tickformat=STEP_FORMAT,
             )
             return _bars_layout(fig, "The gradient reaching each hidden state", "L2 norm (log)")
         fig = go.Figure(
