@@ -31,6 +31,7 @@ def run() -> None:
         ),
         st.Page("app_pages/step_inside.py", title="Step inside", icon=":material/zoom_in:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("app_pages/labs.py", title="Pitfall labs", icon=":material/bug_report:"),
         st.Page("app_pages/learn.py", title="Learn", icon=":material/school:"),
         st.Page(
             "app_pages/geometry.py",

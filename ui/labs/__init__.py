@@ -1,0 +1,1 @@
+"""The Pitfall labs page's parts."""
