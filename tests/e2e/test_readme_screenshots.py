@@ -45,9 +45,21 @@ def _compare_running(page) -> None:
     page.wait_for_timeout(500)
 
 
+def _lab_amp(page) -> None:
+    page.get_by_text("Mixed precision", exact=False).first.wait_for()
+    page.wait_for_selector(".js-plotly-plot")
+    wait_idle(page)
+    # The two loops and the chart, not the controls: the code's heading at the top.
+    page.get_by_text("unscale_, then clip").first.evaluate(
+        "e => e.scrollIntoView({block: 'start'})"
+    )
+    page.wait_for_timeout(500)
+
+
 VIEWS = {
     "playground-explosion": ("?preset=exploding-rnn&edge=off", _explode),
     "step-inside": ("?preset=exploding-rnn&edge=off", _step_inside_diverged),
+    "labs": ("labs", _lab_amp),
     "compare": ("compare?preset=exploding-rnn&runs=none,norm:1,value:0.1,agc:0.01",
                 _compare_running),
 }
