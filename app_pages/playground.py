@@ -21,7 +21,16 @@ from ui.playground.controls import key, render_controls, seed_widgets
 from ui.playground.panel import GHOST, render_live_panel
 from ui.playground.take_home import render_take_home
 from ui.playground.tempo_panel import seed_tempo, tempo_query
+from ui.projector import (
+    current_view,
+    render_leave_button,
+    render_projector_style,
+    render_teach_sidebar,
+    seed_view,
+    view_query,
+)
 from ui.safe_text import literal, quote
+from ui.share import render_large_qr, render_share
 from ui.state import PROP, from_query, to_query
 
 
@@ -61,6 +70,7 @@ def _first_visit(presets) -> None:
     same = [n for n, p in presets.items() if p.config == config]
     seed_widgets(config, name if name in same else (same[0] if same else None))
     more += seed_tempo(query)
+    more += seed_view(query)
     st.session_state["link_warnings"] = warnings + more
     st.session_state["seeded"] = True
 
@@ -125,10 +135,26 @@ def render() -> None:
     if notice := ss.pop("notice", None):
         st.toast(notice)
 
-    result, notes = render_controls(presets)
+    view = current_view()
+    # Streamlit leaves 6rem above a page's first element: on a 768-pixel laptop screen the
+    # callout and the charts of an explosion need that room (tests/e2e: both in view).
+    st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }</style>")
+    if view.projector:  # no sidebar, large text, the chart across the width
+        render_projector_style()  # Share and the controls go beside the title
+        title, share_box, controls = st.columns([4, 1.2, 1.4], vertical_alignment="bottom")
+        title.title("Watch gradients explode")
+        with controls.popover("Controls", icon=":material/tune:", width="stretch"):
+            result, notes = render_controls(presets, st.container(), view.groups, True)
+            render_leave_button(st)
+    else:
+        st.title("Watch gradients explode")
+        result, notes = render_controls(presets, st.sidebar, view.groups)
+        render_teach_sidebar()
+        share_box = st.sidebar  # under "Teach", after the settings (below)
     for note in notes:
         st.warning(note)
     preset = ss.get(key("preset"))
+    preset = preset if preset in presets else None
     if isinstance(result, ConfigError):
         st.error(
             "These settings do not fit together, so the run keeps its last valid settings: "
@@ -136,20 +162,23 @@ def render() -> None:
         )
         run = ss.get("run")
     else:
-        run = _run_for(result, preset if preset in presets else None)
-        query = {**to_query(result, preset if preset in presets else None), **tempo_query()}
+        run = _run_for(result, preset)
+        query = {**to_query(result, preset), **tempo_query(), **view_query(view)}
         if dict(st.query_params) != query:
             st.query_params.from_dict(query)
-    # Streamlit leaves 6rem above a page's first element: on a 768-pixel laptop screen the
-    # callout and the charts of an explosion need that room (tests/e2e: both in view).
-    st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }</style>")
-    st.title("Watch gradients explode")
+    config = run.config if isinstance(result, ConfigError) and run else result
+    link = None
+    if isinstance(config, TrainConfig):
+        label = "Share" if view.projector else "Share with the class"
+        link = render_share(share_box, config, preset, tempo_query(), label)
+    render_large_qr(link)
     if run is None:
         st.info("Pick settings in the sidebar to start a run.")
         return
     render_live_panel(run, presets)
-    _render_more(run)
-    render_take_home(run)
+    if not view.projector:  # the advanced parts wait until projector mode is off
+        _render_more(run)
+        render_take_home(run)
 
 
 def compare_query(run: LiveRun) -> dict[str, str]:

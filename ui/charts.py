@@ -23,6 +23,7 @@ from ui.playground.chart_layout import (
     NUMBER_FORMAT,
     PANEL_TITLES,
     grid_layout,
+    look_for,
 )
 
 __all__ = ["HEALTHY_BAND", "PANEL_TITLES", "playground_figure", "short_layer_name"]
@@ -98,6 +99,7 @@ def playground_figure(
     mode: str,
     rows: slice | None = None,
     ghost: History | None = None,
+    projector: bool = False,
     validate: bool = False,
 ) -> go.Figure:
     """The four-panel live figure of a run.
@@ -112,9 +114,10 @@ def playground_figure(
         mode: the clipping mode in force now (colours the clipped-norm trace).
         rows: the rows to draw (default all).
         ghost: an earlier run (e.g. the one that diverged) drawn faintly for comparison.
+        projector: text large enough to read on a projector (``ui/projector.py``).
         validate: check every property with plotly (slow; for tests).
     """
-    layout = grid_layout()
+    layout = grid_layout(projector)
     sel = rows or slice(0, len(history))
     step = history.column("step")[sel]
     grad = history.column("grad_norm")[sel]
@@ -132,7 +135,8 @@ def playground_figure(
     if ghost is not None and len(ghost):
         traces += _ghost_traces(ghost)
         steps = np.concatenate([step, ghost.column("step")])
-        layout["annotations"] += _off_chart_notes(ghost, ranges, steps)
+        notes = _off_chart_notes(ghost, ranges, steps, look_for(projector).small)
+        layout["annotations"] += notes
     else:
         steps = step
     for axis, (lo, hi) in ranges.items():
@@ -248,7 +252,7 @@ def _ghost_traces(ghost: History) -> list[dict]:
     ]
 
 
-def _off_chart_notes(ghost: History, ranges: dict, steps: np.ndarray) -> list[dict]:
+def _off_chart_notes(ghost: History, ranges: dict, steps: np.ndarray, size: int) -> list[dict]:
     """Where the previous run leaves a panel's range: a note at the edge, saying how far."""
     notes = []
     x_lo, x_hi = float(np.nanmin(steps)), float(np.nanmax(steps))
@@ -280,7 +284,7 @@ def _off_chart_notes(ghost: History, ranges: dict, steps: np.ndarray) -> list[di
                     yanchor=edge,
                     showarrow=False,
                     align="left",
-                    font=dict(size=12, color=GHOST_COLOR),
+                    font=dict(size=size, color=GHOST_COLOR),
                     bgcolor="rgba(255,255,255,0.8)",
                     name="off-chart",
                 )

@@ -174,8 +174,9 @@ STRUCTURAL = (
     "device",
 )
 LIVE = ("clip_mode", "threshold", "lr")
-# Link keys that are not run settings: read by the page itself (ui/tempo.py for speed, edge).
-PAGE_KEYS = ("preset", "page", "speed", "edge")
+# Link keys that are not run settings: read by the page itself (ui/tempo.py for speed, edge;
+# ui/projector.py for projector mode and the groups of controls shown).
+PAGE_KEYS = ("preset", "page", "speed", "edge", "projector", "show")
 UNKNOWN_SHOWN = 5  # names in a link that are not settings, each named in its own warning
 
 

@@ -8,10 +8,15 @@ sidebar and the window without a round trip to the server. Everything that must 
 panel (titles, notes, the shaded band, the baseline) is placed in that panel's own axis
 coordinates (``"x2 domain"``...), so only domains, legends and the colour bar need patching.
 
+Projector mode (``ui/projector.py``) draws the same figure with :data:`PROJECTOR`'s look: text
+large enough to read from the back of a classroom, and the room that text needs.
+
 No ``st.*`` calls here.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 PANEL_TITLES = (
     "Loss",
@@ -44,64 +49,138 @@ STACKED_MARGIN = dict(l=58, r=14, t=56, b=8, autoexpand=False)
 _BAND_TITLE, _BAND_PLOT, _BAND_TICKS = 26, 186, 46
 
 
-def _grid_domains(i: int) -> tuple[tuple[float, float], tuple[float, float]]:
-    return _GRID_COLS[i % 2], _GRID_ROWS[i // 2]
+@dataclass(frozen=True)
+class Look:
+    """The figure's text sizes (px) and the room they need: for a screen, or a projector."""
+
+    font: int  # the figure's font: axis titles, hover, and tick labels unless ``tick`` says
+    tick: int | None  # tick labels, when set apart from ``font``
+    title: int  # panel titles
+    legend: int
+    heat_tick: int  # the heatmap's layer names (up to a dozen rows in a short panel)
+    log_ticks: int  # most labels on a log axis: 1, 2, 5 over a few decades, else powers of ten
+    small: int  # the colour bar's title, notes on the chart
+    title_x: float  # where a title sits on its panel: 0.5 centred, 0 from its left edge
+    height: int
+    margin: dict
+    cols: tuple[tuple[float, float], ...]  # the grid's panels, in paper fractions
+    rows: tuple[tuple[float, float], ...]
+    stacked_height: int
+    stacked_margin: dict
+    bands: tuple[int, int, int]  # stacked: a panel's title, plot and tick-label bands, px
 
 
-def _stacked_domains(i: int) -> tuple[tuple[float, float], tuple[float, float]]:
-    inner = STACKED_HEIGHT - STACKED_MARGIN["t"] - STACKED_MARGIN["b"]
-    top = 1 - i / 4 - _BAND_TITLE / inner
-    return (0.0, 1.0), (top - _BAND_PLOT / inner, top)
+SCREEN = Look(
+    font=14,
+    tick=None,
+    title=TITLE_SIZE,
+    legend=LEGEND_SIZE,
+    heat_tick=12,
+    log_ticks=5,
+    small=12,
+    title_x=0.5,
+    height=GRID_HEIGHT,
+    margin=GRID_MARGIN,
+    cols=_GRID_COLS,
+    rows=_GRID_ROWS,
+    stacked_height=STACKED_HEIGHT,
+    stacked_margin=STACKED_MARGIN,
+    bands=(_BAND_TITLE, _BAND_PLOT, _BAND_TICKS),
+)
+# Read from 8 m on a 1280×720 projector: tick labels of 20 px, titles of 26 px. Titles start
+# at their panel's left edge, so the longest one runs on over its legend's column instead of
+# into the next panel; the margins hold 20-pixel layer names and "1e+18".
+PROJECTOR = Look(
+    font=20,
+    tick=20,
+    title=26,
+    legend=20,
+    heat_tick=20,
+    log_ticks=4,
+    small=18,
+    title_x=0.0,
+    height=880,
+    margin=dict(l=118, r=230, t=64, b=76, autoexpand=False),
+    cols=((0.0, 0.36), (0.64, 1.0)),
+    rows=((0.58, 1.0), (0.0, 0.41)),
+    stacked_height=2000,
+    stacked_margin=dict(l=104, r=14, t=70, b=8, autoexpand=False),
+    bands=(40, 250, 64),
+)
 
 
-def _stacked_below(i: int) -> float:
+def look_for(projector: bool) -> Look:
+    return PROJECTOR if projector else SCREEN
+
+
+def _grid_domains(i: int, look: Look = SCREEN) -> tuple[tuple[float, float], ...]:
+    return look.cols[i % 2], look.rows[i // 2]
+
+
+def _stacked_domains(i: int, look: Look = SCREEN) -> tuple[tuple[float, float], ...]:
+    title, plot, _ = look.bands
+    inner = look.stacked_height - look.stacked_margin["t"] - look.stacked_margin["b"]
+    top = 1 - i / 4 - title / inner
+    return (0.0, 1.0), (top - plot / inner, top)
+
+
+def _stacked_below(i: int, look: Look = SCREEN) -> float:
     """Paper y just under panel ``i``'s tick labels and axis title (for its legend)."""
-    inner = STACKED_HEIGHT - STACKED_MARGIN["t"] - STACKED_MARGIN["b"]
-    return _stacked_domains(i)[1][0] - _BAND_TICKS / inner
+    inner = look.stacked_height - look.stacked_margin["t"] - look.stacked_margin["b"]
+    return _stacked_domains(i, look)[1][0] - look.bands[2] / inner
 
 
-def grid_layout() -> dict:
-    """The figure's layout on a wide screen (a plain dict: Plotly takes it as is)."""
+def grid_layout(projector: bool = False) -> dict:
+    """The figure's layout on a wide screen (a plain dict: Plotly takes it as is).
+
+    Args:
+        projector: large text for a projector (:data:`PROJECTOR`), instead of :data:`SCREEN`.
+    """
+    look = look_for(projector)
     layout = dict(
-        height=GRID_HEIGHT,
+        height=look.height,
         # Fixed margins, wide enough for every label: letting Plotly grow them to fit (the
         # default) measures and redraws the whole figure a second time on every redraw.
-        margin=dict(GRID_MARGIN),
+        margin=dict(look.margin),
         # The app's own font and text colour (Streamlit's theme does not reach this chart).
-        font=dict(size=14, family="Source Sans, Source Sans Pro, sans-serif", color="#31333F"),
+        font=dict(
+            size=look.font, family="Source Sans, Source Sans Pro, sans-serif", color="#31333F"
+        ),
         uirevision="playground",  # keeps zoom and legend clicks across redraws
         hovermode="x unified",
         plot_bgcolor="white",
-        annotations=[_title(i) for i in range(4)],
-        coloraxis=dict(colorscale="Viridis", colorbar=_grid_colorbar()),
+        annotations=[_title(i, look) for i in range(4)],
+        coloraxis=dict(colorscale="Viridis", colorbar=_grid_colorbar(look)),
     )
+    if projector:
+        layout["hoverlabel"] = dict(font=dict(size=look.font))
     for i, n in enumerate(AXES):
-        xdom, ydom = _grid_domains(i)
-        layout[f"xaxis{n}"] = _x_axis(i, xdom)
-        layout[f"yaxis{n}"] = _y_axis(i, ydom)
+        xdom, ydom = _grid_domains(i, look)
+        layout[f"xaxis{n}"] = _x_axis(i, xdom, look)
+        layout[f"yaxis{n}"] = _y_axis(i, ydom, look)
     for i, name in LEGENDS.items():
-        layout[name] = _grid_legend(i)
+        layout[name] = _grid_legend(i, look)
     return layout
 
 
-def _title(i: int) -> dict:
+def _title(i: int, look: Look) -> dict:
     # In the panel's own domain coordinates: it moves with the panel in either layout.
     n = AXES[i]
     return dict(
         text=PANEL_TITLES[i],
         xref=f"x{n} domain",
         yref=f"y{n} domain",
-        x=0.5,
+        x=look.title_x,
         y=1,
         yshift=6,
-        xanchor="center",
+        xanchor="center" if look.title_x == 0.5 else "left",
         yanchor="bottom",
         showarrow=False,
-        font=dict(size=TITLE_SIZE),
+        font=dict(size=look.title),
     )
 
 
-def _x_axis(i: int, domain) -> dict:
+def _x_axis(i: int, domain, look: Look) -> dict:
     axis = dict(
         domain=list(domain),
         anchor=f"y{AXES[i]}",
@@ -118,10 +197,12 @@ def _x_axis(i: int, domain) -> dict:
     )
     if i:
         axis["matches"] = "x"  # one step window on every panel: zoom one, zoom all
+    if look.tick:
+        axis["tickfont"] = dict(size=look.tick)
     return axis
 
 
-def _y_axis(i: int, domain) -> dict:
+def _y_axis(i: int, domain, look: Look) -> dict:
     axis = dict(
         domain=list(domain),
         anchor=f"x{AXES[i]}",
@@ -129,8 +210,10 @@ def _y_axis(i: int, domain) -> dict:
         automargin=False,
         zeroline=False,
     )
+    if look.tick:
+        axis["tickfont"] = dict(size=look.tick)
     if i == 2:  # the heatmap: one row per layer, input at the top; a dozen labels at most
-        axis.update(autorange="reversed", tickfont=dict(size=12), nticks=12)
+        axis.update(autorange="reversed", tickfont=dict(size=look.heat_tick), nticks=12)
     else:
         # Log scale, labelled as plain numbers in the app's one format ("0.5", "0.2", "1e+18"),
         # not Plotly's small "5" and "2" digits between powers of ten.
@@ -138,31 +221,33 @@ def _y_axis(i: int, domain) -> dict:
             type="log",
             tickformat=NUMBER_FORMAT,
             hoverformat=NUMBER_FORMAT,
-            nticks=5,  # 1, 2, 5 labels up to three decades, powers of ten beyond
+            nticks=look.log_ticks,  # 1, 2, 5 labels up to a few decades, powers of ten beyond
             gridcolor="#e5e5e5",
         )
     return axis
 
 
-def _grid_legend(i: int) -> dict:
-    xdom, ydom = _grid_domains(i)
+def _grid_legend(i: int, look: Look) -> dict:
+    xdom, ydom = _grid_domains(i, look)
     return dict(
         x=xdom[1] + 0.015,
         y=ydom[1],
         xanchor="left",
         yanchor="top",
         orientation="v",
-        font=dict(size=LEGEND_SIZE),
+        font=dict(size=look.legend),
         itemwidth=30,
         tracegroupgap=4,
         bgcolor="rgba(255,255,255,0.85)",
     )
 
 
-def _grid_colorbar() -> dict:
-    xdom, ydom = _grid_domains(2)
-    return dict(
-        title=dict(text="norm<br>(grey:<br>inf, nan<br>or 0)", side="top", font=dict(size=12)),
+def _grid_colorbar(look: Look) -> dict:
+    xdom, ydom = _grid_domains(2, look)
+    bar = dict(
+        title=dict(
+            text="norm<br>(grey:<br>inf, nan<br>or 0)", side="top", font=dict(size=look.small)
+        ),
         orientation="v",
         x=xdom[1] + 0.015,
         xanchor="left",
@@ -172,14 +257,18 @@ def _grid_colorbar() -> dict:
         thickness=12,
         ticklabeloverflow="allow",
     )
+    if look.tick:
+        bar["tickfont"] = dict(size=look.tick)
+    return bar
 
 
-def stacked_patch() -> dict:
+def stacked_patch(projector: bool = False) -> dict:
     """What changes from :func:`grid_layout` for a narrow screen: the panels one per row,
     each legend under its own panel (horizontal, wrapping at the panel's width)."""
-    patch: dict = dict(height=STACKED_HEIGHT, margin=dict(STACKED_MARGIN))
+    look = look_for(projector)
+    patch: dict = dict(height=look.stacked_height, margin=dict(look.stacked_margin))
     for i, n in enumerate(AXES):
-        xdom, ydom = _stacked_domains(i)
+        xdom, ydom = _stacked_domains(i, look)
         patch[f"xaxis{n}"] = dict(domain=list(xdom))
         patch[f"yaxis{n}"] = dict(domain=list(ydom))
         if i != 2:  # a shorter panel: fewer labels (powers of ten from three decades)
@@ -187,7 +276,7 @@ def stacked_patch() -> dict:
     for i, name in LEGENDS.items():
         patch[name] = dict(
             x=0,
-            y=_stacked_below(i),
+            y=_stacked_below(i, look),
             xanchor="left",
             yanchor="top",
             orientation="h",
@@ -198,7 +287,7 @@ def stacked_patch() -> dict:
             orientation="h",
             x=0,
             xanchor="left",
-            y=_stacked_below(2),
+            y=_stacked_below(2, look),
             yanchor="top",
             len=0.7,
             thickness=10,

@@ -13,6 +13,7 @@ from gradclip_core.config import ConfigError, TrainConfig
 from gradclip_core.device import available_devices
 from gradclip_core.presets import Preset
 from ui.captions import fmt
+from ui.projector import resend_values
 from ui.safe_text import quote
 from ui.state import (
     BATCH_GRID,
@@ -153,18 +154,49 @@ def _repair_state(presets: dict[str, Preset]) -> list[str]:
     return notes
 
 
-def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigError, list[str]]:
-    """Draw the controls in the sidebar.
+def render_controls(
+    presets: dict[str, Preset],
+    container=None,
+    groups: tuple[str, ...] | None = None,
+    in_popover: bool = False,
+) -> tuple[TrainConfig | ConfigError, list[str]]:
+    """Draw the controls of ``groups`` (default all) in ``container`` (default the sidebar).
+
+    A group a link hides (``ui/projector.py``) keeps its settings: the config below reads them
+    all, drawn or not.
+
+    Args:
+        presets: the scenarios the picker offers.
+        container: where the widgets go.
+        groups: the groups of controls drawn (``ui.projector.GROUPS``); ``None``: all.
+        in_popover: ``container`` is a popover (see :func:`resend_values`).
 
     Returns:
         The config the widgets describe (or what is wrong with them), and notes on settings
         that were repaired because they could not go together.
     """
-    ss = st.session_state
     _restore_widgets()
     notes = _repair_state(presets)
-    sb = st.sidebar
-    sb.selectbox(
+    if in_popover:
+        resend_values([k for k in st.session_state if str(k).startswith("w_")])
+    box = st.sidebar if container is None else container
+    drawers = {
+        "scenario": lambda: _render_scenario(box, presets),
+        "clipping": lambda: _render_clipping(box),
+        "optimizer": lambda: _render_optimizer(box),
+        "model": lambda: _render_model(box),
+        "data": lambda: _render_data(box),
+    }
+    for name, draw in drawers.items():
+        if groups is None or name in groups:
+            draw()
+    _remember_widgets()
+    return _config_from_widgets(), notes
+
+
+def _render_scenario(box, presets: dict[str, Preset]) -> None:
+    ss = st.session_state
+    box.selectbox(
         "Scenario",
         [CUSTOM, *presets],
         key=key("preset"),
@@ -174,10 +206,13 @@ def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigErr
         help="Loads a whole scenario in one click. Any change afterwards makes it custom.",
     )
     if ss[key("preset")] in presets:
-        sb.caption(presets[ss[key("preset")]].description)
+        box.caption(presets[ss[key("preset")]].description)
 
-    sb.subheader("Clipping")
-    _radio(sb, "clip_mode", list(DEFAULT_THRESHOLDS), MODE_LABELS.get)
+
+def _render_clipping(box) -> None:
+    ss = st.session_state
+    box.subheader("Clipping")
+    _radio(box, "clip_mode", list(DEFAULT_THRESHOLDS), MODE_LABELS.get)
     mode = ss[key("clip_mode")]
     _follow_mode(mode)
     if mode != "none":
@@ -187,7 +222,7 @@ def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigErr
         grid = threshold_grid(mode, ss.get(slider))
         if ss.get(slider) not in grid:
             ss[slider] = DEFAULT_THRESHOLDS[mode]
-        ss[key("threshold")] = sb.select_slider(
+        ss[key("threshold")] = box.select_slider(
             f"{PROP['threshold'].label}: {THRESHOLD_MEANING[mode]}",
             threshold_grid(mode, ss.get(slider)),
             key=slider,
@@ -195,11 +230,14 @@ def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigErr
             help=PROP["threshold"].help,
         )
     if mode == "norm":
-        _radio(sb, "norm_type", ["2", "inf"], lambda v: f"L{v}" if v == "2" else "L∞ (max)")
+        _radio(box, "norm_type", ["2", "inf"], lambda v: f"L{v}" if v == "2" else "L∞ (max)")
 
-    sb.subheader("Optimizer")
-    _radio(sb, "optimizer", ["sgd", "adam"], str.upper)
-    sb.select_slider(
+
+def _render_optimizer(box) -> None:
+    ss = st.session_state
+    box.subheader("Optimizer")
+    _radio(box, "optimizer", ["sgd", "adam"], str.upper)
+    box.select_slider(
         PROP["lr"].label,
         with_value(LR_GRID, ss.get(key("lr"))),
         key=key("lr"),
@@ -207,7 +245,7 @@ def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigErr
         help=PROP["lr"].help,
     )
     if ss[key("optimizer")] == "sgd":
-        sb.slider(
+        box.slider(
             PROP["momentum"].label,
             0.0,
             0.99,
@@ -216,52 +254,59 @@ def render_controls(presets: dict[str, Preset]) -> tuple[TrainConfig | ConfigErr
             help=PROP["momentum"].help,
         )
 
-    sb.subheader("Model and data")
-    sb.caption("Changing these starts a fresh run.")
-    _radio(sb, "model", ["mlp", "rnn", "lstm", "gru"], str.upper, on_change=_on_model)
+
+def _render_model(box) -> None:
+    ss = st.session_state
+    box.subheader("Model")
+    box.caption("Changing the model or the data starts a fresh run.")
+    _radio(box, "model", ["mlp", "rnn", "lstm", "gru"], str.upper, on_change=_on_model)
     model = ss[key("model")]
-    sb.selectbox(
-        PROP["task"].label,
-        tasks_for(model),
-        key=key("task"),
-        format_func=TASK_LABELS.get,
-        help=PROP["task"].help,
-    )
     if model == "mlp":
-        sb.slider(PROP["depth"].label, 1, 24, key=key("depth"), help=PROP["depth"].help)
-    else:
-        sb.slider(PROP["seq_len"].label, 5, 200, key=key("seq_len"), help=PROP["seq_len"].help)
-    sb.select_slider(PROP["width"].label, WIDTH_GRID, key=key("width"), help=PROP["width"].help)
+        box.slider(PROP["depth"].label, 1, 24, key=key("depth"), help=PROP["depth"].help)
+    box.select_slider(PROP["width"].label, WIDTH_GRID, key=key("width"), help=PROP["width"].help)
     if activations_for(model):
-        sb.selectbox(
+        box.selectbox(
             PROP["activation"].label,
             activations_for(model),
             key=key("activation"),
             help=PROP["activation"].help,
         )
-    sb.select_slider(
+    box.select_slider(
         PROP["init_scale"].label,
         with_value(INIT_GRID, ss.get(key("init_scale"))),
         key=key("init_scale"),
         format_func=_fmt_num,
         help=PROP["init_scale"].help,
     )
-    sb.select_slider(
-        PROP["batch_size"].label, BATCH_GRID, key=key("batch_size"), help=PROP["batch_size"].help
-    )
-    sb.number_input(
-        PROP["seed"].label, 0, 2**31 - 1, step=1, key=key("seed"), help=PROP["seed"].help
-    )
     found = available_devices()
-    sb.selectbox(
+    box.selectbox(
         PROP["device"].label,
         ["auto", *found],
         key=key("device"),
         format_func=lambda d: f"auto ({found[0].upper()})" if d == "auto" else d.upper(),
         help=PROP["device"].help,
     )
-    _remember_widgets()
-    return _config_from_widgets(), notes
+
+
+def _render_data(box) -> None:
+    ss = st.session_state
+    box.subheader("Data")
+    model = ss[key("model")]
+    box.selectbox(
+        PROP["task"].label,
+        tasks_for(model),
+        key=key("task"),
+        format_func=TASK_LABELS.get,
+        help=PROP["task"].help,
+    )
+    if model != "mlp":
+        box.slider(PROP["seq_len"].label, 5, 200, key=key("seq_len"), help=PROP["seq_len"].help)
+    box.select_slider(
+        PROP["batch_size"].label, BATCH_GRID, key=key("batch_size"), help=PROP["batch_size"].help
+    )
+    box.number_input(
+        PROP["seed"].label, 0, 2**31 - 1, step=1, key=key("seed"), help=PROP["seed"].help
+    )
 
 
 _SAVED = "saved_widgets"

@@ -21,6 +21,7 @@ from ui.live_chart import live_chart
 from ui.playground.chart_layout import STACK_BELOW_PX, stacked_patch
 from ui.playground.controls import CUSTOM, key, set_clip
 from ui.playground.tempo_panel import render_replay, render_tempo, replay_step
+from ui.projector import current_view
 from ui.state import effective_threshold
 from ui.tempo import redraw_interval
 
@@ -121,8 +122,8 @@ def render_buttons(run: LiveRun) -> None:
         use_container_width=True,
         help="Start again from step 0 with these settings.",
     )
-    with cols[3]:
-        render_tempo(run)  # speed and slow-down on the buttons' row: the charts stay in view
+    with cols[3]:  # speed and slow-down on the buttons' row: the charts stay in view
+        render_tempo(run, shown=current_view().shows("speed"))
 
 
 def render_live_panel(run: LiveRun, presets) -> None:
@@ -190,11 +191,13 @@ def _draw(run: LiveRun) -> None:
             ghost = st.session_state[GHOST] = None
         if not st.session_state.get(SHOW_GHOST, True):
             ghost = None
+        projector = current_view().projector
         fig = playground_figure(
             h,
             baseline=trainer.task.baseline,
             mode=mode,
             ghost=ghost.trainer.history if ghost else None,
+            projector=projector,
         )
         sentences = (
             loss_sentence(h, trainer.task.baseline),
@@ -206,7 +209,7 @@ def _draw(run: LiveRun) -> None:
         fig,
         key="live_chart",
         alt=" ".join(sentences),
-        narrow=stacked_patch(),  # one panel per row on a phone or a narrow window
+        narrow=stacked_patch(projector),  # one panel per row on a phone or a narrow window
         narrow_below=STACK_BELOW_PX,
     )
     left, right = st.columns(2)

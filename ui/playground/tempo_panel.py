@@ -47,8 +47,14 @@ def tempo_query() -> dict[str, str]:
     }
 
 
-def render_tempo(run: LiveRun) -> None:
-    """Speed and slow-down controls; they apply to ``run`` from its next redraw."""
+def render_tempo(run: LiveRun, shown: bool = True) -> None:
+    """Speed and slow-down controls; they apply to ``run`` from its next redraw.
+
+    Args:
+        run: the run they apply to.
+        shown: draw the controls (a link can hide them: ``ui/projector.py``); hidden, the
+            run keeps the link's speed and slow-down, and still slows down by itself.
+    """
     ss = st.session_state
     ss.setdefault(SPEED_KEY, DEFAULT_SPEED)
     ss.setdefault(EDGE_KEY, True)
@@ -56,21 +62,22 @@ def render_tempo(run: LiveRun) -> None:
         ss[SPEED_KEY], ss["slowed_note"] = "slow", run.slowed
         st.toast(f"{run.slowed[0].upper()}{run.slowed[1:]}.", icon=":material/slow_motion_video:")
         run.slowed = None
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.select_slider(
-        "Speed",
-        list(SPEEDS),
-        key=SPEED_KEY,
-        format_func=SPEED_LABELS.get,
-        on_change=lambda: ss.pop("slowed_note", None),
-        help="How many training steps each redraw of the charts shows.",
-    )
-    right.toggle(
-        "Slow down",
-        key=EDGE_KEY,
-        help="When the gradient norm grows 1000× within 5 steps (or passes 1e6), the run "
-        "drops to 1 step every ½ s by itself.",
-    )
+    if shown:
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        left.select_slider(
+            "Speed",
+            list(SPEEDS),
+            key=SPEED_KEY,
+            format_func=SPEED_LABELS.get,
+            on_change=lambda: ss.pop("slowed_note", None),
+            help="How many training steps each redraw of the charts shows.",
+        )
+        right.toggle(
+            "Slow down",
+            key=EDGE_KEY,
+            help="When the gradient norm grows 1000× within 5 steps (or passes 1e6), the run "
+            "drops to 1 step every ½ s by itself.",
+        )
     run.speed = ss[SPEED_KEY]
     if not ss[EDGE_KEY]:
         run.watch = None
@@ -83,10 +90,17 @@ def replay_key(run: LiveRun) -> str:
 
 
 def replay_step(run: LiveRun) -> int | None:
-    """The step the replay scrubber shows, or ``None`` to show the whole run."""
+    """The step the replay scrubber shows, or ``None`` to show the whole run.
+
+    A scrubber the learner has not moved stays at the newest step: the charts show the whole
+    run, steps taken since the scrubber was drawn included (read as its value, the chart was
+    a step behind after each Step click).
+    """
     if run.running:
         return None
-    return st.session_state.get(replay_key(run))
+    key, ss = replay_key(run), st.session_state
+    step = ss.get(key)
+    return None if step is None or step == ss.get(f"{key}_last") else step
 
 
 def render_replay(run: LiveRun) -> None:
