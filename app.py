@@ -33,6 +33,7 @@ def run() -> None:
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("app_pages/labs.py", title="Pitfall labs", icon=":material/bug_report:"),
         st.Page("app_pages/learn.py", title="Learn", icon=":material/school:"),
+        st.Page("app_pages/classroom.py", title="Class", icon=":material/groups:"),
         st.Page(
             "app_pages/geometry.py",
             title="Geometry of clipping",

@@ -57,7 +57,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def app_url(tmp_path_factory):
     """A real ``streamlit run app.py`` on 127.0.0.1 and a free port, for the whole session."""
     _require_chromium()
     port = _free_port()
@@ -76,8 +76,13 @@ def app_url():
         "--server.headless",
         "true",
     ]
+    # Classes and saved progress go to a database of this session's own, not the app's file.
+    env = {
+        **os.environ,
+        "GRADCLIP_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('db')}/e2e.db",
+    }
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)

@@ -1,0 +1,1 @@
+"""The Class page's parts."""
