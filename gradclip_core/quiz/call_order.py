@@ -10,12 +10,17 @@ The answer's mentions of calls (``CALLS`` in quiz.claims: ``loss.backward()``, "
   undo the procedure given before it);
 - the sequence, for pairs no statement orders: the first sentence that names both calls
   ("loss.backward(); clip_grad_norm_(...); optimizer.step()") and the order of their first
-  mentions must agree, or it says nothing. Calls written as code outrank words ("to add
-  clipping: loss.backward(), ...").
+  mentions must agree, or it says nothing; when no sentence names both, first mentions in
+  words can credit the pair but never reverse it. Calls written as code outrank words ("to
+  add clipping: loss.backward(), ...").
 
 A pair (a, b) is *stated* when the answer orders a before b and *reversed* when it orders b
-before a. Hypothetical clauses ("if you clipped after the step, ...") order nothing, and a
-participle before a noun ("the clipped gradients") refers to a call rather than making it.
+before a. The loop repeats, so ``zero_grad()`` written before a later call (``step()``) is in
+order when it also comes before ``backward()``: it starts the iteration; only one between
+``backward()`` and that call comes too early ("backward, clip, zero_grad, step").
+Hypothetical clauses ("if you clipped after the step, ...") order nothing, a participle before
+a noun ("the clipped gradients") refers to a call rather than making it, and a bare word that
+names a call only in sentences too ("update") is a call only as an item of a list of calls.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ _PLACING = wordset(
     "belongs belong sits sit comes come happens happen"
 )
 _MARKERS = _AFTER | _BEFORE | _THEN | _FIRST | {"between"}
+_LISTED_ONLY = {"update"}  # calls whose bare word is a call only as a list item
+_LIST_FILLERS = wordset("and then finally lastly call run do scaler s")  # "..., and then update"
+LOOP_START = "zero_grad"  # the call that starts an iteration (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -61,24 +69,32 @@ def mentions(found: list[Clause], vocab: frozenset[str]) -> list[Mention]:
     """Every call the answer makes (not one it only supposes), in the order written."""
     out = {}
     for n, clause in enumerate(found):
-        for name, alts in _call_patterns().items():
-            for alt in alts:
-                for hit in alt_hits(alt, clause, vocab, hidden=True):
-                    pos = min(hit)
-                    if pos < clause.premise or _not_a_call(name, clause, pos, max(hit)):
-                        continue
-                    code = any(clause.toks[j].code for j in hit)
-                    out.setdefault(
-                        clause.toks[pos].i, Mention(name, n, pos, clause.toks[pos].i, code)
-                    )
+        hits = [
+            (name, hit)
+            for name, alts in _call_patterns().items()
+            for alt in alts
+            for hit in alt_hits(alt, clause, vocab, hidden=True)
+        ]
+        for name, hit in hits:
+            pos = min(hit)
+            if pos < clause.premise or _not_a_call(name, clause, pos, max(hit)):
+                continue
+            if any(other != name and pos < min(h) <= max(h) < max(hit) for other, h in hits):
+                continue  # "the scaler do the step and update": "scaler ... update" spans a step
+            code = any(clause.toks[j].code for j in hit)
+            out.setdefault(clause.toks[pos].i, Mention(name, n, pos, clause.toks[pos].i, code))
     return sorted(out.values(), key=lambda m: m.i)
 
 
 def _not_a_call(name: str, clause: Clause, pos: int, last: int) -> bool:
-    """A "time step", or a participle naming a noun: "the clipped gradients"."""
+    """A "time step", a participle naming a noun ("the clipped gradients"), or a bare word
+    that names a call only as an item of a list of calls ("..., step via the scaler, update"),
+    not in a sentence ("the update uses the clipped gradients")."""
     toks = clause.toks
     if name == "step" and any(t.canon in _NOT_A_STEP for t in toks[max(0, pos - 2) : pos]):
         return True
+    if name in _LISTED_ONLY and pos == last:
+        return any(t.raw not in _LIST_FILLERS for j, t in enumerate(toks) if j != pos)
     after = next((t for t in toks[last + 1 :] if meaningful(t)), None)
     return toks[last].raw.endswith("ed") and after is not None and after.canon in _NOUNS
 
@@ -244,9 +260,13 @@ def _chain(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
 
 def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[bool, bool]:
     """(a before b, b before a) by the order of mention (see the module docstring); when the
-    first sentence naming both and the first mentions disagree, neither."""
+    first sentence naming both and the first mentions disagree, neither. When no sentence names
+    both, first mentions in words can only say a before b ("... unscale_, clip, step. The
+    gradients out of backward are scaled" does not put backward() after the clip); calls
+    written as code ("loss.backward(); optimizer.step(); clip_grad_norm_(...)") can reverse."""
     coded = [m for m in said if m.code]
-    if {a, b} <= {m.call for m in coded}:  # code outranks words
+    in_code = {a, b} <= {m.call for m in coded}
+    if in_code:  # code outranks words
         said = coded
     calls = [m.call for m in said]
     if a not in calls or b not in calls:
@@ -259,7 +279,7 @@ def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple
             if ab and ba:  # "clip ... after backward(), call clip_grad_norm_": it says nothing
                 return False, False
             return (ab and first), (ba and not first)
-    return first, not first
+    return first, in_code and not first  # in words, across sentences, it never reverses
 
 
 def _ahead(calls: list[str], a: str, b: str) -> bool:
@@ -282,10 +302,18 @@ def judge(
     """
     said = mentions(found, vocab)
     strong = statements(found, said)
-    out = {}
-    for a, b in pairs:
+
+    def how(a: str, b: str) -> str:
         ab, ba = (a, b) in strong, (b, a) in strong
         if not (ab or ba):
             ab, ba = _sequence(said, found, a, b)
-        out[(a, b)] = "stated" if ab and not ba else ("reversed" if ba and not ab else "unknown")
+        return "stated" if ab and not ba else ("reversed" if ba and not ab else "unknown")
+
+    out = {}
+    for a, b in pairs:
+        out[(a, b)] = how(a, b)
+        if b == LOOP_START and a != "backward" and out[(a, b)] == "reversed":
+            # the loop repeats: zero_grad() before backward() starts the next iteration, after
+            # the last one's step; only one between backward() and a comes too early
+            out[(a, b)] = how(b, "backward")
     return out

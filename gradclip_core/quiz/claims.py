@@ -50,13 +50,13 @@ don isn won wasn aren weren didn shouldn couldn wouldn hasn haven hadn mustn nee
 """)
 # Calls an answer can put in order: name -> how an answer says it (claim alternatives).
 CALLS = {
-    "zero_grad": "zero_grad / zero grad / reset grad",
+    "zero_grad": "zero_grad / zero grad / reset grad / clear grad / wipe grad",
     "forward": "forward",
     "backward": "backward / backprop / compute grad / calculate grad",
     "unscale": "unscale / unscaled / unscaling / divide scale / undo scale",
     "clip": "clip / clip_grad_norm / clip_grad_value / clamp",
     "step": "step",
-    "update": "scaler update / update scaler",
+    "update": "scaler update / update scaler / update",  # a bare "update": see call_order
 }
 _WORD = re.compile(r"\d+\.\d+|\w+")  # as the grader reads answers: "1.0" is one word
 _ORDER = re.compile(r"^\s*(\w+)\s*<\s*(\w+)\s*$")

@@ -5,8 +5,10 @@ close together), parts joined by " > " come in that order, no excluded alternati
 (its words close together too), and the clause's negations that reach its words (not counting
 a negating word the claim names itself, like "prevent") are odd exactly when the claim says
 "not". For a misconception, the words a clause only supposes ("if you ...", those before
-"would") do not count. Two words match when they share a synonym group or stem, or when the
-answer's word is long, not in the prompt's vocabulary, and nearly equal (a typo).
+"would", a clause led by "or" that means "otherwise") do not count, except the subject
+before "would" ("the early ones would count more" asserts it).
+Two words match when they share a synonym group or stem, or when the answer's word is long,
+not in the prompt's vocabulary, and nearly equal (a typo).
 
 Two repairs make clauses complete: a clause with no subject takes the subject of the clause
 before it ("..., so it keeps the direction"), and a clause that is only a subject and a
@@ -38,6 +40,7 @@ ORDERED_GAP = 1  # words allowed between two parts of a claim joined by " > "
 DONOR_REACH = 2  # clauses back a clause may take its subject from (any in its own sentence)
 MAX_TRIES = 256  # combinations of part matches tried per claim and clause
 _ECHO = wordset("do does did doesn don didn too also")  # "value does (not)"
+_FLOATING = wordset("both either neither")  # quantifiers that can follow what they count
 
 
 @dataclass(frozen=True)
@@ -169,8 +172,8 @@ def _fits(pat: Pattern, clause: Clause, combo: tuple, assertive: bool) -> bool:
     if pat.ordered and not _in_order(parts, clause.rank):
         return False
     used = {j for hit in combo for j in hit}
-    if assertive and min(used) < clause.premise:
-        return False
+    if assertive and (clause.alternative or min(j for hit in parts for j in hit) < clause.premise):
+        return False  # a subject may come first: "the early ones would count more"
     negations = set().union(*(clause.negators.get(j, set()) for j in used)) - used
     return (len(negations) % 2 == 1) == pat.negated
 
@@ -211,10 +214,15 @@ def _close(alt: Alt, window: list[Tok], vocab: frozenset[str]) -> bool:
 
 
 def _has_subject(clause: Clause, subjects: frozenset[str], hidden: bool = False) -> bool:
-    return any(
-        t.canon in subjects and (hidden or j not in clause.hidden)
-        for j, t in enumerate(clause.toks)
-    )
+    """Whether the clause names a subject; "both" & co after other words float ("an entry of 4
+    and one of 3 both become 1"): they are about those words, not a subject of their own."""
+    said = False
+    for j, t in enumerate(clause.toks):
+        visible = hidden or j not in clause.hidden
+        if t.canon in subjects and visible and not (said and t.raw in _FLOATING):
+            return True
+        said = said or meaningful(t)
+    return False
 
 
 def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause, Clause | None]]:

@@ -2,7 +2,8 @@
 
 An answer becomes a list of :class:`Tok` (every word, stemmed and mapped to a synonym group)
 grouped into sentences and clauses. A clause ends at a comma, a colon, a dash, a sentence end,
-and before words that start a new statement (but, so, because, then, which, when, ...), and
+and before words that start a new statement (but, so, because, then, which, when, ...; not
+after "even": "..., even when it was smaller" qualifies the clause it ends), and
 before "and" / "or" when a new subject or an order word follows ("..., and value clipping
 ...", "after backward() and before step()"). Signs read as words ("ratio > λ": "above", "λ *
 ‖W‖": "multiply"), a subscripted letter as the letter ("g_i": "g") and an acronym's plural as
@@ -88,14 +89,16 @@ _RELATIVE = wordset("which that who")
 _WOULD = wordset("would d")  # "clipping each micro-batch would ...", "you'd clip"
 _SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
 _SOMEONE = wordset("you we one someone")
+# "..., or you clip scaled ones", "unscale first or the norm is the scaled one": "or" as "otherwise"
+_OR_ELSE = wordset("else otherwise you we the it its they your this that")
 _CONTRAST = wordset("unlike versus vs compared opposed contrast")
 _TOKEN = re.compile(
-    r"(->|→|=>)|(\d+\.\d+|\w+|(?<![-=])[<>≤≥]|(?<=[\s|)\w])/(?=[\s|(\w])"
+    r"(->|→|=>)|(\d+\.\d+|\w+|(?<![-=])[<>≤≥]|÷|(?<=[\s|)\w])/(?=[\s|(\w])"
     r"|(?<=[\w|)])(?:\*\*|\^)(?=[\w|(])|(?<=\s)[*×·](?=\s)|(?<=[\w|)])[*×·](?=[\w|(]))"
     r"|([.!?](?=\s|$)|[;\n])|([,:—–]|\s-\s)"
 )
-# "ratio > λ", "λ * ||W||", "1.1^100" (a "*" that opens or closes a word is emphasis)
-_SIGNS = {">": "above", "≥": "above", "<": "below", "≤": "below", "/": "over"} | {
+# "ratio > λ", "λ * ||W||", "‖G‖ ÷ ‖W‖", "1.1^100" (a "*" that opens or closes a word is emphasis)
+_SIGNS = {">": "above", "≥": "above", "<": "below", "≤": "below", "/": "over", "÷": "over"} | {
     "*": "multiply",
     "×": "multiply",
     "·": "multiply",
@@ -143,6 +146,9 @@ class Clause:
     sentence: int
     relative: bool = False  # starts with which / that / who: it is about the words before it
     premise: int = 0  # its first words that only suppose: "clipping each one would ...", "if you"
+    # led by "or" as "otherwise" ("..., or you clip scaled ones"): it asserts no mistake, but
+    # the calls it names still count for the order ("unscale first, or you clip ...")
+    alternative: bool = False
     negators: dict[int, set[int]] = field(default_factory=dict)  # position -> negations on it
     hidden: set[int] = field(default_factory=set)  # positions after "unlike" & co: not matched
     rank: dict[int, int] = field(default_factory=dict)  # position -> index among meaningful words
@@ -254,7 +260,9 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
             groups.append([])
             continue
         stem, canon = word_forms(piece)
-        if kind == "arrow" or piece in _CLAUSE_STARTS:
+        last = groups[-1][-1].raw if groups[-1] else ""
+        starts = piece in _CLAUSE_STARTS and last != "even"  # "even when it is small"
+        if kind == "arrow" or starts or (last, piece) == ("first", "or"):  # "do it first or ..."
             groups.append([])
         groups[-1].append(Tok(piece, stem, canon, piece in STOP_WORDS, n, sentence, code))
         n += 1
@@ -294,6 +302,7 @@ def make_clause(toks: list[Tok], subjects: frozenset[str]) -> Clause:
         sentence=toks[0].sentence if toks else 0,
         relative=bool(raws) and raws[0] in _RELATIVE,
         premise=_premise(toks),
+        alternative=raws[:1] == ["or"] and raws[1:2] != [] and raws[1] in _OR_ELSE,
     )
     clause.negators = _negations(toks)
     clause.hidden = _hidden(toks, subjects)
@@ -303,13 +312,18 @@ def make_clause(toks: list[Tok], subjects: frozenset[str]) -> Clause:
 
 def _premise(toks: list[Tok]) -> int:
     """How many leading words of a clause only suppose: those before "would" when a subject
-    comes first ("clipping each micro-batch would distort ..."), else all of a clause with
-    "you'd", "it would", "if you" or a leading "otherwise" ("if the ratio exceeds λ, ..."
-    states a rule: it asserts)."""
+    comes first ("clipping each micro-batch would distort ..."), those before a later "would"
+    after "if you" ("if you clipped each one, the early ones would ...": what follows is
+    asserted), else all of a clause with "you'd", "it would", "if you" or a leading
+    "otherwise" ("if the ratio exceeds λ, ..." states a rule: it asserts)."""
     raws = [t.raw for t in toks]
     would = next((n for n, r in enumerate(raws) if r in _WOULD), None)
-    if any(r in _SUPPOSE and _SOMEONE & set(raws[n + 1 : n + 3]) for n, r in enumerate(raws)):
-        return len(raws)
+    supposed = [
+        n for n, r in enumerate(raws) if r in _SUPPOSE and _SOMEONE & set(raws[n + 1 : n + 3])
+    ]
+    if supposed:  # "if you clipped each one the early ones would count more": the consequence
+        then = [n for n, r in enumerate(raws) if r == "would" and n > supposed[0] + 2]
+        return then[0] if then else len(raws)
     if raws[:1] == ["otherwise"]:  # "otherwise you clip the scaled gradients": the alternative
         return len(raws)
     if would is None:

@@ -5,8 +5,10 @@ The answers live in ``explain_answers.toml`` (16 good and 16 subtly wrong a prom
 marks, no wrong one may, and every prompt's own model answer must earn full marks. The rates over
 all prompts are printed (``pytest -s``) and held to the targets of issue 9: at least 95 % of
 good answers full, at most 5 % of wrong answers full. ``explain_answers_blind.toml`` (12 and 12
-a prompt, written by someone who never saw the grader) and ``explain_answers_heldout.toml`` (10
-and 10 a prompt, written blind too, then used to tune the grader) count in the rates only.
+a prompt, written by someone who never saw the grader), ``explain_answers_heldout.toml`` (10
+and 10 a prompt, written blind too, then used to tune the grader) and
+``explain_answers_blind3.toml`` (12 and 12 a prompt, written blind, measured at 85/96 good and
+10/96 wrong full, then used to tune the grader) count in the rates only.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ SETS = ("explain_answers.toml", "explain_answers_more.toml")
 RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind.toml",
     "explain_answers_heldout.toml",
+    "explain_answers_blind3.toml",
 )
 
 
@@ -96,6 +99,20 @@ def test_rates_over_all_prompts_meet_the_targets():
     good_rate, wrong_rate = _rates(ALL_ANSWERS, f"explain grader over {len(PROMPTS)} prompts")
     assert good_rate >= GOOD_TARGET
     assert wrong_rate <= WRONG_TARGET
+
+
+HELD_OUT = "explain_answers_blind4.toml"  # never used to tune the grader: reported apart
+# Guards against regressions on unseen answers, set a little below what was measured when the
+# set was written (86.5 % good, 7.3 % wrong full): NOT the targets above, which this set
+# shows the grader does not yet meet on answers it was not tuned on.
+HELD_OUT_GOOD_FLOOR = 0.85
+HELD_OUT_WRONG_CEILING = 0.08
+
+
+def test_held_out_answers_written_blind():
+    good_rate, wrong_rate = _rates([_load(HELD_OUT)], "held-out answers (blind4)")
+    assert good_rate >= HELD_OUT_GOOD_FLOOR
+    assert wrong_rate <= HELD_OUT_WRONG_CEILING
 
 
 # --- what the explain bank states, checked on torch -------------------------------------------
