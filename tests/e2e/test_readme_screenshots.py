@@ -56,10 +56,18 @@ def _lab_amp(page) -> None:
     page.wait_for_timeout(500)
 
 
+def _drawn(page) -> None:
+    page.wait_for_selector(".js-plotly-plot")
+    wait_idle(page)
+    page.wait_for_timeout(500)
+
+
 VIEWS = {
     "playground-explosion": ("?preset=exploding-rnn&edge=off", _explode),
     "step-inside": ("?preset=exploding-rnn&edge=off", _step_inside_diverged),
     "labs": ("labs", _lab_amp),
+    "cliff": ("cliff", _drawn),
+    "geometry": ("geometry", _drawn),
     "compare": ("compare?preset=exploding-rnn&runs=none,norm:1,value:0.1,agc:0.01",
                 _compare_running),
 }
