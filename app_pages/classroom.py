@@ -338,22 +338,6 @@ def _run_now(store, question_id: int, key: str, item) -> None:
     )
 
 
-def _run_now(store, question_id: int, key: str, item) -> None:
-    """Close the vote, train the scenario in the engine, and record what it did as the
-    question's answer (the students' screens show it beside their prediction)."""
-    store.close_question(question_id, key)
-    outcome = run_scenario(item.preset, item.overrides, item.steps)
-    store.record_outcome(
-        question_id,
-        key,
-        {
-            "sentence": outcome_sentence(outcome),
-            "correct": item.options[outcome.index],
-            "diverged_at": outcome.diverged_at,
-        },
-    )
-
-
 def _summary(store, code: str, key: str, ended: bool) -> None:
     with st.expander("After class: summary per question", icon=":material/summarize:"):
         rows = store.summary(code)

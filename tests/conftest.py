@@ -1,7 +1,20 @@
 """Every test sees the app's exceptions: ``GRADCLIP_RAISE=1`` makes ``ui/errors.py`` re-raise
 instead of showing its message (a learner's server leaves it unset). The browser journeys'
-``streamlit run`` inherits it."""
+``streamlit run`` inherits it. ``one_torch_thread`` trains as the app's server does."""
 
 import os
 
+import pytest
+import torch
+
 os.environ.setdefault("GRADCLIP_RAISE", "1")
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Train with one torch thread, as the app's server does (app.py): a run's numbers
+    depend on the thread count, so tests that quote them see what a learner sees."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -14,7 +14,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from gradclip_core import TrainConfig, Trainer
@@ -36,14 +35,7 @@ from ui.playground.chart_layout import (
 PANEL_AXES = (("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4"))
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # The app trains with one torch thread (app.py), and a run's numbers depend on it: these
-    # tests see the runs a learner sees, whatever ran in this process before.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # the app's thread count
 
 
 @functools.cache

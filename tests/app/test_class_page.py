@@ -8,7 +8,6 @@ import io
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from tests.postgres_fixture import db_url, postgres_server  # noqa: F401
@@ -19,14 +18,10 @@ PAGE = "app_pages/classroom.py"
 
 
 @pytest.fixture(autouse=True)
-def _setup(db_url, monkeypatch):  # noqa: F811
+def _setup(db_url, monkeypatch, one_torch_thread):  # noqa: F811
     monkeypatch.setenv("GRADCLIP_DATABASE_URL", db_url)
     # A network address for the join link (the test machine may have none).
     monkeypatch.setenv(share.PUBLIC_URL_ENV, "http://192.0.2.10:8501")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _open(query: dict | None = None) -> AppTest:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from gradclip_core import Trainer
@@ -21,12 +20,7 @@ PAGE = "app_pages/step_inside.py"
 PRESETS = load_presets()
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # the app's thread count
 
 
 def _page() -> AppTest:

@@ -18,13 +18,7 @@ MODES = tuple(DEFAULT_THRESHOLDS)
 PRESETS = load_presets()
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # The presets' numbers (step 34, the overflow) are measured with one torch thread.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # the app's thread count
 
 
 def _state(trainer: Trainer):
