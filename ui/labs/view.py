@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from gradclip_core.labs import ACCUMULATE, Lab, LabResult, Loop
 from ui.charts import RAW_COLOR, THRESHOLD_COLOR
+from ui.live_chart import PLOTLY_CONFIG
 
 # Okabe-Ito, colour-blind safe: the mistake in vermillion, the fix in blue, no clipping grey.
 LOOP_COLORS = {
@@ -33,12 +34,7 @@ LOOP_COLORS = {
     "adam-always": "#009E73",
 }
 SPARE_COLORS = ("#CC79A7", "#F0E442", "#009E73", "#56B4E9")
-CHART_CONFIG = {
-    "displaylogo": False,
-    "showLink": False,
-    "showSendToCloud": False,
-    "showEditInChartStudio": False,
-}
+CHART_CONFIG = PLOTLY_CONFIG  # the camera saves a PNG; no cloud or share buttons
 CODE_CSS = """
 <style>
 .lab-code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.78rem;

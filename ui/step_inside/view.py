@@ -16,11 +16,12 @@ from gradclip_core.clipping import MODE_LABELS
 from gradclip_core.step_inside import STAGE_SHORT, STAGES, CodeLine, StepInside
 from ui.captions import fmt
 from ui.charts import MODE_COLORS, RAW_COLOR, THRESHOLD_COLOR
+from ui.live_chart import PLOTLY_CONFIG
 from ui.playground.chart_layout import NUMBER_FORMAT, STEP_FORMAT
 
 FLOAT32_MAX = 3.4028234663852886e38
 STAGE_LABELS = {s: f"{i} {STAGE_SHORT[s]}" for i, s in enumerate(STAGES, start=1)}
-CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
+CHART_CONFIG = PLOTLY_CONFIG  # the camera saves a PNG; nothing uploads anywhere
 
 
 def _times(ratio: float) -> str:
