@@ -1,12 +1,18 @@
-"""Learn: read the lessons, then check what stuck in nine ways, with a score per mode."""
+"""Learn: read the lessons, then check what stuck in nine ways, with a score per mode.
+
+The progress lasts: it is saved under the learner's key in this page's link
+(``?learner=...``, ui/learn/persist.py) after every answer, and loaded on a later visit.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from gradclip_core.lessons import ContentError
+from ui.learn import persist
 from ui.learn import state as state
 from ui.learn.content import load
+from ui.learn.keys import render_keys
 from ui.learn.modes import DEFAULT_MODE, MODES, QUIZ_RENDERERS, label
 from ui.learn.read import render_cheatsheet, render_read
 from ui.learn.summary import render_scoreboard, render_summary
@@ -45,6 +51,18 @@ def _mode_of(err: ContentError) -> str | None:
 
 def render() -> None:
     st.title("Learn gradient clipping", anchor=False)
+    persist.begin(MODES)  # before the mode picker: a saved place may choose the mode
+    message = st.empty()  # filled once this run's answers are saved (or not)
+    try:
+        render_page()
+    finally:
+        persist.finish()  # after every run, the answers of this one included
+    persist.render_message(message)
+    with st.sidebar:
+        persist.render_link_note()
+
+
+def render_page() -> None:
     ss = st.session_state
     # Streamlit drops a widget's state while its page is away: come back to the same mode.
     if "learn_mode" not in ss and ss.get("learn_mode_saved") in MODES:
@@ -80,6 +98,7 @@ def render() -> None:
             QUIZ_RENDERERS[mode](bank)
     with st.sidebar:
         render_scoreboard(state.progress())
+    render_keys()
 
 
 render()

@@ -3,11 +3,16 @@ instead of showing its message (a learner's server leaves it unset). The browser
 ``streamlit run`` inherits it. ``one_torch_thread`` trains as the app's server does."""
 
 import os
+import tempfile
 
 import pytest
 import torch
 
 os.environ.setdefault("GRADCLIP_RAISE", "1")
+# Saved progress and classes go to a database of the test run's own, never the app's file.
+os.environ.setdefault(
+    "GRADCLIP_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='gradclip-tests-')}/tests.db"
+)
 
 
 @pytest.fixture

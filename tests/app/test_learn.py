@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,12 @@ ALL_MODES = (
     "predict",
     "summary",
 )
+
+
+@pytest.fixture(autouse=True)
+def own_database(tmp_path, monkeypatch):
+    """Saved progress goes to this test's own SQLite file, not the app's."""
+    monkeypatch.setenv("GRADCLIP_DATABASE_URL", f"sqlite:///{tmp_path / 'learn.db'}")
 
 
 def open_mode(mode: str, ids: list[str] | None = None) -> AppTest:
@@ -122,43 +129,68 @@ def test_broken_content_shows_the_error_not_a_traceback(tmp_path, monkeypatch):
     assert not at.error and at.header[0].value == LESSONS[0].title
 
 
-# --- flashcards -----------------------------------------------------------------------------
-def test_flashcards_good_again_and_the_again_card_comes_back():
+# --- flashcards ---------------------------------------------------------------------------
+def current_card(at: AppTest) -> str:
+    return at.session_state["learn_fc_current"][1]
+
+
+def test_flashcards_show_rate_and_the_next_due_time_in_words():
     at = open_mode("flashcards")
-    deck = at.session_state["learn_fc_deck"]
-    first = deck.current().id
+    first = current_card(at)
+    assert "A new card." in texts(at.caption)
     click(at, "learn_fc_show")
+    assert [b.label for b in at.button if b.key.startswith("learn_fc_")] == [
+        "Again",
+        "Hard",
+        "Good",
+        "Easy",
+    ]
+    assert "Again in 1 minute · Hard in 6 minutes · Good in 10 minutes" in texts(at.caption)
     click(at, "learn_fc_again")
+    assert "**Again**: you will see that card again in 1 minute." in texts(at.caption)
     assert progress_of(at, "flashcards") == (1, 0, [first])
-    seen_again = False
-    for _ in range(5):
-        card = at.session_state["learn_fc_deck"].current()
-        if card.id == first:
-            seen_again = True
-            assert "Back again" in texts(at.caption)
-            break
-        click(at, "learn_fc_show")
-        click(at, "learn_fc_good")
-    assert seen_again
-    answered, correct, review = progress_of(at, "flashcards")
-    assert correct == answered - 1 and review == [first]
+    assert current_card(at) != first  # not due for a minute: a new card comes first
+    assert bar(at).startswith(f"1 of {len(BANK.flashcards)} cards seen")
+    click(at, "learn_fc_show")
+    click(at, "learn_fc_good")
+    assert "you will see that card again in 10 minutes" in texts(at.caption)
     reset(at, "flashcards")
     assert progress_of(at, "flashcards") == (0, 0, [])
+    assert len(at.session_state["learn_progress"].schedule) == 0
     assert bar(at).startswith("0 of ")
 
 
-def test_flashcard_level_filter_rebuilds_and_finishes():
+def test_a_card_rated_again_comes_back_first_once_it_is_due():
+    start = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["learn_clock"] = start  # the schedule's clock, passed in: no patching
+    at.run()
+    pick(at, "flashcards")
+    first = current_card(at)
+    click(at, "learn_fc_show")
+    click(at, "learn_fc_again")
+    assert current_card(at) != first
+    at.session_state["learn_clock"] = start + timedelta(minutes=2)
+    click(at, "learn_fc_show")
+    click(at, "learn_fc_good")  # rating the card on screen lets the due one come first
+    assert current_card(at) == first
+    assert "Back again: you marked this card Again." in texts(at.caption)
+
+
+def test_flashcard_levels_then_all_caught_up_and_study_early():
     advanced = [c for c in BANK.flashcards if c.level == "advanced"]
     at = open_mode("flashcards")
     at.pills(key="learn_fc_levels").set_value(["advanced"]).run()
     assert bar(at).startswith(f"0 of {len(advanced)} cards")
     for _ in advanced:
-        assert at.session_state["learn_fc_deck"].current().level == "advanced"
+        assert BANK.by_id(current_card(at)).level == "advanced"
         click(at, "learn_fc_show")
-        click(at, "learn_fc_good")
-    assert "Deck done" in texts(at.success)
-    click(at, "learn_fc_restart")
-    assert bar(at).startswith(f"0 of {len(advanced)} cards")
+        click(at, "learn_fc_easy")
+    assert "you will see that card again in 8 days" in texts(at.caption)
+    assert "All caught up" in texts(at.success) and "due in 8 days" in texts(at.success)
+    click(at, "learn_fc_early")
+    assert BANK.by_id(current_card(at)).level == "advanced"
+    assert at.button(key="learn_fc_show")
     at.pills(key="learn_fc_levels").set_value([]).run()
     assert "Pick at least one level" in texts(at.info)
 
@@ -303,7 +335,8 @@ def test_progress_download_and_upload_round_trip():
     pick(at, "summary")
     assert at.get("download_button")[0].label == "Download progress"
     assert at.dataframe[0].value["Answered"].tolist() == [1]
-    assert q.prompt[:30] in texts(at.markdown).replace("\\", "")  # listed to review
+    assert "Review my weak items" in [h.value for h in at.subheader]
+    assert at.button(key=f"learn_weak_multiple_choice_{q.id}")  # listed to review
     saved = progress_to_json(at.session_state["learn_progress"])
     click(at, "learn_reset")
     assert at.session_state["learn_progress"] == Progress()

@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -27,8 +28,24 @@ def test_record_and_round_trip():
     assert p.modes["multiple_choice"] == ModeProgress(3, 2, [])
     assert p.modes["explain"].to_review == ["ex-amp"]
     text = progress_to_json(p)
-    assert json.loads(text)["version"] == 1
+    assert json.loads(text)["version"] == 2
     assert progress_from_json(text) == p
+
+
+def test_a_version_1_file_still_loads():
+    old = '{"version": 1, "modes": {"explain": {"answered": 2, "correct": 1, "to_review": ["x"]}}}'
+    p = progress_from_json(old)
+    assert p.modes["explain"] == ModeProgress(2, 1, ["x"]) and len(p.schedule) == 0
+
+
+def test_practised_means_something_to_keep():
+    p = Progress()
+    assert not p.practised
+    p.record("true_false", "tf-1", correct=True)
+    assert p.practised
+    studied = Progress()
+    studied.schedule.rate("fc", "good", datetime(2025, 1, 6, tzinfo=UTC))
+    assert studied.practised
 
 
 def test_empty_progress_round_trips():
@@ -85,8 +102,9 @@ def test_arbitrary_json_raises_only_progress_error(value, mode):
     ("text", "fragment"),
     [
         ("not json", "not valid JSON"),
-        ("[]", "exactly the keys"),
-        ('{"version": 2, "modes": {}}', "version 2 is not supported"),
+        ("[]", 'with the keys "version" and "modes"'),
+        ('{"version": 3, "modes": {}}', "version 3 is not supported"),
+        ('{"version": 0, "modes": {}}', "reads versions 1 to 2"),
         ('{"version": true, "modes": {}}', "not supported"),
         ('{"version": 1, "modes": []}', '"modes" must be an object'),
         ('{"version": 1, "modes": {"essays": {}}}', "unknown quiz mode 'essays'"),

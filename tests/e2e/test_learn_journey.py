@@ -1,4 +1,5 @@
-"""One learner's journey through the Learn page in real headless Chromium: all nine modes.
+"""One learner's journey through the Learn page in real headless Chromium: all nine modes;
+then the keyboard (Space shows a card, 1-4 answer) and progress that survives a reload.
 
 Uses the ``page``, ``app_url`` and ``shots`` fixtures of ``tests/e2e/conftest.py``; the three
 small page helpers are repeated here because that conftest is not an importable module.
@@ -6,7 +7,9 @@ small page helpers are repeated here because that conftest is not an importable 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -66,6 +69,7 @@ def read_and_review(page, shots) -> None:
     shot(page, shots, "03-flashcards")
     cards = len(load_bank(ROOT / "lessons" / "quiz").flashcards)
     click(page, ".st-key-learn_fc_good button", expect=f"1 of {cards} cards seen")
+    page.get_by_text("you will see that card again in 10 minutes").first.wait_for()
 
 
 def answer_quizzes(page, shots) -> None:
@@ -129,3 +133,74 @@ def test_learn_journey(page, app_url, shots):
     page.get_by_text("Download progress").first.wait_for()
     shot(page, shots, "10-summary")
     assert page.locator(EXCEPTION).count() == 0
+
+
+def learner(pg) -> str | None:
+    """The ``learner`` key in the page's link, if any."""
+    return parse_qs(urlsplit(pg.url).query).get("learner", [None])[0]
+
+
+def press(pg, key: str, expect: str | re.Pattern) -> None:
+    """Press a key on the page (nothing focused), wait for the rerun and for ``expect``."""
+    pg.keyboard.press(key)
+    wait_idle(pg)
+    pg.get_by_text(expect).first.wait_for(timeout=30_000)
+
+
+def open_learn(pg, app_url: str) -> None:
+    pg.goto(app_url)
+    wait_idle(pg)
+    pg.locator("[data-testid='stSidebarNav'] a", has_text="Learn").first.click()
+    pg.get_by_text("Learn gradient clipping").first.wait_for()
+    wait_idle(pg)
+
+
+def test_keys_answer_and_a_reload_keeps_the_progress(page, app_url, shots):
+    open_learn(page, app_url)
+    assert learner(page) is None  # no answer yet: no key in the link
+    mode(page, "Flashcards")
+    press(page, "Space", "How well did you know it?")  # Space shows the answer
+    shot(page, shots, "01-card-shown-with-space")
+    press(page, "1", "you will see that card again in 1 minute")  # 1 is Again
+    key = learner(page)
+    assert key and len(key) >= 16
+    cards = len(load_bank(ROOT / "lessons" / "quiz").flashcards)
+    page.get_by_text(f"1 of {cards} cards seen").first.wait_for()
+    press(page, " ", "How well did you know it?")
+    press(page, "4", "you will see that card again in 8 days")  # 4 is Easy
+    shot(page, shots, "02-rated-with-keys")
+
+    mode(page, "Explain")  # keys typed into a text box are text, not answers
+    box = page.locator("[class*='st-key-learn_explain_text_'] textarea").first
+    box.click()
+    box.press_sequentially("1 2 3")
+    assert box.input_value() == "1 2 3"
+    assert page.locator(".st-key-learn_explain_check button").count() == 1
+    page.locator("h1").first.click()  # focus leaves the box
+
+    mode(page, "Multiple choice")
+    second = page.locator("[class*='st-key-learn_mc_option_'] button").nth(1).inner_text()
+    press(page, "2", re.compile(r"^(Right|Not quite): "))  # 2 is the second option on screen
+    feedback = page.locator("[data-testid='stAlert']").first.inner_text()
+    assert second.strip()[:25] in feedback, (second, feedback)
+    shot(page, shots, "03-option-picked-with-a-key")
+
+    page.reload()  # a new session: the key in the link brings the progress back
+    page.get_by_text("Learn gradient clipping").first.wait_for()
+    wait_idle(page)
+    page.get_by_text("Welcome back").first.wait_for()
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "Flashcards: 1 of 2 right" in sidebar.inner_text()
+    assert "Multiple choice: " in sidebar.inner_text()
+    assert "not started" not in sidebar.inner_text().split("Multiple choice:")[1].split("\n")[0]
+    assert learner(page) == key
+    shot(page, shots, "04-after-reload")
+
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Playground").first.click()
+    wait_idle(page)
+    assert learner(page) is None  # the playground's link carries its settings only
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Learn").first.click()
+    page.get_by_text("Learn gradient clipping").first.wait_for()
+    wait_idle(page)
+    page.wait_for_function("() => location.search.includes('learner=')")
+    assert learner(page) == key

@@ -1,6 +1,13 @@
-"""Multiple choice and true or false: click an answer, see at once why it is right or wrong."""
+"""Multiple choice and true or false: click an answer, see at once why it is right or wrong.
+
+A question's options are shuffled per learner: seeded by the learner's key and the question's
+id, so a reload (the key is in the link) keeps the order and two learners see different ones.
+Each button carries the option's identity (its index in the bank), never its place on screen.
+"""
 
 from __future__ import annotations
+
+import random
 
 import streamlit as st
 
@@ -11,6 +18,13 @@ from ui.learn.text import rich
 
 MC = "multiple_choice"
 TF = "true_false"
+
+
+def option_order(q: MultipleChoice, learner: str) -> list[int]:
+    """The bank indices of ``q``'s options in the order this learner sees them."""
+    order = list(range(len(q.options)))
+    random.Random(f"{learner}/{q.id}").shuffle(order)  # a str seed: the same in every process
+    return order
 
 
 def render_multiple_choice(bank: Bank) -> None:
@@ -24,7 +38,8 @@ def render_multiple_choice(bank: Bank) -> None:
     st.markdown(f"#### {rich(q.prompt)}")
     chosen = r["answers"].get(q.id)
     if chosen is None:
-        for j, option in enumerate(q.options):
+        for j in option_order(q, state.learner_key()):
+            option = q.options[j]
             st.button(
                 rich(option.text),
                 key=f"learn_mc_option_{j}",
@@ -32,6 +47,7 @@ def render_multiple_choice(bank: Bank) -> None:
                 on_click=state.answer,
                 args=(MC, q.id, option.correct, j),
             )
+        st.caption(f"Keys 1 to {len(q.options)} pick an option, top to bottom.")
         return
     render_mc_feedback(q, chosen)
     rnd.render_next(MC, r)
@@ -72,6 +88,7 @@ def render_true_false(bank: Bank) -> None:
                 on_click=state.answer,
                 args=(TF, s.id, value == s.answer, value),
             )
+        st.caption("Keys: 1 for True, 2 for False.")
         return
     render_tf_feedback(s, given)
     rnd.render_next(TF, r)

@@ -7,19 +7,40 @@ one pass over a list of items of a mode (all of them, or the ones missed)::
 
 Callbacks only *set* state, and each takes the item or position it was drawn for, so a
 replayed click changes nothing (the first answer to an item in a round is the one counted).
+
+The learner's key (:func:`learner_key`) names the progress saved in the database and seeds
+the order of multiple-choice options; :mod:`ui.learn.persist` puts it in the page's link.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
+from gradclip_core.classroom import new_key
 from gradclip_core.quiz.progress import Progress
 
 PREFIX = "learn_"
 PROGRESS_KEY = "learn_progress"
 RESETS_KEY = "learn_resets"  # how many resets so far: a replayed Reset click is ignored
-# The page frame, the reading position and the reset count survive a reset.
-KEEP_ON_RESET = ("learn_mode", "learn_upload", "learn_read_index", RESETS_KEY)
+LEARNER_KEY = "learn_learner"  # this learner's key (a URL-safe token, see persist.py)
+LINKED_KEY = "learn_linked"  # the key is in the link and progress is saved under it
+WRITABLE_KEY = "learn_writable"  # False: what is stored under the key could not be read
+SAVED_KEY = "learn_saved"  # the progress JSON stored under the key now (None: nothing)
+CLOCK_KEY = "learn_clock"  # a fixed time for the flashcard schedule (tests); unset: real time
+# The page frame, the reading position, the reset count and the learner's key survive a reset.
+KEEP_ON_RESET = (
+    "learn_mode",
+    "learn_upload",
+    "learn_read_index",
+    RESETS_KEY,
+    LEARNER_KEY,
+    LINKED_KEY,
+    WRITABLE_KEY,
+    SAVED_KEY,
+    CLOCK_KEY,
+)
 
 
 def progress() -> Progress:
@@ -31,25 +52,44 @@ def set_progress(loaded: Progress) -> None:
     st.session_state[PROGRESS_KEY] = loaded
 
 
+def learner_key() -> str:
+    """This learner's key: from the link (see persist.py), else a new one for this session."""
+    ss = st.session_state
+    if LEARNER_KEY not in ss:
+        ss[LEARNER_KEY] = new_key()
+    return ss[LEARNER_KEY]
+
+
+def now() -> datetime:
+    """The time for the flashcard schedule: the session's fixed clock if a test set one."""
+    fixed = st.session_state.get(CLOCK_KEY)
+    return fixed if isinstance(fixed, datetime) and fixed.tzinfo else datetime.now(UTC)
+
+
 def resets() -> int:
     return st.session_state.get(RESETS_KEY, 0)
 
 
-def reset_all(count: int) -> None:
-    """Forget the scores, every round, the flashcard deck and the answers typed so far.
-
-    Args:
-        count: :func:`resets` when the button was drawn; a stale (replayed) click does nothing.
-    """
+def clear() -> None:
+    """Forget the scores, the schedule, every round and the answers typed so far."""
     ss = st.session_state
-    if count != resets():
-        return
-    ss[RESETS_KEY] = count + 1
     for name in list(ss.keys()):
         if str(name).startswith(PREFIX) and name not in KEEP_ON_RESET:
             del ss[name]
     ss[PROGRESS_KEY] = Progress()
-    ss["learn_notice"] = "Progress reset: every score is back to zero."
+
+
+def reset_all(count: int) -> None:
+    """Start over: :func:`clear`, and (at the end of this run, persist.py) the saved copy.
+
+    Args:
+        count: :func:`resets` when the button was drawn; a stale (replayed) click does nothing.
+    """
+    if count != resets():
+        return
+    st.session_state[RESETS_KEY] = count + 1
+    clear()
+    st.session_state["learn_notice"] = "Progress reset: every score is back to zero."
 
 
 def new_round(ids: list[str], number: int = 0) -> dict:
@@ -117,3 +157,11 @@ def missed(r: dict) -> list[str]:
 def score(r: dict) -> tuple[int, int]:
     """(right, answered) in this round."""
     return sum(r["results"].values()), len(r["results"])
+
+
+def open_item(mode: str, item_id: str) -> None:
+    """Show one item in its quiz mode, in a round of its own (from the weak-items list)."""
+    ss = st.session_state
+    r = ss.get(round_key(mode))
+    ss[round_key(mode)] = new_round([item_id], (r or {}).get("number", 0) + 1)
+    ss["learn_mode"] = mode

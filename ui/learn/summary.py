@@ -1,4 +1,5 @@
-"""The learner's scores: per mode, what to review, reset, and progress saved as a JSON file."""
+"""The learner's scores: per mode, the weak items to review, start over, and progress saved as
+a JSON file (the scores and the flashcard schedule)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from gradclip_core.quiz import Bank
 from gradclip_core.quiz.progress import MODES, Progress, ProgressError, progress_from_json
 from gradclip_core.quiz.progress import progress_to_json as to_json
 from ui.learn import state as state
+from ui.learn.cards import open_card
 from ui.learn.text import rich, short
 from ui.safe_text import literal, quote
 
@@ -79,10 +81,14 @@ def render_summary(bank: Bank | None) -> None:
     except (StreamlitAPIException, ValueError, OverflowError) as err:
         st.error(
             f"Your scores cannot be shown ({type(err).__name__}): the progress is damaged. "
-            "Reset it, or load a progress file you saved, below.",
+            "Start over, or load a progress file you saved, below.",
             icon=":material/error:",
         )
     st.subheader("Save or start over", anchor=False)
+    st.caption(
+        "Your progress is saved under this page's link as you go. Download it to keep a copy "
+        "or to move it elsewhere; Load replaces what is here (and in the saved copy)."
+    )
     render_progress_file(progress)
 
 
@@ -121,21 +127,37 @@ def render_overrides(progress: Progress) -> None:
 
 
 def render_review(progress: Progress, bank: Bank | None) -> None:
-    review = [(mode, m.to_review) for mode, m in progress.modes.items() if m.to_review]
+    """Review my weak items: those last answered wrong, per mode; each opens in its mode."""
+    review = [
+        (mode, m.to_review)
+        for mode in MODES
+        if (m := progress.modes.get(mode)) is not None and m.to_review
+    ]
     if not review:
         return
-    st.subheader("What to review", anchor=False)
+    st.subheader("Review my weak items", anchor=False)
+    st.caption("The ones you last got wrong. Click one to try it again.")
     for mode, ids in review:
-        lines = []
+        st.markdown(f"**{QUIZ_LABELS[mode]}**")
+        in_mode = {item.id: item for item in bank.items(mode)} if bank else {}
+        gone = []
         for item_id in ids[:REVIEW_SHOWN]:
-            try:
-                title = rich(item_title(bank.by_id(item_id))) if bank else quote(item_id)
-            except KeyError:
-                title = quote(item_id)  # from an uploaded file: shown literally
-            lines.append(f"- {title}")
+            item = in_mode.get(item_id)
+            if item is None:  # from an uploaded file, or left the course: shown literally
+                gone.append(f"- {quote(item_id)} (not in the course now)")
+                continue
+            st.button(
+                rich(item_title(item)),
+                key=f"learn_weak_{mode}_{item_id}",
+                type="tertiary",
+                icon=":material/arrow_forward:",
+                on_click=open_card if mode == "flashcards" else state.open_item,
+                args=(item_id,) if mode == "flashcards" else (mode, item_id),
+            )
         if len(ids) > REVIEW_SHOWN:  # a file may list thousands
-            lines.append(f"- …and {len(ids) - REVIEW_SHOWN:,} more")
-        st.markdown(f"**{QUIZ_LABELS[mode]}**\n" + "\n".join(lines))
+            gone.append(f"- …and {len(ids) - REVIEW_SHOWN:,} more")
+        if gone:
+            st.markdown("\n".join(gone))
 
 
 def render_progress_file(progress: Progress) -> None:
@@ -156,9 +178,11 @@ def render_progress_file(progress: Progress) -> None:
             on_click="ignore",
         )
     row.button(
-        "Reset progress",
+        "Start over",
         key="learn_reset",
         icon=":material/delete_sweep:",
+        help="Forget every score, the flashcard schedule and your place, here and in the "
+        "copy saved under this page's link.",
         on_click=state.reset_all,
         args=(state.resets(),),
     )
