@@ -27,7 +27,7 @@ def _explode(page) -> None:
 
 def _step_inside_diverged(page) -> None:
     _explode(page)
-    page.get_by_role("link", name="Step inside").first.click()
+    page.get_by_role("link", name="Step inside", exact=True).first.click()
     page.get_by_text("Step 34 of your Playground run").first.wait_for()
     page.get_by_text("4 Measure", exact=True).click()
     page.wait_for_selector(".gc-code span.gc-now[data-stage='measure']")

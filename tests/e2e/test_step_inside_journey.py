@@ -26,7 +26,7 @@ def test_walk_the_stages_then_the_diverged_step(browser, app_url, shots):
     page.set_default_timeout(30_000)
     # The flagship run on the Playground, trained to its explosion at full speed.
     open_app(page, app_url, "?preset=exploding-rnn&edge=off")
-    page.get_by_role("link", name="Step inside").click()
+    page.get_by_role("link", name="Step inside", exact=True).click()
     wait_idle(page)
     page.get_by_text("Step 1 of your Playground run").first.wait_for()
     page.screenshot(path=shots / "01-forward-1366x768.png")
@@ -50,7 +50,7 @@ def test_walk_the_stages_then_the_diverged_step(browser, app_url, shots):
     page.get_by_role("button", name="Start").click()
     page.get_by_text("The gradients exploded at step 34").wait_for(timeout=90_000)
     wait_idle(page)
-    page.get_by_role("link", name="Step inside").click()
+    page.get_by_role("link", name="Step inside", exact=True).click()
     wait_idle(page)
     page.get_by_text("Step 34 of your Playground run").first.wait_for()
     page.get_by_text("4 Measure", exact=True).click()
