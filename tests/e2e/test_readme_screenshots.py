@@ -62,10 +62,28 @@ def _drawn(page) -> None:
     page.wait_for_timeout(500)
 
 
+def _projector_chart(page) -> None:
+    _explode(page)
+    page.locator(".gradclip-live-chart").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+
+
+def _class_with_a_question(page) -> None:
+    page.get_by_role("button", name="Start a class").click()
+    page.get_by_text("0 joined").wait_for()
+    page.get_by_label("Question to push").click()
+    page.get_by_role("option").filter(has_text="Predict the run").first.click()
+    page.get_by_role("button", name="Push to the class").click()
+    page.get_by_text("Question 1").first.wait_for()
+    wait_idle(page)
+
+
 VIEWS = {
     "playground-explosion": ("?preset=exploding-rnn&edge=off", _explode),
     "step-inside": ("?preset=exploding-rnn&edge=off", _step_inside_diverged),
     "labs": ("labs", _lab_amp),
+    "projector": ("?preset=exploding-rnn&edge=off&projector=1", _projector_chart),
+    "class": ("classroom", _class_with_a_question),
     "cliff": ("cliff", _drawn),
     "geometry": ("geometry", _drawn),
     "compare": ("compare?preset=exploding-rnn&runs=none,norm:1,value:0.1,agc:0.01",
