@@ -4,13 +4,17 @@ Real browsers measure themselves, not the server (DESIGN.md: a few headless page
 the machine). Each student here is a WebSocket client that does what the browser does: it
 opens the playground from a teacher's link, presses Start, then sends the live fragment's
 reruns at the interval the server asks for (``auto_rerun``), as the page's timer would. It
-prints, per classroom size, the chart redraws each student receives per second, the server's
-CPU use, and any exception the app sent.
+prints, per classroom size, the chart redraws each student receives per second, the training
+steps a second each student's Step tile shows, the refresh interval the server chose, the
+server's CPU use (its process's CPU time over the window, in cores), and any exception the app
+sent. The class target (issue "Fast for a whole class"): 30 students, every one >= 2 redraws/s
+and >= 50 steps/s on the default preset, server CPU <= 1.8 cores, no exception.
 
 Usage::
 
     .venv/bin/python bench/classroom.py                    # 1, 5, 10 and 20 students
     .venv/bin/python bench/classroom.py --students 30 --seconds 20 --preset exploding-rnn
+    .venv/bin/python bench/classroom.py --students 30 --seconds 60 --each   # the class target
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class Student:
         self.start_id: str | None = None
         self.fragment: tuple[str, float] | None = None  # (fragment id, interval)
         self.redraws: list[float] = []
+        self.steps: list[tuple[float, int]] = []  # (when, the "Step" tile's value)
+        self.intervals: list[float] = []  # every refresh interval the server asked for
         self.exceptions: list[str] = []
         self.finished = asyncio.Event()
         self.live = asyncio.Event()  # the live fragment's timer has been set
@@ -69,6 +75,7 @@ class Student:
             self.page_hash = msg.new_session.page_script_hash
         elif kind == "auto_rerun":
             self.fragment = (msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+            self.intervals.append(msg.auto_rerun.interval)
             self.live.set()
         elif kind == "script_finished":
             self.finished.set()
@@ -79,6 +86,8 @@ class Student:
                 self.start_id = element.button.id
             elif which == "bidi_component" and CHART_KEY in element.bidi_component.id:
                 self.redraws.append(time.monotonic())
+            elif which == "metric" and element.metric.label == "Step":
+                self.steps.append((time.monotonic(), int(element.metric.body.replace(",", ""))))
             elif which == "exception":
                 self.exceptions.append(element.exception.message)
 
@@ -118,14 +127,31 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-async def classroom(url: str, pid: int, n: int, seconds: float, preset: str) -> dict:
-    students = [Student(url, f"preset={preset}") for _ in range(n)]
+def _at(samples: list[tuple[float, int]], t: float) -> tuple[float, int] | None:
+    """The last (time, step) sample at or before ``t``."""
+    before = [s for s in samples if s[0] <= t]
+    return before[-1] if before else None
+
+
+def _steps_rate(samples: list[tuple[float, int]], t0: float, t1: float) -> float:
+    """Training steps a second between ``t0`` and ``t1``, as the page's Step tile showed them."""
+    a, b = _at(samples, t0), _at(samples, t1)
+    if a is None or b is None or b[0] <= a[0]:
+        return 0.0
+    return (b[1] - a[1]) / (b[0] - a[0])
+
+
+async def classroom(
+    url: str, pid: int, n: int, seconds: float, preset: str, settle: float = 5.0, edge: str = "on"
+) -> dict:
+    students = [Student(url, f"preset={preset}&edge={edge}") for _ in range(n)]
     started = [asyncio.Event() for _ in students]
     tasks = [
-        asyncio.create_task(s.run(seconds + 3, e)) for s, e in zip(students, started, strict=True)
+        asyncio.create_task(s.run(settle + seconds + 3, e))
+        for s, e in zip(students, started, strict=True)
     ]
     await asyncio.gather(*(e.wait() for e in started))
-    await asyncio.sleep(2)  # let the tick interval settle on the class size
+    await asyncio.sleep(settle)  # let the refresh interval settle on the class and its load
     t0, cpu0 = time.monotonic(), _cpu_seconds(pid)
     await asyncio.sleep(seconds)
     t1, cpu1 = time.monotonic(), _cpu_seconds(pid)
@@ -133,42 +159,83 @@ async def classroom(url: str, pid: int, n: int, seconds: float, preset: str) -> 
     rates = [sum(t0 <= t < t1 for t in s.redraws) / (t1 - t0) for s in students]
     return {
         "rates": rates,
+        "steps": [_steps_rate(s.steps, t0, t1) for s in students],
         "cpu": (cpu1 - cpu0) / (t1 - t0),
-        "interval": students[0].fragment[1] if students[0].fragment else float("nan"),
+        "intervals": [s.fragment[1] if s.fragment else float("nan") for s in students],
+        "retunes": [max(0, len(s.intervals) - 1) for s in students],
         "exceptions": [e for s in students for e in s.exceptions],
     }
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(n: int, r: dict, each: bool) -> None:
+    rates, steps, intervals = r["rates"], r["steps"], r["intervals"]
+    print(
+        f"{n:>9}{statistics.median(intervals):>12.2f}{statistics.median(rates):>10.2f}"
+        f"{min(rates):>7.2f}{statistics.median(steps):>12.1f}{min(steps):>7.1f}"
+        f"{r['cpu']:>12.2f}{len(r['exceptions']):>12}"
+    )
+    if each:
+        print("          per student, redraws/s:", " ".join(f"{x:.1f}" for x in rates))
+        print("          per student, steps/s:  ", " ".join(f"{x:.0f}" for x in steps))
+        print(
+            "          refresh intervals at the end:",
+            ", ".join(f"{v:g} s x{intervals.count(v)}" for v in sorted(set(intervals))),
+            f"; timer changes per student: median {statistics.median(r['retunes']):g},"
+            f" max {max(r['retunes'])}",
+        )
+    for message in sorted(set(r["exceptions"]))[:3]:
+        print(f"          exception: {message}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, nargs="*", default=[1, 5, 10, 20])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="the measured window")
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds before it")
     parser.add_argument("--preset", default="healthy")
+    parser.add_argument("--each", action="store_true", help="print every student's rates")
+    parser.add_argument(
+        "--edge",
+        choices=["on", "off"],
+        default="on",
+        help="the link's slow-down near an explosion (off: a fast run that passes a sudden "
+        "climb, healthy's near step 2,700, is not dropped to slow motion mid-measurement)",
+    )
     args = parser.parse_args(argv)
     print(
-        f"preset {args.preset}, {args.seconds:g} s windows, {os.cpu_count()} cores; a fresh "
-        "server per class size\n"
+        f"preset {args.preset} (edge {args.edge}), {args.seconds:g} s windows after "
+        f"{args.settle:g} s to settle, "
+        f"{os.cpu_count()} cores; a fresh server per class size; {_load()}\n"
     )
     print(
-        f"{'students':>9}{'interval s':>12}{'redraws/s each: median':>25}{'min':>7}"
-        f"{'server CPU (cores)':>20}{'exceptions':>12}"
+        f"{'':>9}{'':>12}{'redraws/s each':>17}{'steps/s each':>19}{'server CPU':>12}\n"
+        f"{'students':>9}{'interval s':>12}{'median':>10}{'min':>7}{'median':>12}{'min':>7}"
+        f"{'(cores)':>12}{'exceptions':>12}"
     )
     for n in args.students:
         port = _free_port()
         proc = _serve(port)
         try:
             r = asyncio.run(
-                classroom(f"ws://127.0.0.1:{port}", proc.pid, n, args.seconds, args.preset)
+                classroom(
+                    f"ws://127.0.0.1:{port}",
+                    proc.pid,
+                    n,
+                    args.seconds,
+                    args.preset,
+                    args.settle,
+                    args.edge,
+                )
             )
         finally:
             proc.kill()
             proc.wait()
-        print(
-            f"{n:>9}{r['interval']:>12.1f}{statistics.median(r['rates']):>25.1f}"
-            f"{min(r['rates']):>7.1f}{r['cpu']:>20.2f}{len(r['exceptions']):>12}"
-        )
-        for message in sorted(set(r["exceptions"]))[:3]:
-            print(f"          exception: {message}")
+        report(n, r, args.each)
+    print(f"\n{_load()}")
     return 0
 
 

@@ -13,10 +13,17 @@ Start and prints:
 With ``--compare`` it opens the Compare page instead, four settings of the preset trained side
 by side (none, norm 1, value 0.1, AGC 0.01), and prints its redraws per second (target >= 3).
 
+With ``--immediate`` it presses Start the moment the page is drawn, as an eager student does,
+without waiting for the chart's script: each try is a fresh browser (nothing cached), and it
+prints when the page was drawn and when Plotly was ready (from the navigation's start), the
+time from Start to the first chart data on the WebSocket and to the first drawn point
+(target <= 500 ms). ``--warm`` keeps one browser's cache across the tries (a returning student).
+
 Usage::
 
     .venv/bin/python bench/live_refresh.py [--preset healthy] [--seconds 10]
     .venv/bin/python bench/live_refresh.py --compare [--preset healthy] [--seconds 10]
+    .venv/bin/python bench/live_refresh.py --immediate [--tries 5] [--warm]
 """
 
 from __future__ import annotations
@@ -136,6 +143,117 @@ def measure_compare(preset: str, seconds: float, url: str | None = None) -> None
     print(f"  last step drawn per run:             {last}")
 
 
+# Notes, from the navigation's start, when Plotly is defined (polled every frame).
+PLOTLY_AT_JS = """(() => {
+  window.__plotlyAt = null;
+  const poll = () => {
+    if (window.Plotly !== undefined) { window.__plotlyAt = performance.now(); return; }
+    requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+})();"""
+# When the browser started and finished fetching Plotly's script (Resource Timing).
+RESOURCE_JS = """() => {
+  const e = performance.getEntriesByType('resource').find(r => r.name.includes('plotly'));
+  return e ? [e.startTime, e.responseEnd] : [NaN, NaN];
+}"""
+# A WebSocket frame this large after Start carries the chart's figure.
+CHART_BYTES = 5_000
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def _first_point_once(browser, url: str, preset: str, context=None) -> dict[str, float]:
+    """One eager student: Start pressed as soon as the page is drawn.
+
+    In a fresh browser context (nothing cached) unless ``context`` is given (a second visit).
+    """
+    fresh = context is None
+    context = context or browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    frames: list[tuple[float, int]] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda payload: frames.append((time.monotonic(), len(payload)))
+        ),
+    )
+    page.add_init_script(PLOTLY_AT_JS)
+    page.goto(f"{url}/?preset={preset}")
+    page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60_000)
+    drawn = page.evaluate("performance.now()")
+    page.evaluate(WATCH_JS)
+    button = page.get_by_role("button", name="Start")
+    button.wait_for(timeout=60_000)
+    clicked_py, clicked = time.monotonic(), page.evaluate("performance.now()")
+    button.click()
+    page.wait_for_function("window.__first !== null", timeout=60_000)
+    first = page.evaluate("window.__first")
+    page.wait_for_function("window.__plotlyAt !== null", timeout=60_000)
+    plotly_at = page.evaluate("window.__plotlyAt")
+    fetched = page.evaluate(RESOURCE_JS)
+    big = [t for t, size in frames if t >= clicked_py and size >= CHART_BYTES]
+    page.close()
+    if fresh:
+        context.close()
+    return {
+        "drawn": drawn,
+        "plotly": plotly_at,
+        "fetch": fetched[0],
+        "fetched": fetched[1],
+        "start": clicked,
+        "data": 1000 * (big[0] - clicked_py) if big else float("nan"),
+        "first": first - clicked,
+    }
+
+
+def measure_first_point(
+    preset: str, tries: int, url: str | None = None, warm: bool = False
+) -> None:
+    """Start pressed right after the page is drawn: how soon is the first point drawn?
+
+    ``warm``: every try in one browser context, so from the second on the browser has
+    Plotly's script cached (and compiled): a student coming back, not a first visit.
+    """
+    from playwright.sync_api import sync_playwright
+
+    proc = None
+    if url is None:
+        port = _free_port()
+        proc = _serve(port)
+        url = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            context = browser.new_context(viewport=VIEWPORT) if warm else None
+            # The first page run pays for the server's imports: not counted.
+            _first_point_once(browser, url, preset, context)
+            rows = [_first_point_once(browser, url, preset, context) for _ in range(tries)]
+            browser.close()
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
+    visits = "one browser, cached" if warm else "fresh browsers, nothing cached"
+    print(f"preset {preset}, Start pressed as soon as the page is drawn, {tries} tries, {visits}")
+    print(
+        f"  {'page drawn':>11}{'Plotly fetched':>16}{'ready':>7}{'Start':>7}"
+        f"{'Start -> chart data':>21}{'-> first point':>16}   (ms; the first four from "
+        "navigation start; fetched: from-to)"
+    )
+    for r in rows:
+        fetched = f"{r['fetch']:.0f}-{r['fetched']:.0f}"
+        print(
+            f"  {r['drawn']:>11.0f}{fetched:>16}{r['plotly']:>7.0f}{r['start']:>7.0f}"
+            f"{r['data']:>21.0f}{r['first']:>16.0f}"
+        )
+    firsts = sorted(r["first"] for r in rows)
+    print(
+        f"  time from Start to first drawn point: median {firsts[len(firsts) // 2]:.0f} ms, "
+        f"worst {firsts[-1]:.0f} ms (target <= 500 ms)"
+    )
+
+
 def measure(preset: str, seconds: float, history: int, url: str | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -213,8 +331,17 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=2000)
     parser.add_argument("--url", help="measure a server already running here instead")
     parser.add_argument("--compare", action="store_true", help="the Compare page, four runs")
+    parser.add_argument(
+        "--immediate", action="store_true", help="press Start as soon as the page is drawn"
+    )
+    parser.add_argument("--tries", type=int, default=5, help="page loads, with --immediate")
+    parser.add_argument(
+        "--warm", action="store_true", help="with --immediate: one browser, its cache kept"
+    )
     args = parser.parse_args()
-    if args.compare:
+    if args.immediate:
+        measure_first_point(args.preset, args.tries, args.url, args.warm)
+    elif args.compare:
         measure_compare(args.preset, args.seconds, args.url)
     else:
         measure(args.preset, args.seconds, args.history, args.url)

@@ -25,11 +25,16 @@ from gradclip_core import TrainConfig, Trainer
 from gradclip_core.budget import TooLargeError, step_cost, too_large
 from gradclip_core.clipping import MODE_LABELS
 from ui.state import LIVE, STRUCTURAL, effective_threshold
-from ui.tempo import DEFAULT_SPEED, EdgeWatch, redraw_interval, steps_per_redraw
+from ui.tempo import DEFAULT_SPEED, EdgeWatch, RefreshPolicy, redraw_interval, steps_per_redraw
 from ui.training_pool import CORES as _CORES
 from ui.training_pool import give_memory_back, run_in_pool
 
 _ACTIVE: weakref.WeakSet[LiveRun] = weakref.WeakSet()
+# One per server process: every session's ticks report to it, and it sets their rate. The
+# budget leaves a tenth of the machine to the rest (the event loop's bursts, other pages).
+POLICY = RefreshPolicy(budget=0.9 * _CORES)
+LATE = 1.5  # a tick this many intervals after the previous one came late: its page fell behind
+PAUSED = 10.0  # ... but one this many intervals after it follows a pause, not a queue
 GONE_AFTER = 30.0  # seconds a closed tab's run is kept (a phone's screen lock reconnects)
 IDLE_AFTER = 30 * 60.0  # seconds a paused run nobody touches is kept
 
@@ -52,15 +57,27 @@ def active_sessions(now: float | None = None, within: float = 5.0) -> int:
     return sum(1 for run in list(_ACTIVE) if run.running and now - run.last_tick < within)
 
 
-def tick_interval(active: int) -> float:
-    """Seconds between redraws: 10 a second for one user, slower as a classroom joins."""
-    if active <= 1:
-        return 0.1
-    if active <= 3:
-        return 0.2
-    if active <= 10:
-        return 0.5
-    return 1.0
+def tick_interval(
+    active: int, current: float | None = None, policy: RefreshPolicy | None = None
+) -> float:
+    """Seconds between redraws with ``active`` runs ticking: what the server can hold.
+
+    10 a second for one learner; for a class, the rate at which drawing every run fits in the
+    CPU the server has, measured tick by tick (:class:`~ui.tempo.RefreshPolicy`).
+
+    Args:
+        active: the runs ticking in this process.
+        current: the interval the page has now (a faster one must fit with room to spare).
+        policy: the policy to ask; the server's own (:data:`POLICY`) by default.
+    """
+    return (policy or POLICY).interval(active, current)
+
+
+def _cpu_timed(fn, *args):
+    """``fn(*args)`` and the CPU seconds this thread spent in it."""
+    start = time.thread_time()
+    result = fn(*args)
+    return result, time.thread_time() - start
 
 
 class LiveRun:
@@ -70,7 +87,9 @@ class LiveRun:
         trainer: the engine's :class:`~gradclip_core.Trainer`; ``None`` once released.
         running: whether the live fragment should keep training.
         preset: the preset it came from, if any.
-        behind: set when the last tick took longer than the interval (charts lag training).
+        behind: set when the last tick overran: took longer than the interval, or started
+            late (charts lag training).
+        policy: the server's refresh policy, which this run's ticks report to.
         cost: the estimated cost of one step (what it reserves from the server's budget).
         session_id: the Streamlit session it belongs to (``None`` outside a server).
         released: why the trainer was dropped, once it was (see :func:`release_idle`).
@@ -97,6 +116,10 @@ class LiveRun:
         self.behind = False
         self.last_tick = 0.0
         self.tick_seconds = 0.0
+        self.train_cpu = 0.0  # CPU seconds the last training slice took
+        self.policy = POLICY
+        self.interval: float | None = None  # the page's timer, as the panel last set it
+        self._tick_started: float | None = None
         self._faster_since: float | None = None
         self.max_steps = 100_000  # a live run stops itself here; memory stays bounded anyway
         self.speed = DEFAULT_SPEED  # see ui/tempo.py
@@ -138,7 +161,9 @@ class LiveRun:
     def _train(self, trainer: Trainer, seconds: float, steps: int) -> int:
         """Train on the pool, watched for an explosion (which drops the run to slow motion)."""
         watch = self.watch if self.watch is not None and not self.watch.tripped else None
-        taken = run_in_pool(trainer.run_for, seconds, steps, watch, mb=self.cost.mb)
+        taken, self.train_cpu = run_in_pool(
+            _cpu_timed, trainer.run_for, seconds, steps, watch, mb=self.cost.mb
+        )
         if watch is not None and watch.tripped:
             self.speed, self.slowed = "slow", watch.tripped
         return taken
@@ -158,34 +183,40 @@ class LiveRun:
     def advance(self, interval: float, active: int = 1) -> int:
         """One tick of training: a time slice that leaves room to draw within ``interval``.
 
-        The slice shrinks as more runs share the server's cores (``active``), so the whole
-        class's training and drawing stays under about half of the machine.
+        The slice is this run's share of the CPU the server can give live pages, less what
+        drawing a tick costs (:meth:`RefreshPolicy.slice`): it shrinks as more runs share the
+        server's cores (``active``). The tick is reported to the policy, with its training CPU.
         """
         start = time.monotonic()
-        share = min(1.0, _CORES / max(1, active))
-        budget = max(0.005, min(0.03, 0.3 * interval * share))
+        budget = self.policy.slice(interval, active)
         with self.locked() as trainer:
             if trainer is None:
                 self.running = False
                 return 0
             room = self.max_steps - trainer.steps_done
             steps = steps_per_redraw(self.speed, room)
+            self.train_cpu = 0.0
             taken = self._train(trainer, budget, steps) if room > 0 else 0
             if trainer.diverged or room <= 0:
                 self.running = False
+        self.policy.note_tick(self.train_cpu)
         self.tick_seconds = time.monotonic() - start
         self.last_tick = time.monotonic()
         return taken
 
-    def retune(self, interval: float, now: float | None = None) -> bool:
-        """Whether the page should rerun to refresh at the rate the class size asks for.
+    def timer(self, active: int, current: float | None = None) -> float:
+        """Seconds between this run's redraws, for its page's timer (``active`` runs ticking)."""
+        return redraw_interval(self.speed, tick_interval(active, current, self.policy))
 
-        A fragment's timer is set when the whole page runs, so a class that grows or shrinks
-        during a run needs one full rerun to change it. Slower at once; faster only after
-        5 s of wanting it, so a class size at a boundary does not flap.
+    def retune(self, interval: float, now: float | None = None) -> bool:
+        """Whether the page should rerun to refresh at the rate the server can hold now.
+
+        A fragment's timer is set when the whole page runs, so a class that grows or shrinks,
+        or a server that gets busier, needs one full rerun to change it. Slower at once;
+        faster only with room to spare and after 5 s of wanting it, so it does not flap.
         """
         now = time.monotonic() if now is None else now
-        want = redraw_interval(self.speed, tick_interval(active_sessions(now)))
+        want = self.timer(active_sessions(now), interval)
         if want >= interval:
             self._faster_since = None
             return want > interval
@@ -193,10 +224,22 @@ class LiveRun:
             self._faster_since = now
         return now - self._faster_since >= 5.0
 
-    def note_tick(self, started: float, interval: float) -> None:
-        """Record how long a whole tick (draw + train) took; flag when it overran."""
-        elapsed = time.monotonic() - started
-        self.behind = self.running and elapsed > interval
+    def note_tick(self, started: float, interval: float, now: float | None = None) -> None:
+        """Record how long a whole tick (draw + train) took; flag when it overran.
+
+        A tick overran when it took longer than ``interval``, or when it started late: its
+        page's timer asked for it on time, but the server ran it :data:`LATE` intervals
+        after the previous one (reruns queue while the server is busy). Overruns slow the
+        class down (:class:`~ui.tempo.RefreshPolicy`) and the page says it is behind.
+        """
+        now = time.monotonic() if now is None else now
+        elapsed = now - started
+        gap = started - self._tick_started if self._tick_started is not None else 0.0
+        self._tick_started = started
+        overran = elapsed > interval or LATE * interval < gap < PAUSED * interval
+        self.behind = self.running and overran
+        if overran:
+            self.policy.note_overrun()
 
 
 def release_idle(is_connected, now: float | None = None) -> int:

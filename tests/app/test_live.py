@@ -13,13 +13,20 @@ from gradclip_core import TrainConfig, Trainer
 from ui import live_chart as lc
 from ui.charts import playground_figure, short_layer_name
 from ui.live import tick_interval
+from ui.tempo import SLOWEST, RefreshPolicy
+
+
+def _steady_policy() -> RefreshPolicy:
+    """A policy whose clocks stand still: it keeps assuming 20 ms to draw a tick."""
+    return RefreshPolicy(1.8, draw_guess=0.02, clock=lambda: 0.0, cpu=lambda: 0.0)
 
 
 def test_refresh_slows_down_as_a_classroom_joins():
-    rates = [tick_interval(n) for n in (0, 1, 2, 3, 4, 10, 11, 40)]
+    policy = _steady_policy()
+    rates = [tick_interval(n, policy=policy) for n in (0, 1, 2, 3, 4, 10, 11, 40)]
     assert rates[0] == rates[1] == 0.1  # one learner: 10 redraws a second
     assert rates == sorted(rates)  # never faster with more people
-    assert rates[-1] == 1.0
+    assert 0.5 < rates[-1] <= SLOWEST  # 40 at 20 ms a draw: slower than 2 a second
 
 
 @pytest.mark.parametrize(
@@ -102,6 +109,45 @@ def test_chart_is_a_keyed_component_or_falls_back_to_plotly_chart(static_serving
         assert at.get("plotly_chart")
 
 
+@pytest.mark.parametrize("ghost", [False, True])
+def test_the_figure_is_sent_as_plotly_would_send_it(ghost):
+    t = Trainer(TrainConfig())
+    t.run(30)
+    other = t.history if ghost else None
+    fig = playground_figure(t.history, baseline=1.0, mode="norm", ghost=other)
+    ours = json.loads(lc.figure_json(fig))
+    assert ours == json.loads(plotly.io.to_json(fig, validate=False, engine="orjson"))
+    loss = next(trace for trace in ours["data"] if trace["name"] == "loss")
+    assert set(loss["y"]) == {"dtype", "bdata"}  # a typed array, not a list of numbers
+
+
+def _preload_script() -> None:
+    from ui.live_chart import preload_chart_script
+
+    preload_chart_script()
+
+
+@pytest.mark.parametrize("static_serving", [True, False])
+def test_the_page_starts_loading_plotly_before_any_chart(static_serving):
+    before = config.get_option("server.enableStaticServing")
+    config.set_option("server.enableStaticServing", static_serving)
+    try:
+        at = AppTest.from_function(_preload_script, default_timeout=30)
+        at.run()
+    finally:
+        config.set_option("server.enableStaticServing", before)
+    assert not at.exception, at.exception
+    html = [el.proto.body for el in at.get("html")]
+    if static_serving:
+        (body,) = html
+        assert lc.PLOTLY_URL in body and "loadPlotly()" in body
+        assert at.get("html")[0].proto.unsafe_allow_javascript
+        # The charts' component loads Plotly the same way: one script, whoever asks first.
+        assert "window.__gradclipPlotly" in body and "window.__gradclipPlotly" in lc._JS
+    else:
+        assert not html  # st.plotly_chart brings its own Plotly
+
+
 def test_training_runs_on_long_lived_threads_not_the_script_thread():
     import threading
 
@@ -128,6 +174,7 @@ def test_the_refresh_rate_follows_the_class_size_without_flapping():
     from ui import live
 
     me = live.LiveRun(TrainConfig(model="mlp", task="regression"))
+    me.policy = _steady_policy()  # 20 ms to draw a tick, whatever this machine does
     classmates = [live.LiveRun(TrainConfig(model="mlp", task="regression")) for _ in range(11)]
     now = 1000.0
     everyone = [me, *classmates]
@@ -152,6 +199,7 @@ def test_a_big_class_trains_in_thinner_slices():
     from ui import live
 
     run = live.LiveRun(TrainConfig(model="mlp", task="regression"))
+    run.policy = _steady_policy()
     run.running = True
     slices = []
     run_for = run.trainer.run_for
@@ -162,7 +210,10 @@ def test_a_big_class_trains_in_thinner_slices():
 
     run.trainer.run_for = spy
     run.advance(0.1, active=1)
-    run.advance(1.0, active=30)
-    assert slices[0] == pytest.approx(0.03)
-    assert 0.005 <= slices[1] < slices[0]
+    run.advance(0.5, active=1)
+    run.advance(0.5, active=30)  # the same rate, shared by a class
+    assert slices[0] == pytest.approx(0.03) and slices[1] == pytest.approx(0.03)
+    assert run.policy.SLICE_MIN <= slices[2] < slices[1]
+    # Each tick is reported to the policy, with the CPU its training used.
+    assert run.policy.ticks == 3 and run.train_cpu > 0
     run.running = False

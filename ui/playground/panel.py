@@ -16,14 +16,13 @@ from gradclip_core.clipping import MODE_LABELS
 from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio_sentence
 from ui.charts import playground_figure
 from ui.errors import PAGE_FAILED, shown_as_message
-from ui.live import LiveRun, active_sessions, tick_interval
-from ui.live_chart import live_chart
+from ui.live import LiveRun, active_sessions
+from ui.live_chart import live_chart, preload_chart_script
 from ui.playground.chart_layout import STACK_BELOW_PX, stacked_patch
 from ui.playground.controls import CUSTOM, key, set_clip
 from ui.playground.tempo_panel import render_replay, render_tempo, replay_step
 from ui.projector import current_view
 from ui.state import effective_threshold
-from ui.tempo import redraw_interval
 
 GHOST = "compare_with"  # the run before "Run again", drawn beside the new one
 SHOW_GHOST = "show_previous_run"
@@ -128,6 +127,9 @@ def render_buttons(run: LiveRun) -> None:
 
 def render_live_panel(run: LiveRun, presets) -> None:
     ss = st.session_state
+    # First on the panel: the browser starts on Plotly's script before the chart's own
+    # component has even arrived, so a Start pressed at once does not wait for it.
+    preload_chart_script()
     if ss.pop("start_next", False) and not run.trainer.diverged:
         run.running = True
     if ss.pop("live_failed", False):
@@ -146,7 +148,10 @@ def render_live_panel(run: LiveRun, presets) -> None:
         # Outside the fragment: its button must rerun the whole page (sidebar included).
         with run.locked() as trainer:
             _callout(run, trainer)
-    interval = redraw_interval(run.speed, tick_interval(active_sessions() + (not run.running)))
+    # The rate the server can hold now; a page already ticking keeps its rate unless a
+    # faster one fits with room to spare (ui/tempo.py: RefreshPolicy).
+    current = run.interval if run.running else None
+    interval = run.interval = run.timer(active_sessions() + (not run.running), current)
 
     @st.fragment(run_every=interval if run.running else None)
     def live() -> None:
@@ -161,13 +166,18 @@ def render_live_panel(run: LiveRun, presets) -> None:
         if not ok:
             run.running = False  # the page run that follows stops the timer
             st.session_state["live_failed"] = True  # and says why the run paused
-        # Diverged, at the step limit or failed: stop the timer. The class grew or shrank:
-        # set the timer to the rate it can hold (only a whole-page run changes it).
+        # Diverged, at the step limit or failed: stop the timer. The class grew or shrank, or
+        # the server's load changed: set the timer to the rate it can hold (only a
+        # whole-page run changes it).
         # Slowed down near an explosion: the timer changes with a whole-page run too.
         if was_running and (not run.running or run.speed != speed or run.retune(interval)):
             st.rerun()
 
     live()
+    if run.trainer is not None:
+        # Under the fragment, not in it: a line that never changes is not sent every tick.
+        # The chart updates in place, so a zoom holds while it trains (ui/live_chart.py).
+        st.caption("Drag on a chart to zoom in, even while it trains; double-click to zoom out.")
     render_replay(run)
     _render_suggestion(run)
 
@@ -215,8 +225,6 @@ def _draw(run: LiveRun) -> None:
     left, right = st.columns(2)
     for i, sentence in enumerate(sentences):
         (left if i % 2 == 0 else right).caption(sentence)
-    # The chart updates in place, so a zoom holds while it trains (ui/live_chart.py).
-    st.caption("Drag on a chart to zoom in, even while it trains; double-click to zoom out.")
 
 
 def _tiles(run: LiveRun, trainer) -> None:
