@@ -316,9 +316,9 @@ def _teacher_question(store, code: str, key: str, items) -> None:
             st.info(f"What the run did: {q.outcome.get('sentence', '')}", icon=":material/science:")
         st.page_link(
             "app_pages/playground.py",
-            label="Run it live on the Playground",
+            label="Run it live on the Playground (projector mode)",
             icon=":material/show_chart:",
-            query_params={"preset": item.preset, "edge": "on"},
+            query_params={"preset": item.preset, "edge": "on", "projector": "1"},
         )
 
 

@@ -111,6 +111,8 @@ def test_a_predict_question_runs_the_scenario_and_students_see_the_outcome(db_ur
     q = [r for r in student.radio if r.key and r.key.startswith("class_pick_")][0]
     q.set_value(q.options[0]).run()
     student.button(key=q.key.replace("pick", "send")).click().run()
+    link = [p for p in teacher.get("page_link") if "projector mode" in p.proto.label][0]
+    assert "projector=1" in link.proto.query_string.split("&")  # the run, big on the projector
     run = [b for b in teacher.button if b.key and b.key.startswith("class_run_")][0]
     run.click().run()
     assert "What the run did:" in _texts(teacher)
