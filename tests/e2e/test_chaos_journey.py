@@ -105,7 +105,10 @@ PAGE_CHECK_JS = """(paths) => {
     links: Array.from(document.querySelectorAll(
       'a[href^="http://e.com"], a[href*="//www.e.com"]'), html),
     images: Array.from(document.querySelectorAll('img[src^="http://e.com"], img[src="x"]'), html),
-    scripts: Array.from(document.querySelectorAll('[data-testid="stMain"] script'), html),
+    // The app's own chart-script preload (ui/live_chart.py) is the one script it puts there.
+    scripts: Array.from(
+      document.querySelectorAll('[data-testid="stMain"] script:not([data-gradclip-preload])'),
+      html),
   };
 }"""
 
