@@ -3,6 +3,7 @@ and, for a predict question, see the real run's outcome beside their prediction.
 
 from __future__ import annotations
 
+import html
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -243,15 +244,16 @@ def _teacher(store, code: str, key: str) -> None:
 
 def _join_panel(code: str) -> None:
     link, problem = join_link(code)
-    st.markdown(
-        f"<div style='font-size:3rem;font-weight:700;letter-spacing:0.2em'>{code}</div>",
-        unsafe_allow_html=True,
+    # The join code, large enough to copy from the back of the room (escaped: no raw HTML).
+    st.html(
+        "<div style='font-size:3rem;font-weight:700;letter-spacing:0.2em'>"
+        f"{html.escape(code)}</div>"
     )
     if link is None:
         st.warning(problem, icon=":material/wifi_off:")
         return
     st.caption("Students scan the code or open the link, then choose a nickname.")
-    st.html(qr_html(link, "min(100%, 420px)").replace("link to this run", "link to join the class"))
+    st.html(qr_html(link, "min(100%, 420px)", alt="QR code of the link to join the class"))
     st.code(link, language=None)
 
 
