@@ -8,15 +8,10 @@ Screenshots go to ``test-output/e2e/<test>/`` and are copied to ``/tmp/shots_pro
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from e2e_helpers import assert_no_exception, open_app, wait_idle
+from e2e_helpers import assert_no_exception, open_app, streamlit_server, wait_idle
 
 from ui.playground.chart_layout import PANEL_TITLES
 
@@ -138,52 +133,12 @@ def test_a_show_link_shows_only_its_groups_in_the_sidebar(projector_page, app_ur
     _shot(page, shots, "01-show-clipping.png")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def shared_url():
     """A second server that knows its address for the class (``browser.serverAddress``)."""
-    port = _free_port()
     log = ROOT / "test-output" / "e2e" / "streamlit-share.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.serverAddress",
-        PUBLIC_HOST,
-    ]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the second streamlit did not start; see {log}") from None
-                time.sleep(0.3)
+    with streamlit_server(log, "--browser.serverAddress", PUBLIC_HOST) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_the_share_popover_shows_a_qr_code_a_phone_can_read(projector_page, shared_url, shots):
