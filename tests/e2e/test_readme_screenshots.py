@@ -86,8 +86,10 @@ VIEWS = {
     "class": ("classroom", _class_with_a_question),
     "cliff": ("cliff", _drawn),
     "geometry": ("geometry", _drawn),
-    "compare": ("compare?preset=exploding-rnn&runs=none,norm:1,value:0.1,agc:0.01",
-                _compare_running),
+    "compare": (
+        "compare?preset=exploding-rnn&runs=none,norm:1,value:0.1,agc:0.01",
+        _compare_running,
+    ),
 }
 
 
