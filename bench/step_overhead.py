@@ -6,7 +6,7 @@ an identical model, fed the same batches by the same task object. Two bare loops
 user writes (torch's default optimizer) and one with the engine's foreach optimizer, so the
 second gap is the instrumentation alone. Blocks of steps are interleaved, the order rotating
 each round, so drift in the machine hits all alike; the table shows the median time per step
-and the ratios (target: at most 1.10x).
+and the ratios (target: at most 1.05x).
 
 Run::
 
@@ -37,6 +37,7 @@ CASES = {
     "mlp on regression": TrainConfig(model="mlp", task="regression"),
 }
 COMMAND = "python bench/step_overhead.py"
+TARGET = 1.05  # issue 13: instrumented step over the bare loop
 
 
 class BareLoop:
@@ -155,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         "gap after the run (0: the same arithmetic)."
     )
     for name, ratio in worst.items():
-        verdict = "meets" if ratio <= 1.10 else "misses"
-        print(f"worst CPU-time ratio against the {name}: {ratio:.3f}x ({verdict} 1.10x)")
+        verdict = "meets" if ratio <= TARGET else "misses"
+        print(f"worst CPU-time ratio against the {name}: {ratio:.3f}x ({verdict} {TARGET:.2f}x)")
     return 0
 
 

@@ -1,10 +1,12 @@
 """Gradient clipping, every mode behind one function: :func:`clip_gradients`.
 
-Clipping by norm and by value call PyTorch's own functions (``get_total_norm``,
-``clip_grads_with_norm_``, ``clip_grad_value_``), so what the app shows is exactly what
-``torch.nn.utils.clip_grad_norm_`` does. The adaptive modes (AGC, AutoClip) follow their
-papers' formulas; where the engine departs from a paper (AGC's readout, AutoClip's bounded
-history) the function says so. Lessons 03-05 explain each mode.
+Clipping by norm does what ``torch.nn.utils.clip_grad_norm_`` does, operation for operation
+(``get_total_norm``'s ``_foreach_norm`` and ``vector_norm``, then ``clip_grads_with_norm_``'s
+factor and ``_foreach_mul_``), without its per-call grouping of tensors by device and dtype:
+one model's gradients share both. Tests check the result bit for bit against torch's own
+function. Clipping by value calls ``clip_grad_value_``. The adaptive modes (AGC, AutoClip)
+follow their papers' formulas; where the engine departs from a paper (AGC's readout,
+AutoClip's bounded history) the function says so. Lessons 03-05 explain each mode.
 
 Nothing here reads a value back from an accelerator: every number in a :class:`ClipRecord` is
 a 0-d tensor on the gradients' device, so a GPU run is not synchronised every step (on the CPU,
@@ -17,7 +19,7 @@ import math
 from collections.abc import Iterable
 
 import torch
-from torch.nn.utils import clip_grad_value_, clip_grads_with_norm_, get_total_norm
+from torch.nn.utils import clip_grad_value_
 
 DEFAULT_THRESHOLDS = {
     "none": math.nan,  # no threshold
@@ -228,19 +230,18 @@ def clip_gradients(
         return ClipRecord(mode, zero, empty, empty, math.nan if mode == "none" else threshold)
     norm_type = float(norm_type) if mode == "norm" else 2.0
     per_before = torch.stack(_per_tensor_norms(grads, norm_type, foreach))  # (P,)
-    # The norm of the per-tensor norms, as torch computes it (clip_grad_norm_'s own value);
-    # one tensor in, so the foreach machinery would only add overhead.
-    before = get_total_norm([per_before], norm_type, foreach=False)
+    # The norm of the per-tensor norms: get_total_norm's own last line, so the same bits.
+    before = torch.linalg.vector_norm(per_before, norm_type)
     if mode == "none":  # no threshold in force: nan, whatever was passed
         return ClipRecord(mode, before, per_before, per_before, math.nan)
     if mode in ("norm", "autoclip"):  # one factor for all: the direction is kept (cosine 1)
         if mode == "norm":
-            # ``threshold`` is a float, exactly as a user passes it to clip_grad_norm_.
-            clip_grads_with_norm_(params, threshold, before, foreach=foreach)
+            # clip_grads_with_norm_'s factor, from ``threshold`` as a float exactly as a user
+            # passes it: max_norm / (total_norm + 1e-6), clamped at 1, same bits.
+            coef = (threshold / (before + _TORCH_EPS)).clamp_(max=1.0)
+            _scale_(grads, coef, foreach)
             if norm_type == 2.0:  # the norms after follow from torch's factor, when read
                 return _torch_rule_record(mode, before, per_before, None, threshold, grads)
-            # The factor torch's function just applied (same expression, so the same bits).
-            coef = (threshold / (before + _TORCH_EPS)).clamp_(max=1.0)
         else:
             history = history if history is not None else NormHistory()
             history.append(before)
@@ -248,7 +249,7 @@ def clip_gradients(
             # torch's rule, applied here: clip_grads_with_norm_ would read the tensor back
             # to the CPU (float(max_norm)), a sync every step on a GPU.
             coef = (threshold / (before + _TORCH_EPS)).clamp_(max=1.0)
-            torch._foreach_mul_(grads, coef)
+            _scale_(grads, coef, foreach)
         if norm_type != 2.0:
             # For norm_type inf the L2 norms are not tracked by ``before``: measure them again.
             per_after = torch.stack(_per_tensor_norms(grads, 2.0, foreach))
@@ -312,6 +313,15 @@ def _torch_rule_record(
     )
     after = torch.where(finite, per_after, measured)
     return ClipRecord(mode, before, per_before, after, threshold, cosine)
+
+
+def _scale_(grads: list[torch.Tensor], coef: torch.Tensor, foreach: bool | None) -> None:
+    """Multiply every gradient by the 0-d ``coef``, as ``clip_grads_with_norm_`` does."""
+    if foreach is not False and grads[0].device.type in ("cpu", "cuda"):
+        torch._foreach_mul_(grads, coef.to(grads[0].device))
+    else:
+        for g in grads:
+            g.mul_(coef.to(g.device))
 
 
 def _per_tensor_norms(grads, norm_type, foreach) -> list[torch.Tensor]:
