@@ -8,12 +8,16 @@ The answer's mentions of calls (``CALLS`` in quiz.claims: ``loss.backward()``, "
   (a negation reverses one: "never clip before backward"). They chain (a < b < c); when two
   disagree, the one written first wins (a later "clipping before unscaling is wrong" does not
   undo the procedure given before it);
-- the sequence, for pairs no statement orders: the first sentence that names both calls
+- a listed procedure, for pairs no statement orders: three or more calls in a row, each a
+  clause of its own ("so: scaled backward, unscale_, clip, scaler.step(optimizer)");
+- the sequence, for the pairs left: the first sentence that names both calls
   ("loss.backward(); clip_grad_norm_(...); optimizer.step()") and the order of their first
   mentions must agree, or it says nothing; when no sentence names both, first mentions in
   words can credit the pair but never reverse it. Calls written as code outrank words ("to
   add clipping: loss.backward(), ...").
 
+A clause led by "after" / "before" places the clip named earlier in its sentence ("the clip
+goes where the step goes: after backward(), before optimizer.step()").
 A pair (a, b) is *stated* when the answer orders a before b and *reversed* when it orders b
 before a. The loop repeats, so ``zero_grad()`` written before a later call (``step()``) is in
 order when it also comes before ``backward()``: it starts the iteration; only one between
@@ -30,7 +34,7 @@ from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
 from gradclip_core.quiz.match import alt_hits, alternatives
-from gradclip_core.quiz.text import Clause, meaningful
+from gradclip_core.quiz.text import Clause, meaningful, tokens
 
 _AFTER = wordset("after once following follows follow")  # "a after b": b < a
 _BEFORE = wordset("before prior ahead preceding precedes precede followed")  # "a before b"
@@ -47,8 +51,20 @@ _PLACING = wordset(
 )
 _MARKERS = _AFTER | _BEFORE | _THEN | _FIRST | {"between"}
 _LISTED_ONLY = {"update"}  # calls whose bare word is a call only as a list item
+# words of a call and its object: "scaler.step(optimizer)", "scaled backward", "the clip"
+_CALLISH = frozenset(
+    t.canon
+    for t in tokens(
+        "zero_grad zero grad reset clear wipe forward backward backprop compute calculate "
+        "unscale divide scale scaled undo clip clip_grad_norm clip_grad_value clamp step scaler "
+        "update optimizer loss model parameters weights call run do then"
+    )
+)
 _LIST_FILLERS = wordset("and then finally lastly call run do scaler s")  # "..., and then update"
 LOOP_START = "zero_grad"  # the call that starts an iteration (see the module docstring)
+TOPIC = "clip"  # what every answer places: "the clip goes where the step goes: after backward()"
+LIST_EXTRAS = 2  # words besides the call (code aside) a list item may have: "scaled backward"
+LIST_RUN = 3  # list items in a row that make a procedure: "backward, unscale_, clip, step"
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,21 @@ class _Reader:
     said: list[Mention]
     pairs: list[tuple[str, str]] = field(default_factory=list)
     objects: set[int] = field(default_factory=set)  # answer indices of mentions used as objects
+
+    def topic(self, i: int, sentence: int) -> Mention | None:
+        """The first mention of the clip in ``sentence`` before answer index ``i`` that is no
+        object of an order word: what a clause led by "after" / "before" places."""
+        return next(
+            (
+                m
+                for m in self.said
+                if m.call == TOPIC
+                and m.i < i
+                and self.sentence(m) == sentence
+                and m.i not in self.objects
+            ),
+            None,
+        )
 
     def add(self, first: Mention | None, then: Mention | None, flip: bool) -> None:
         if first is None or then is None or first.call == then.call:
@@ -193,8 +224,8 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
         return
     obj = objects[0]
     subj = reader.before(tok.i, clause.sentence, free=True) or reader.later(clause.sentence, n)
-    if subj is None and _placing(clause, tok.i):
-        subj = Mention("clip", n, -1, -1, False)
+    if _placing(clause, tok.i):  # "the clip goes where the step goes: after backward(), ..."
+        subj = reader.topic(tok.i, clause.sentence) or subj or Mention(TOPIC, n, -1, -1, False)
     if tok.raw in _AFTER:
         reader.add(obj, subj, flip)
     else:
@@ -204,6 +235,9 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
 def _then(reader: _Reader, n: int, i: int, post_only: bool, flip: bool) -> None:
     """ "a, then b" (or "b comes next": the mention before the word, after the one before)."""
     nxt = None if post_only else next((m for m in reader.said if m.i > i and m.clause == n), None)
+    last = reader.before(i)
+    if nxt is not None and last is not None and last.call == nxt.call:
+        return  # "the clip should apply to the sum -> do it once": the same call, no order
     if nxt is None:
         nxt = reader.before(i)
         if nxt is None or nxt.clause != n:
@@ -282,6 +316,31 @@ def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple
     return first, in_code and not first  # in words, across sentences, it never reverses
 
 
+def procedure(found: list[Clause], said: list[Mention]) -> list[str]:
+    """The calls of the longest procedure the answer lists: ``LIST_RUN`` or more clauses in a
+    row that each name a call and little else, none named twice, in one sentence unless
+    written as code ("so: scaled backward,
+    unscale_, clip, scaler.step(optimizer), scaler.update()"). It orders the calls it names,
+    ahead of the order of first mentions (a clip named in an explanation before it does not
+    count)."""
+    run: list[int] = []
+    best: list[int] = []
+    for n, clause in enumerate(found):
+        calls = {m.call for m in said if m.clause == n}
+        extras = [t for t in clause.toks if meaningful(t) and not (t.code or t.canon in _CALLISH)]
+        coded = any(m.code for m in said if m.clause == n)
+        joined = run and found[run[-1]].sentence == clause.sentence  # "a, b, c" or "a(); b()"
+        if not calls or len(extras) > LIST_EXTRAS or not (coded or joined or not run):
+            run = [n] if calls and len(extras) <= LIST_EXTRAS else []
+            continue
+        named = [k for k in run if calls & {m.call for m in said if m.clause == k}]
+        run = [k for k in run if not named or k > named[-1]] + [n]  # from after the repeat
+        best = run if len(run) > len(best) else best
+    if len(best) < LIST_RUN:
+        return []
+    return [m.call for m in said if m.clause in best]
+
+
 def _ahead(calls: list[str], a: str, b: str) -> bool:
     """Whether some ``a`` comes before some ``b``."""
     return a in calls and b in calls[calls.index(a) :]
@@ -302,10 +361,13 @@ def judge(
     """
     said = mentions(found, vocab)
     strong = statements(found, said)
+    listed = procedure(found, said)
 
     def how(a: str, b: str) -> str:
         ab, ba = (a, b) in strong, (b, a) in strong
-        if not (ab or ba):
+        if not (ab or ba) and {a, b} <= set(listed):
+            ab, ba = _ahead(listed, a, b), _ahead(listed, b, a)
+        elif not (ab or ba):
             ab, ba = _sequence(said, found, a, b)
         return "stated" if ab and not ba else ("reversed" if ba and not ab else "unknown")
 

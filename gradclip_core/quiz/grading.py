@@ -25,7 +25,7 @@ from functools import lru_cache
 from gradclip_core.quiz.call_order import judge, mentions
 from gradclip_core.quiz.claims import CALLS, parse_claim, wordset
 from gradclip_core.quiz.items import ExplainPrompt
-from gradclip_core.quiz.match import Pattern, contexts, holds, pattern
+from gradclip_core.quiz.match import Pattern, contexts, holds, ordinals, pattern
 from gradclip_core.quiz.text import (
     MAX_ANSWER_CHARS,
     Clause,
@@ -37,6 +37,7 @@ from gradclip_core.quiz.text import (
     tokens,
 )
 
+_QUANTIFIERS = wordset("both either neither")  # subjects that name no one thing
 KEYWORD_BAG_MAX = 1  # concepts a list of keywords can earn at most
 BAG_NOTICE = (
     "Write it as one or two sentences: a list of keywords earns at most "
@@ -80,6 +81,7 @@ class _Prepared:
     question: frozenset[str]  # canon words of the question
     vocab: frozenset[str]  # canon words of everything the prompt says (typos are judged apart)
     subjects: frozenset[str]  # canon words of the claims' subjects
+    groups: tuple[frozenset[str], ...]  # the same, one set per thing named ("the former")
     concepts: tuple[tuple[tuple[Pattern, ...], tuple[tuple[str, str], ...]], ...]
     misconceptions: tuple[tuple[Pattern, ...], ...]
     pairs: tuple[tuple[str, str], ...]  # the order rules' (first, then)
@@ -97,12 +99,26 @@ def _prepare(item: ExplainPrompt) -> _Prepared:
     wrong = tuple(tuple(pattern(c) for c in m.claims) for m in item.misconceptions)
     patterns = [p for pats, _ in concepts for p in pats] + [p for pats in wrong for p in pats]
     subjects = frozenset(alt[0].canon for p in patterns for alt in p.subject)
+    groups = _groups([frozenset(alt[0].canon for alt in p.subject) for p in patterns])
     claim_words = {w.canon for p in patterns for slot in p.slots for alt in slot for w in alt}
     texts = [item.question, item.model_answer, *CALLS.values()]
     vocab = frozenset(t.canon for text in texts for t in tokens(text)) | claim_words
     question = frozenset(t.canon for t in tokens(item.question))
     pairs = tuple((r.first, r.then) for r in item.order)
-    return _Prepared(question, vocab, subjects, concepts, wrong, pairs)
+    return _Prepared(question, vocab, subjects, groups, concepts, wrong, pairs)
+
+
+def _groups(sets: list[frozenset[str]]) -> tuple[frozenset[str], ...]:
+    """Subject alternatives merged where they share a word: "norm / clip_grad_norm" and
+    "norm / norm base" name one thing; "both", "neither" and "either" name none."""
+    merged: list[frozenset[str]] = []
+    for s in sets:
+        s = s - _QUANTIFIERS
+        if not s:
+            continue
+        overlapping = [m for m in merged if m & s]
+        merged = [m for m in merged if not m & s] + [frozenset().union(s, *overlapping)]
+    return tuple(merged)
 
 
 def dead_claims(item: ExplainPrompt) -> list[tuple[str, str]]:
@@ -165,7 +181,7 @@ def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:
 def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool], list[str]]:
     """Per concept whether it is earned (after cancels), and the feedback to show."""
     found = clauses(text, prep.subjects)
-    ctx = contexts(found, prep.subjects)
+    ctx = contexts(ordinals(found, prep.groups), prep.subjects)
     if prep.pairs:
         order = judge(_resolved(found, prep.vocab, prep.subjects), prep.vocab, list(prep.pairs))
     else:

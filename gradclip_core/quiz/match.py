@@ -17,7 +17,7 @@ negation takes its verb from the clause before it ("norm keeps the direction; va
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice, product
 
@@ -41,6 +41,14 @@ DONOR_REACH = 2  # clauses back a clause may take its subject from (any in its o
 MAX_TRIES = 256  # combinations of part matches tried per claim and clause
 _ECHO = wordset("do does did doesn don didn too also")  # "value does (not)"
 _FLOATING = wordset("both either neither")  # quantifiers that can follow what they count
+# "the former", "the latter", "the first keeps it, the second doesn't": the subjects named before
+_ORDINALS = {"former": 0, "first": 0, "latter": 1, "second": 1}
+_ORDINAL_ALWAYS = wordset("former latter")  # "first" and "second" only before a verb or "one"
+_ORDINAL_HEADS = wordset(
+    "one method option approach variant mode kind type version technique keeps changes "
+    "preserves scales clamps rescales clips rotates distorts alters treats looks works acts "
+    "shrinks cuts caps limits leaves maintains only never just also"
+)
 
 
 @dataclass(frozen=True)
@@ -259,3 +267,40 @@ def _elided(clause: Clause, before: list[Clause], subjects: frozenset[str]) -> C
     if not verb:
         return clause
     return make_clause(toks + verb, subjects)
+
+
+def ordinals(found: list[Clause], groups: tuple[frozenset[str], ...]) -> list[Clause]:
+    """The clauses with "the former" / "the first (one)" read as the first subject the answer
+    named, and "the latter" / "the second" as the second: "norm keeps the direction; value
+    does not. The first scales ..." (only once subjects of two groups have been named).
+
+    Args:
+        found: the answer's clauses.
+        groups: canon words of the claims' subjects, one set per thing named ("norm",
+            "clip_grad_norm": one thing).
+    """
+    subjects = frozenset().union(*groups)
+    named: list[tuple[Tok, frozenset[str]]] = []
+    out = []
+    for clause in found:
+        toks = list(clause.toks)
+        for j, tok in enumerate(toks):
+            if tok.raw in _ORDINALS and len(named) >= 2 and _ordinal(toks, j):
+                toks[j] = replace(named[_ORDINALS[tok.raw]][0], i=tok.i, sentence=tok.sentence)
+                continue
+            group = next((g for g in groups if tok.canon in g), None)
+            if group and tok.raw not in _FLOATING and all(g != group for _, g in named):
+                named.append((tok, group))
+        out.append(make_clause(toks, subjects) if toks != clause.toks else clause)
+    return out
+
+
+def _ordinal(toks: list[Tok], j: int) -> bool:
+    """Whether word ``j`` ("first", "latter", ...) stands for a subject: "the former", or "the
+    first" before a verb, a negation or "one" ("the first keeps ..."; not "the first steps")."""
+    if j == 0 or toks[j - 1].raw != "the":
+        return False
+    if toks[j].raw in _ORDINAL_ALWAYS:
+        return True
+    after = toks[j + 1] if j + 1 < len(toks) else None
+    return after is None or after.stop or after.raw in _ORDINAL_HEADS or is_negator(toks, j + 1)

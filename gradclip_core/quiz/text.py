@@ -11,58 +11,23 @@ the acronym ("rnns").
 
 A negation ("not", "never", "n't", "no", "without", "instead of", and verbs that mean "make
 it not happen": prevent, stop, avoid, ...) reaches forward to the end of its clause, or to a word
-that starts a new part of it (and, by, that, ...), and no further than ``NEGATION_REACH`` words.
+that starts a new part of it (and, by, that, ...), a second plain negation ("it never touches
+X, it can never change Y") or, for "without it", past "it"; and no further than
+``NEGATION_REACH`` words. Words are stemmed and grouped by :mod:`.lexicon` ("u" reads as "you";
+"bigger then 1" as "bigger than 1"; "g <- g * c" as "g becomes g multiply c").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-import snowballstemmer
 
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
+from gradclip_core.quiz.lexicon import INFORMAL, word_forms
 
 MAX_ANSWER_CHARS = 5000  # longer answers are graded on their first 5,000 characters
 NEGATION_REACH = 10  # words after a negation that it can deny
 
-_STEMMER = snowballstemmer.stemmer("english")
-# Synonym groups, one per line: each word (and its stem) maps to the line's first word.
-_SYNONYMS = """
-limit cap restrict bound clamp constrain ceiling curb
-large big huge massive enormous giant extreme larger bigger greater great
-max maximum
-explode explosion blow blowup skyrocket
-stable steady stability stabilise stabilize
-unstable instability erratic chaotic unsteady destabilise destabilize
-diverge divergence nan
-prevent avoid stop block guard protect mitigate combat tame counter counteract suppress
-gradient grad derivative g
-size magnitude length
-optimizer optimiser optim opt
-backward backprop backpropagation backpropagate
-after following afterward
-before prior ahead preceding
-element entry component coordinate individual individually separately independently elementwise
-direction orientation angle heading
-scale rescale
-shrink shrunk reduce decrease lower diminish
-train learn fit
-weight parameter param w
-change alter distort modify rotate skew
-keep kept preserve maintain retain
-make made
-multiply multiplication multiplied product
-one 1
-zero 0
-high higher
-slow slowly slower
-threshold max_norm
-each every
-small smaller tiny little low
-exceed surpass
-"""
 # Negation words (raw forms), and "make it not happen" verbs (stems).
 _NEGATIONS = wordset(
     "not no never t cannot without nor none nothing nobody hardly barely dont doesnt "
@@ -89,22 +54,42 @@ _RELATIVE = wordset("which that who")
 _WOULD = wordset("would d")  # "clipping each micro-batch would ...", "you'd clip"
 _SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
 _SOMEONE = wordset("you we one someone")
+# "if it is set far below ...", "if max_norm is chosen too small": a supposed choice
+_CHOSEN = wordset("set chosen picked put made choose pick")
+_WHETHER = wordset("whether")  # "whether it explodes depends on ...": nothing asserted
+# "without it, a spike throws the weights off": "without" denies only "it" (not "it exploding")
+_WITHOUT_WHAT = wordset("it this that them clipping clip one")
+# plain negations: a second one in a clause starts its own reach ("it never touches the small
+# entries it can never change the direction"), unlike "don't forget", "not without"
+_PLAIN_NOT = wordset("not no never t cannot dont doesnt didnt isnt arent cant wont")
+# "and right before step()", "and just after backward()": the order word places a call again
+_ORDER_LEADS = wordset("right just immediately directly straight only then")
+# "bigger then 1": after a comparative, "then" is a misspelt "than"
+_COMPARATIVES = wordset(
+    "bigger larger greater higher smaller lower more less fewer rather other better worse"
+)
 # "..., or you clip scaled ones", "unscale first or the norm is the scaled one": "or" as "otherwise"
 _OR_ELSE = wordset("else otherwise you we the it its they your this that")
 _CONTRAST = wordset("unlike versus vs compared opposed contrast")
 _TOKEN = re.compile(
-    r"(->|→|=>)|(\d+\.\d+|\w+|(?<![-=])[<>≤≥]|÷|(?<=[\s|)\w])/(?=[\s|(\w])"
-    r"|(?<=[\w|)])(?:\*\*|\^)(?=[\w|(])|(?<=\s)[*×·](?=\s)|(?<=[\w|)])[*×·](?=[\w|(]))"
+    r"(->|→|=>)|(<-|←|:=|[*/]=|\d+\.\d+|\w+|(?<![-=])[<>≤≥]|÷|(?<=[\s|‖)\w])/(?=[\s|‖(\w])"
+    r"|(?<=[\w|‖)])(?:\*\*|\^)(?=[\w|‖(])|(?<=\s)[*×·](?=\s)|(?<=[\w|‖)])[*×·](?=[\w|‖(]))"
     r"|([.!?](?=\s|$)|[;\n])|([,:—–]|\s-\s)"
 )
 # "ratio > λ", "λ * ||W||", "‖G‖ ÷ ‖W‖", "1.1^100" (a "*" that opens or closes a word is emphasis)
-_SIGNS = {">": "above", "≥": "above", "<": "below", "≤": "below", "/": "over", "÷": "over"} | {
-    "*": "multiply",
-    "×": "multiply",
-    "·": "multiply",
-    "**": "power",
-    "^": "power",
-}
+_SIGNS = (
+    {">": "above", "≥": "above", "<": "below", "≤": "below", "/": "over", "÷": "over"}
+    | {
+        "*": "multiply",
+        "×": "multiply",
+        "·": "multiply",
+        "**": "power",
+        "^": "power",
+        "*=": "multiply",
+        "/=": "over",
+    }
+    | {a: "becomes" for a in ("<-", "←", ":=")}
+)  # "g <- g * c", "g_i *= lam / r"
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
 _LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
 _ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc"}
@@ -154,42 +139,6 @@ class Clause:
     rank: dict[int, int] = field(default_factory=dict)  # position -> index among meaningful words
 
 
-def _stem(word: str) -> str:
-    return word if "_" in word else _STEMMER.stemWord(word)
-
-
-def _build_synonyms() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for group in _SYNONYMS.strip().splitlines():
-        head = _stem(group.split()[0])
-        for word in group.split():
-            table.setdefault(word, head)
-            table.setdefault(_stem(word), head)
-    return table
-
-
-_CANON = _build_synonyms()
-
-
-_SUBSCRIPTED = re.compile(r"([a-z])_[a-z0-9]{1,3}")  # "g_i", "w_t": the letter
-_ACRONYMS = re.compile(r"[b-df-hj-np-tv-z]{2,}[a-z]s")  # "lstms", "rnns", "grus": plurals
-
-
-@lru_cache(maxsize=8192)
-def word_forms(raw: str) -> tuple[str, str]:
-    """``(stem, canon)`` of a lower-case word ("1.0" reads as "1", and so as "one"; "g_i" as
-    "g"; the plural of an acronym, "rnns", as "rnn")."""
-    if re.fullmatch(r"\d+\.0+", raw):
-        raw = raw.split(".")[0]
-    subscripted = _SUBSCRIPTED.fullmatch(raw)
-    if subscripted:
-        raw = subscripted.group(1)
-    stem = _stem(raw)
-    if stem == raw and _ACRONYMS.fullmatch(raw) and not raw.endswith("ss"):
-        stem = raw[:-1]
-    return stem, _CANON.get(raw, _CANON.get(stem, stem))
-
-
 def _mask_brackets(text: str) -> str:
     """Commas and semicolons inside (...) or [...] belong to code: hide them."""
     out, depth = [], 0
@@ -209,10 +158,13 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
     text = _mask_brackets(_LIST_MARK.sub("\n", text))
-    out = []
+    text = text.replace("w/o", "without")
+    out: list[tuple[str, str, bool]] = []
     for m in _TOKEN.finditer(text):
         arrow, word, end, pause = m.groups()
-        word = _PLACE.get(word) or _SIGNS.get(word, word)
+        word = _PLACE.get(word) or _SIGNS.get(word, INFORMAL.get(word, word))
+        if word == "then" and out and out[-1][1] in _COMPARATIVES:
+            word = "than"
         if word and word.strip("_"):
             code = (
                 "_" in word
@@ -273,11 +225,21 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
             if any(meaningful(t) for t in part):
                 parts.append(part)
                 carry = []
-            else:  # ", and ..." or a lone "then": words that only join, kept for the next
+            elif _elliptic(part):  # "..., but doesn't have to": it denies nothing after it
+                if parts and part[0].sentence == parts[-1][-1].sentence:
+                    parts[-1] += part
+                carry = []
+            else:  # ", and ..." or a lone "then": joining words, kept
                 carry = part
     if carry and parts and carry[0].sentence == parts[-1][-1].sentence:
         parts[-1] += carry
     return [make_clause(part, subjects) for part in parts]
+
+
+def _elliptic(part: list[Tok]) -> bool:
+    """Whether words without meaning make a statement of their own: a negation followed by more
+    words ("doesn't have to though"), which must not deny the clause after it."""
+    return any(is_negator(part, j) and j + 1 < len(part) for j in range(len(part)))
 
 
 def _split_and(group: list[Tok], subjects: frozenset[str]) -> list[list[Tok]]:
@@ -288,7 +250,9 @@ def _split_and(group: list[Tok], subjects: frozenset[str]) -> list[list[Tok]]:
         if tok.raw in ("and", "or") and parts[-1]:
             ahead = [t for t in group[j + 1 : j + 4] if not t.stop][:2]
             following = group[j + 1].raw if j + 1 < len(group) else ""
-            if following in _ORDER_WORDS or any(t.canon in subjects for t in ahead):
+            then = group[j + 2].raw if j + 2 < len(group) else ""
+            placed = following in _ORDER_LEADS and then in _ORDER_WORDS  # "and right before"
+            if following in _ORDER_WORDS or placed or any(t.canon in subjects for t in ahead):
                 parts.append([])
         parts[-1].append(tok)
     return parts
@@ -314,17 +278,21 @@ def _premise(toks: list[Tok]) -> int:
     """How many leading words of a clause only suppose: those before "would" when a subject
     comes first ("clipping each micro-batch would distort ..."), those before a later "would"
     after "if you" ("if you clipped each one, the early ones would ...": what follows is
-    asserted), else all of a clause with "you'd", "it would", "if you" or a leading
-    "otherwise" ("if the ratio exceeds λ, ..." states a rule: it asserts)."""
+    asserted), else all of a clause with "you'd", "it would", "if you", a choice it supposes
+    ("if it is set far below ...") or a leading "otherwise" or "whether" ("if the ratio exceeds
+    λ, ..." states a rule: it asserts)."""
     raws = [t.raw for t in toks]
     would = next((n for n, r in enumerate(raws) if r in _WOULD), None)
     supposed = [
-        n for n, r in enumerate(raws) if r in _SUPPOSE and _SOMEONE & set(raws[n + 1 : n + 3])
+        n
+        for n, r in enumerate(raws)
+        if r in _SUPPOSE
+        and (_SOMEONE & set(raws[n + 1 : n + 3]) or _CHOSEN & set(raws[n + 1 : n + 5]))
     ]
     if supposed:  # "if you clipped each one the early ones would count more": the consequence
         then = [n for n, r in enumerate(raws) if r == "would" and n > supposed[0] + 2]
         return then[0] if then else len(raws)
-    if raws[:1] == ["otherwise"]:  # "otherwise you clip the scaled gradients": the alternative
+    if raws[:1] == ["otherwise"] or _WHETHER & set(raws[:1]):  # "otherwise you clip ..."
         return len(raws)
     if would is None:
         return 0
@@ -353,11 +321,25 @@ def _negations(toks: list[Tok]) -> dict[int, set[int]]:
     for j in range(len(toks)):
         if not is_negator(toks, j):
             continue
-        for k in range(j + 1, min(len(toks), j + 1 + NEGATION_REACH)):
+        end = min(len(toks), j + 1 + NEGATION_REACH)
+        if toks[j].raw == "without" and _only_its_object(toks, j):
+            end = j + 2  # "without it, a spike throws the weights off": only "it" is denied
+        for k in range(j + 1, end):
             if toks[k].raw in _REACH_ENDS:
                 break
+            if toks[j].raw in _PLAIN_NOT and toks[k].raw in _PLAIN_NOT and is_negator(toks, k):
+                break  # "it never touches X, it can never change Y": each its own
             reach.setdefault(k, set()).add(j)
     return reach
+
+
+def _only_its_object(toks: list[Tok], j: int) -> bool:
+    """Whether "without" at ``j`` denies only the word after it: "without it, ...", "without
+    clipping the run diverges" (not "without it exploding", "without clipping gradients")."""
+    if j + 1 >= len(toks) or toks[j + 1].raw not in _WITHOUT_WHAT:
+        return False
+    after = toks[j + 2] if j + 2 < len(toks) else None
+    return after is None or not (after.raw.endswith("ing") or after.canon == "gradient")
 
 
 def _hidden(toks: list[Tok], subjects: frozenset[str]) -> set[int]:

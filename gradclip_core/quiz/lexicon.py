@@ -1,0 +1,99 @@
+"""The grader's vocabulary: stems, synonym groups and informal spellings (see quiz.text).
+
+Each answer word is lower-cased, stemmed (Snowball) and mapped to its synonym group, so
+"shrunk", "reduces" and "lowered" all read as "shrink". Informal spellings ("u", "b4", "bc")
+read as the words they stand for.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+# Synonym groups, one per line: each word (and its stem) maps to the line's first word.
+_SYNONYMS = """
+limit cap restrict bound clamp constrain ceiling curb
+large big huge massive enormous giant extreme larger bigger greater great
+max maximum
+explode explosion blow blowup skyrocket
+stable steady stability stabilise stabilize
+unstable instability erratic chaotic unsteady destabilise destabilize
+diverge divergence nan
+prevent avoid stop block guard protect mitigate combat tame counter counteract suppress
+gradient grad derivative g
+size magnitude length
+optimizer optimiser optim opt
+backward backprop backpropagation backpropagate
+after following afterward
+before prior ahead preceding
+element entry component coordinate individual individually separately independently elementwise
+direction orientation angle heading
+scale rescale
+shrink shrunk reduce decrease lower diminish
+train learn fit
+weight parameter param w
+change alter distort modify rotate skew
+keep kept preserve maintain retain
+make made
+multiply multiplication multiplied product
+one 1
+zero 0
+high higher
+slow slowly slower
+threshold max_norm
+each every
+small smaller tiny little low
+exceed surpass
+lambda λ lam
+"""
+# Informal spellings, read as the words they stand for ("if u clip after each one", "b4 step")
+INFORMAL = {
+    "u": "you",
+    "ur": "your",
+    "bc": "because",
+    "bcs": "because",
+    "cuz": "because",
+    "coz": "because",
+    "b4": "before",
+    "thru": "through",
+    "tho": "though",
+}
+
+
+def _stem(word: str) -> str:
+    return word if "_" in word else _STEMMER.stemWord(word)
+
+
+def _build_synonyms() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in _SYNONYMS.strip().splitlines():
+        head = _stem(group.split()[0])
+        for word in group.split():
+            table.setdefault(word, head)
+            table.setdefault(_stem(word), head)
+    return table
+
+
+_CANON = _build_synonyms()
+
+
+_SUBSCRIPTED = re.compile(r"([a-z])_[a-z0-9]{1,3}")  # "g_i", "w_t": the letter
+_ACRONYMS = re.compile(r"[b-df-hj-np-tv-z]{2,}[a-z]s")  # "lstms", "rnns", "grus": plurals
+
+
+@lru_cache(maxsize=8192)
+def word_forms(raw: str) -> tuple[str, str]:
+    """``(stem, canon)`` of a lower-case word ("1.0" reads as "1", and so as "one"; "g_i" as
+    "g"; the plural of an acronym, "rnns", as "rnn")."""
+    if re.fullmatch(r"\d+\.0+", raw):
+        raw = raw.split(".")[0]
+    subscripted = _SUBSCRIPTED.fullmatch(raw)
+    if subscripted:
+        raw = subscripted.group(1)
+    stem = _stem(raw)
+    if stem == raw and _ACRONYMS.fullmatch(raw) and not raw.endswith("ss"):
+        stem = raw[:-1]
+    return stem, _CANON.get(raw, _CANON.get(stem, stem))
