@@ -26,11 +26,12 @@ COPY app_pages ./app_pages
 COPY ui ./ui
 COPY gradclip_core ./gradclip_core
 COPY lessons ./lessons
+COPY assets/plotly ./assets/plotly
 
-# Plotly's script for the live chart, served from static/ (ui/live_chart.py copies it at start
+# Plotly's script for the live chart, served from static/ (ui/live_chart.py copies it there
 # when missing; here it is in the image). The app runs as an unprivileged user.
 RUN mkdir -p static \
- && cp "$(python -c 'import os, plotly; print(os.path.dirname(plotly.__file__))')/package_data/plotly.min.js" static/ \
+ && cp assets/plotly/plotly-cartesian.min.js static/ \
  && useradd --create-home --uid 10001 gradclip \
  && chown -R gradclip /app
 USER gradclip

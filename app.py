@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from ui.errors import shown_as_message
+from ui.live_chart import plotly_js_ready
 from ui.training_pool import limit_heap_arenas
 
 limit_heap_arenas()  # at the first import, before most threads have made their arenas
@@ -22,6 +23,7 @@ def _configure_torch() -> None:
 def run() -> None:
     st.set_page_config(page_title="gradclip", page_icon=":material/content_cut:", layout="wide")
     _configure_torch()
+    plotly_js_ready()  # the live charts' script under static/, once per server, on any page
     pages = [
         st.Page(
             "app_pages/playground.py",

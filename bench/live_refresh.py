@@ -276,8 +276,9 @@ def measure(preset: str, seconds: float, history: int, url: str | None = None) -
             )
             page.goto(f"{url}/?preset={preset}")
             page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60_000)
-            # The chart's script (Plotly, 4.8 MB) compiles after the page is drawn; a Start
-            # pressed before that waits for it. Measured apart, then Start is pressed.
+            # The chart's script (Plotly's cartesian bundle, 1.5 MB) compiles after the page is
+            # drawn; a Start pressed before that waits for it. Measured apart, then Start
+            # is pressed.
             idle = page.evaluate("performance.now()")
             page.wait_for_function("window.Plotly !== undefined", timeout=60_000)
             plotly_ms = page.evaluate("performance.now()") - idle

@@ -701,7 +701,7 @@ async def gather_all(coros, timeout: float) -> list:
     return await asyncio.wait_for(asyncio.gather(*coros), timeout=timeout)
 
 
-ASSETS = ("/_stcore/host-config", "/app/static/plotly.min.js")  # what each page fetches
+ASSETS = ("/_stcore/host-config", "/app/static/plotly-cartesian.min.js")  # what a page fetches
 
 
 async def arrive(school: School, n: int, page: str = "", query: str = "") -> list[Pupil]:
@@ -714,13 +714,15 @@ async def arrive(school: School, n: int, page: str = "", query: str = "") -> lis
     async def come(p: Pupil) -> None:
         async with gate:
             await p.http(f"/{page}?{query}" if query else f"/{page}")
+            await p.connect()
+            await p.open(page, query)
+            # As a browser does: the page's first run asks for the chart's script (and puts it
+            # under static/ on a fresh replica), then the browser fetches it.
             for path in ASSETS:
                 status, body = await p.http(path, headers={"Accept-Encoding": "gzip"})
                 if status != 200:
                     raise RuntimeError(f"{p.name}: {path} answered {status}")
                 p.bytes_in += len(body)
-            await p.connect()
-            await p.open(page, query)
 
     await gather_all([come(p) for p in pupils], timeout=300)
     return pupils

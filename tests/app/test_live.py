@@ -6,6 +6,7 @@ import json
 
 import plotly
 import pytest
+from plotly.offline import get_plotlyjs_version
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
@@ -53,14 +54,55 @@ def test_layout_never_makes_plotly_measure_and_redraw_twice():
     assert all(layout[a]["automargin"] is False for a in axes)
 
 
-def test_plotly_script_is_copied_from_the_installed_package(tmp_path, monkeypatch):
+def test_plotly_bundle_is_the_installed_plotly_release_and_smaller():
+    # The cartesian bundle of the very plotly.js release the plotly package ships in full: the
+    # figures plotly (Python) writes are the ones that release reads.
+    head = lc.PLOTLY_SOURCE.read_bytes()[:200].decode()
+    assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in head
+    full = lc.Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert lc.PLOTLY_SOURCE.stat().st_size < full.stat().st_size / 3
+    assert (lc.PLOTLY_SOURCE.parent / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_every_trace_the_live_charts_draw_is_in_the_bundle():
+    from gradclip_core.compare import Setting
+    from ui.compare.view import compare_figure, layers_figure
+
+    runs = []
+    for mode in ("none", "norm"):
+        trainer = Trainer(TrainConfig(clip_mode=mode))
+        trainer.run(30)
+        runs.append((Setting(mode), trainer.history))
+    figures = [
+        playground_figure(runs[0][1], baseline=1.0, mode="none", ghost=runs[1][1]),
+        compare_figure(runs),
+        layers_figure(runs),
+    ]
+    types = {trace.type for fig in figures for trace in fig.data}
+    assert {"scatter", "heatmap"} <= types <= lc.CARTESIAN_TRACES, types - lc.CARTESIAN_TRACES
+
+
+def test_a_trace_outside_the_bundle_is_drawn_by_streamlits_plotly():
+    at = AppTest.from_function(_surface_script).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1  # not the live component
+
+
+def _surface_script() -> None:
+    import plotly.graph_objects as go
+
+    from ui.live_chart import live_chart
+
+    live_chart(go.Figure(go.Surface(z=[[1, 2], [3, 4]])), key="s", alt="a surface")
+
+
+def test_plotly_script_is_copied_from_the_vendored_bundle(tmp_path, monkeypatch):
     monkeypatch.setattr(lc, "STATIC_DIR", tmp_path / "static")
     lc.plotly_js_ready.cache_clear()
     try:
         assert lc.plotly_js_ready()
         copied = tmp_path / "static" / lc.PLOTLY_JS
-        source = lc.Path(plotly.__file__).parent / "package_data" / lc.PLOTLY_JS
-        assert copied.read_bytes() == source.read_bytes()
+        assert copied.read_bytes() == lc.PLOTLY_SOURCE.read_bytes()
         assert not list((tmp_path / "static").glob("*.tmp"))
     finally:
         lc.plotly_js_ready.cache_clear()
