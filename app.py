@@ -7,10 +7,12 @@ import streamlit as st
 import torch
 
 from ui.errors import shown_as_message
-from ui.live_chart import plotly_js_ready
+from ui.live_chart import plotly_js_ready, preload_chart_script
 from ui.training_pool import limit_heap_arenas
 
 limit_heap_arenas()  # at the first import, before most threads have made their arenas
+
+LIVE_CHART_PAGES = ("", "compare")  # the Playground (the default page) and Compare
 
 
 @st.cache_resource
@@ -44,7 +46,12 @@ def run() -> None:
         st.Page("app_pages/cliff.py", title="The cliff", icon=":material/landscape:"),
     ]
     with shown_as_message("a page"):  # never a traceback on a learner's page (ui/errors.py)
-        st.navigation(pages).run()
+        page = st.navigation(pages)
+        if page.url_path in LIVE_CHART_PAGES:
+            # The page's first element: the browser fetches and compiles the live charts'
+            # script while the page's own elements arrive, so an early Start waits less.
+            preload_chart_script()
+        page.run()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio
 from ui.charts import playground_figure
 from ui.errors import PAGE_FAILED, shown_as_message
 from ui.live import LiveRun, active_sessions
-from ui.live_chart import live_chart, preload_chart_script
+from ui.live_chart import live_chart
 from ui.playground.chart_layout import STACK_BELOW_PX, stacked_patch
 from ui.playground.controls import CUSTOM, key, set_clip
 from ui.playground.tempo_panel import render_replay, render_tempo, replay_step
@@ -127,9 +127,6 @@ def render_buttons(run: LiveRun) -> None:
 
 def render_live_panel(run: LiveRun, presets) -> None:
     ss = st.session_state
-    # First on the panel: the browser starts on Plotly's script before the chart's own
-    # component has even arrived, so a Start pressed at once does not wait for it.
-    preload_chart_script()
     if ss.pop("start_next", False) and not run.trainer.diverged:
         run.running = True
     if ss.pop("live_failed", False):
