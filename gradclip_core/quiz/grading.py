@@ -190,8 +190,8 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
     def said(patterns: tuple[Pattern, ...], assertive: bool = False) -> bool:
         return any(holds(p, c, d, prep.vocab, assertive) for p in patterns for c, d in ctx)
 
-    earned = [
-        said(pats) or any(order.get(pair) == "stated" for pair in pairs)
+    earned = [  # a placement (a concept that claims an order) must be asserted, not supposed
+        said(pats, assertive=bool(pairs)) or any(order.get(pair) == "stated" for pair in pairs)
         for pats, pairs in prep.concepts
     ]
     names = [c.name for c in item.concepts]
@@ -247,7 +247,7 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
                 and any(m.call == "clip" and m.i < tok.i for m in said)
             ):
                 toks[j] = _as_call(tok, "clip")
-        out.append(make_clause(toks, subjects) if toks != clause.toks else clause)
+        out.append(make_clause(toks, subjects, clause.premise) if toks != clause.toks else clause)
     return out
 
 

@@ -32,10 +32,10 @@ before prior ahead preceding
 element entry component coordinate individual individually separately independently elementwise
 direction orientation angle heading
 scale rescale
-shrink shrunk reduce decrease lower diminish
+shrink shrunk reduce decrease lower diminish halve
 train learn fit
 weight parameter param w
-change alter distort modify rotate skew
+change alter distort modify rotate skew shift
 keep kept preserve maintain retain
 make made
 multiply multiplication multiplied product

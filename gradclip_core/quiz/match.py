@@ -39,6 +39,9 @@ PREDICATE_SPAN = 10  # words from the first to the last part of a claim, subject
 ORDERED_GAP = 1  # words allowed between two parts of a claim joined by " > "
 DONOR_REACH = 2  # clauses back a clause may take its subject from (any in its own sentence)
 MAX_TRIES = 256  # combinations of part matches tried per claim and clause
+_BE = wordset("is are was were be s re")  # "there are", "there's"
+_CONTRASTIVE = wordset("instead rather")  # "X instead of Y": Y is set against X
+_QUANTIFIERS = wordset("each per")  # canon: "every" reads as "each"
 _ECHO = wordset("do does did doesn don didn too also")  # "value does (not)"
 _FLOATING = wordset("both either neither")  # quantifiers that can follow what they count
 # "the former", "the latter", "the first keeps it, the second doesn't": the subjects named before
@@ -96,6 +99,9 @@ def alternatives(text: str) -> tuple[Alt, ...]:
 def _typo(a_raw: str, a_stem: str, p_raw: str, p_stem: str) -> bool:
     if min(len(a_raw), len(p_raw)) < FUZZY_MIN_LEN or a_raw.isdigit():
         return False
+    short, long = sorted((a_stem, p_stem), key=len)
+    if long.startswith(short) and len(long) - len(short) > 1:
+        return False  # another word of the family ("necessary", "necessarily"), not a typo
     return max(fuzz.ratio(a_raw, p_raw), fuzz.ratio(a_stem, p_stem)) >= FUZZY_RATIO
 
 
@@ -128,11 +134,28 @@ def alt_hits(alt: Alt, clause: Clause, vocab: frozenset[str], hidden: bool = Fal
         return []
     hits = []
     for first in where[0]:
-        chosen = [first] + [min(js, key=lambda j: abs(rank[j] - rank[first])) for js in where[1:]]
+        if alt[0].canon in _QUANTIFIERS:
+            chosen = _quantified(first, where[1:], rank)
+        else:
+            chosen = [first] + [
+                min(js, key=lambda j: abs(rank[j] - rank[first])) for js in where[1:]
+            ]
         ranks = [rank[j] for j in chosen]
-        if max(ranks) - min(ranks) <= len(alt):
+        if chosen and max(ranks) - min(ranks) <= len(alt):
             hits.append(tuple(chosen))
     return hits
+
+
+def _quantified(first: int, rest: list[list[int]], rank: dict[int, int]) -> list[int]:
+    """The words a quantifier binds, in order after it: "each micro-batch", "every single
+    time" (not "one time for each update": "each" counts the updates, not the times)."""
+    chosen = [first]
+    for js in rest:
+        after = [j for j in js if rank[j] > rank[chosen[-1]]]
+        if not after:
+            return []
+        chosen.append(min(after, key=lambda j: rank[j]))
+    return chosen
 
 
 def _slot_hits(slot, clause: Clause, vocab: frozenset[str], hidden: bool = False) -> list:
@@ -198,15 +221,23 @@ def _in_order(parts: tuple, rank: dict[int, int]) -> bool:
 def _excluded(exclude: tuple[Alt, ...], clause: Clause, vocab: frozenset[str]) -> bool:
     """Whether an excluded alternative occurs in the clause, its words close together as in a
     claim ("loss backward" is "loss.backward()", not "(loss, 1.0) after backward"). "gradient"
-    in the name "gradient clipping" does not count: it names the topic, not what is acted on."""
+    in the name "gradient clipping" does not count: it names the topic, not what is acted on,
+    and neither does a word set against it ("lower the learning rate instead of touching the
+    gradients", "clip the loss rather than the gradients")."""
     toks = clause.toks
     window = [
         t
         for j, t in enumerate(toks)
         if meaningful(t)
+        and not _contrasted(toks, j, clause)  # "the loss rather than the gradients"
         and not (t.canon == "gradient" and j + 1 < len(toks) and toks[j + 1].stem == "clip")
     ]
     return any(_close(alt, window, vocab) for alt in exclude)
+
+
+def _contrasted(toks: list[Tok], j: int, clause: Clause) -> bool:
+    """Whether word ``j`` is denied by "instead of" / "rather than": what is *not* acted on."""
+    return any(toks[n].raw in _CONTRASTIVE for n in clause.negators.get(j, ()))
 
 
 def _close(alt: Alt, window: list[Tok], vocab: frozenset[str]) -> bool:
@@ -235,25 +266,37 @@ def _has_subject(clause: Clause, subjects: frozenset[str], hidden: bool = False)
 
 def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause, Clause | None]]:
     """Each clause, completed (see the module docstring), with the clause that lends it its
-    subject (None when it has its own, or nothing before it has one)."""
+    subject (None when it has its own, or nothing before it has one). A clause that took a
+    subject lends it on, so a topic carries over clauses that name none."""
     out: list[tuple[Clause, Clause | None]] = []
+    bearer: list[Clause | None] = []  # per clause, the clause that names its subject
     for n, clause in enumerate(found):
         before = found[:n]
         if _has_subject(clause, subjects):
             out.append((_elided(clause, before, subjects), None))
+            bearer.append(clause)
             continue
         donor = None
-        if clause.relative and before and _has_subject(before[-1], subjects, hidden=True):
+        if _existential(clause):  # "if there are infs": a subject of its own, "there"
+            pass
+        elif clause.relative and before and _has_subject(before[-1], subjects, hidden=True):
             donor = before[-1]
-        else:
+        else:  # the topic carries on: "value clamps ...; big ones are cut, so it can shift"
             near = [
-                c
+                k
                 for k, c in enumerate(before)
                 if c.sentence == clause.sentence or k >= len(before) - DONOR_REACH
             ]
-            donor = next((c for c in reversed(near) if _has_subject(c, subjects)), None)
+            donor = next((bearer[k] for k in reversed(near) if bearer[k]), None)
         out.append((clause, donor))
+        bearer.append(donor)
     return out
+
+
+def _existential(clause: Clause) -> bool:
+    """Whether the clause says that something exists ("there are infs"): it is about that."""
+    raws = [t.raw for t in clause.toks]
+    return any(a == "there" and b in _BE for a, b in zip(raws, raws[1:], strict=False))
 
 
 def _elided(clause: Clause, before: list[Clause], subjects: frozenset[str]) -> Clause:
@@ -266,7 +309,7 @@ def _elided(clause: Clause, before: list[Clause], subjects: frozenset[str]) -> C
     verb = [t for t in before[-1].toks if meaningful(t) and t.canon not in subjects]
     if not verb:
         return clause
-    return make_clause(toks + verb, subjects)
+    return make_clause(toks + verb, subjects, clause.premise)
 
 
 def ordinals(found: list[Clause], groups: tuple[frozenset[str], ...]) -> list[Clause]:
@@ -291,7 +334,7 @@ def ordinals(found: list[Clause], groups: tuple[frozenset[str], ...]) -> list[Cl
             group = next((g for g in groups if tok.canon in g), None)
             if group and tok.raw not in _FLOATING and all(g != group for _, g in named):
                 named.append((tok, group))
-        out.append(make_clause(toks, subjects) if toks != clause.toks else clause)
+        out.append(make_clause(toks, subjects, clause.premise) if toks != clause.toks else clause)
     return out
 
 

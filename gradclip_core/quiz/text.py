@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from gradclip_core.quiz import suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
 from gradclip_core.quiz.lexicon import INFORMAL, word_forms
 
@@ -51,12 +52,7 @@ _CLAUSE_STARTS = wordset(
 )
 _ORDER_WORDS = wordset("after before")  # "... and before step()" places the same call again
 _RELATIVE = wordset("which that who")
-_WOULD = wordset("would d")  # "clipping each micro-batch would ...", "you'd clip"
-_SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
-_SOMEONE = wordset("you we one someone")
-# "if it is set far below ...", "if max_norm is chosen too small": a supposed choice
-_CHOSEN = wordset("set chosen picked put made choose pick")
-_WHETHER = wordset("whether")  # "whether it explodes depends on ...": nothing asserted
+_ALONE = wordset("itself themselves itself alone")  # "not by itself": still the same negation
 # "without it, a spike throws the weights off": "without" denies only "it" (not "it exploding")
 _WITHOUT_WHAT = wordset("it this that them clipping clip one")
 # plain negations: a second one in a clause starts its own reach ("it never touches the small
@@ -92,6 +88,8 @@ _SIGNS = (
 )  # "g <- g * c", "g_i *= lam / r"
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
 _LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
+_ASIDE = re.compile(r"(?:(?<=\s)|^)\(([a-z][^()]*)\)")  # "(and skips the step ...)"
+ASIDE_MIN_WORDS = 4  # words a bracketed remark needs to be a clause of its own
 _ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc"}
 # Words that only say where a call goes read as "place" and "right": "the correct spot is after
 # backward()" places the clip, like "the right place is after backward()".
@@ -151,14 +149,27 @@ def _mask_brackets(text: str) -> str:
     return "".join(out)
 
 
+def _asides(text: str) -> str:
+    """A remark in brackets after a space ("(alternatively clip_grad_value_ clamps each
+    entry)", "(and skips the step if there are infs)") is a clause of its own: its brackets
+    read as dashes. Brackets after a word ("f(x, y)") and short ones ("(3, 4)", "(its norm)")
+    stay."""
+    out, start = [], 0
+    for m in _ASIDE.finditer(text):
+        if len(re.findall(r"[a-z_]\w*", m.group(1))) >= ASIDE_MIN_WORDS:
+            out += [text[start : m.start()], " — ", m.group(1), " — "]
+            start = m.end()
+    return "".join(out) + text[start:]
+
+
 def _pieces(text: str) -> list[tuple[str, str, bool]]:
     """``(kind, text, code)`` pieces: kind "word", "arrow", "end" (of a sentence) or "pause";
     code is True for a word written as code (``loss.backward()``, ``clip_grad_norm_``)."""
     text = text[:MAX_ANSWER_CHARS].lower()
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
-    text = _mask_brackets(_LIST_MARK.sub("\n", text))
-    text = text.replace("w/o", "without")
+    text = _mask_brackets(_asides(_LIST_MARK.sub("\n", text)))
+    text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"
     out: list[tuple[str, str, bool]] = []
     for m in _TOKEN.finditer(text):
         arrow, word, end, pause = m.groups()
@@ -206,14 +217,21 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
     """
     groups: list[list[Tok]] = [[]]
     sentence = n = 0
-    for kind, piece, code in _pieces(text):
+    pieces = _pieces(text)
+    for at, (kind, piece, code) in enumerate(pieces):
         if kind in ("end", "pause"):
             sentence += kind == "end"
             groups.append([])
             continue
         stem, canon = word_forms(piece)
         last = groups[-1][-1].raw if groups[-1] else ""
-        starts = piece in _CLAUSE_STARTS and last != "even"  # "even when it is small"
+        ahead = [p for _, p, _ in pieces[at + 1 : at + 3]]
+        # "even when it is small" qualifies the clause; "so that its norm is ..." is its purpose
+        starts = (
+            piece in _CLAUSE_STARTS
+            and last != "even"
+            and not (piece == "so" and last and _purpose(ahead))
+        )
         if kind == "arrow" or starts or (last, piece) == ("first", "or"):  # "do it first or ..."
             groups.append([])
         groups[-1].append(Tok(piece, stem, canon, piece in STOP_WORDS, n, sentence, code))
@@ -233,7 +251,15 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
                 carry = part
     if carry and parts and carry[0].sentence == parts[-1][-1].sentence:
         parts[-1] += carry
-    return [make_clause(part, subjects) for part in parts]
+    found = [make_clause(part, subjects) for part in parts]
+    suppose.suppositions(found)
+    return found
+
+
+def _purpose(ahead: list[str]) -> bool:
+    """Whether "so" before these words opens a purpose ("scaled so that their norm is ..."),
+    not a result ("..., so that is what to clip")."""
+    return ahead[:1] == ["that"] and ahead[1:2] not in (["is"], ["was"], ["s"], ["means"])
 
 
 def _elliptic(part: list[Tok]) -> bool:
@@ -258,45 +284,21 @@ def _split_and(group: list[Tok], subjects: frozenset[str]) -> list[list[Tok]]:
     return parts
 
 
-def make_clause(toks: list[Tok], subjects: frozenset[str]) -> Clause:
-    """A clause of these words, with its negations, hidden words and word ranks."""
+def make_clause(toks: list[Tok], subjects: frozenset[str], premise: int = 0) -> Clause:
+    """A clause of these words, with its negations, hidden words and word ranks; ``premise``
+    keeps what its sentence showed it supposes (:func:`.suppose.suppositions`)."""
     raws = [t.raw for t in toks]
     clause = Clause(
         toks=toks,
         sentence=toks[0].sentence if toks else 0,
         relative=bool(raws) and raws[0] in _RELATIVE,
-        premise=_premise(toks),
+        premise=max(premise, suppose.premise(raws, [meaningful(t) for t in toks])),
         alternative=raws[:1] == ["or"] and raws[1:2] != [] and raws[1] in _OR_ELSE,
     )
     clause.negators = _negations(toks)
     clause.hidden = _hidden(toks, subjects)
     clause.rank = {j: n for n, j in enumerate(j for j, t in enumerate(toks) if meaningful(t))}
     return clause
-
-
-def _premise(toks: list[Tok]) -> int:
-    """How many leading words of a clause only suppose: those before "would" when a subject
-    comes first ("clipping each micro-batch would distort ..."), those before a later "would"
-    after "if you" ("if you clipped each one, the early ones would ...": what follows is
-    asserted), else all of a clause with "you'd", "it would", "if you", a choice it supposes
-    ("if it is set far below ...") or a leading "otherwise" or "whether" ("if the ratio exceeds
-    λ, ..." states a rule: it asserts)."""
-    raws = [t.raw for t in toks]
-    would = next((n for n, r in enumerate(raws) if r in _WOULD), None)
-    supposed = [
-        n
-        for n, r in enumerate(raws)
-        if r in _SUPPOSE
-        and (_SOMEONE & set(raws[n + 1 : n + 3]) or _CHOSEN & set(raws[n + 1 : n + 5]))
-    ]
-    if supposed:  # "if you clipped each one the early ones would count more": the consequence
-        then = [n for n, r in enumerate(raws) if r == "would" and n > supposed[0] + 2]
-        return then[0] if then else len(raws)
-    if raws[:1] == ["otherwise"] or _WHETHER & set(raws[:1]):  # "otherwise you clip ..."
-        return len(raws)
-    if would is None:
-        return 0
-    return would if any(meaningful(t) for t in toks[:would]) else len(raws)
 
 
 def is_negator(toks: list[Tok], j: int) -> bool:
@@ -325,8 +327,9 @@ def _negations(toks: list[Tok]) -> dict[int, set[int]]:
         if toks[j].raw == "without" and _only_its_object(toks, j):
             end = j + 2  # "without it, a spike throws the weights off": only "it" is denied
         for k in range(j + 1, end):
-            if toks[k].raw in _REACH_ENDS:
-                break
+            after = toks[k + 1].raw if k + 1 < len(toks) else ""
+            if toks[k].raw in _REACH_ENDS and not (toks[k].raw == "by" and after in _ALONE):
+                break  # "doesn't by itself guarantee it": "by itself" qualifies the negation
             if toks[j].raw in _PLAIN_NOT and toks[k].raw in _PLAIN_NOT and is_negator(toks, k):
                 break  # "it never touches X, it can never change Y": each its own
             reach.setdefault(k, set()).add(j)

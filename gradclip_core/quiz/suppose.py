@@ -1,0 +1,103 @@
+"""Which words of an answer only suppose: counterfactuals and conditions the learner imagines.
+
+A misconception is what the learner asserts, and a placement ("after the last micro-batch")
+is earned only where it is asserted, so the words an answer merely supposes are marked as the
+*premise* of their clause (:attr:`.text.Clause.premise`: the clause's first words that only
+suppose). A clause supposes:
+
+- when it is led by "if" / "unless" and names someone ("if you clip ..."), a choice ("if it is
+  set far below ...") or a subjunctive ("if clipping were done ...", "if it had ...");
+- when its "if" / "unless" is answered by a "would" / "could" / "'d" later in the sentence ("if
+  value clipping kept the direction, (3, 4) would become (0.6, 0.8)"): the condition is
+  counterfactual, while "if the ratio exceeds λ, it scales ..." states a rule and asserts;
+- when it is inverted ("were it clipped ...", "had you clipped ...", "should it exceed ...") or
+  led by "suppose", "imagine", "assume", "otherwise" or "whether";
+- up to "would" / "could" / "'d" when a subject comes first ("clipping each micro-batch would
+  ...": the subject still asserts, the predicate after "would" is the learner's claim);
+- when it comes before a clause led by "would" / "could" in its sentence, with only commas
+  between ("checking after every item, i.e. clipping each micro-batch, would keep squeezing
+  ..."): it is the subject of that "would", an action supposed.
+
+What follows a supposition ("..., the early ones would count more") is the learner's claim
+about what would happen, and is judged like any other statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from gradclip_core.quiz.claims import wordset
+
+if TYPE_CHECKING:
+    from gradclip_core.quiz.text import Clause
+
+WOULD = wordset("would d could")  # "clipping each micro-batch would ...", "you'd clip"
+_SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
+_SOMEONE = wordset("you we one someone")
+# "if it is set far below ...", "if max_norm is chosen too small": a supposed choice
+_CHOSEN = wordset("set chosen picked put made choose pick")
+_SUBJUNCTIVE = wordset("were had would d could should might")  # "if clipping were done ..."
+_INVERTED = wordset("were had should")  # "were it clipped ...", "had you clipped ..."
+_LEADS = wordset("otherwise whether suppose supposing imagine assume assuming say")
+# words that start a clause of its own: a clause led by one is no subject of a later "would"
+_OWN_CLAUSE = wordset(
+    "but whereas while because since so then which although though however thus hence "
+    "therefore when whenever until meaning and or"
+)
+
+
+def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
+    """How many leading words of one clause only suppose (see the module docstring).
+
+    Args:
+        raws: the clause's words as written (lower case).
+        content: per word, whether it can say something (not a stop word or marker).
+
+    Returns:
+        The number of leading words that only suppose: 0 when the clause asserts all of it,
+        ``len(raws)`` when it asserts nothing.
+    """
+    raws = list(raws)
+    supposed = [
+        n
+        for n, r in enumerate(raws)
+        if r in _SUPPOSE
+        and (
+            _SOMEONE & set(raws[n + 1 : n + 3])
+            or _CHOSEN & set(raws[n + 1 : n + 5])
+            or _SUBJUNCTIVE & set(raws[n + 1 :])
+        )
+    ]
+    if supposed:  # "if you clipped each one the early ones would count more": the consequence
+        then = [n for n, r in enumerate(raws) if r == "would" and n > supposed[0] + 2]
+        return then[0] if then else len(raws)
+    if raws[:1] and (raws[0] in _LEADS or _inverted(raws)):
+        return len(raws)
+    would = next((n for n, r in enumerate(raws) if r in WOULD), None)
+    if would is None:
+        return 0
+    return would if any(content[:would]) else len(raws)
+
+
+def _inverted(raws: list[str]) -> bool:
+    """ "were it clipped", "had you clipped", "were you to clip", "should it exceed": a verb
+    before its subject at the start of a clause (not "had to", "were clipped")."""
+    return raws[0] in _INVERTED and len(raws) > 2 and raws[1] in _SOMEONE | {"it", "they", "the"}
+
+
+def suppositions(found: list[Clause]) -> None:
+    """Mark the clauses that suppose only in the light of their sentence: an "if" answered by
+    a later "would" in the sentence, and the subject of a clause led by "would" / "could"
+    (see the module docstring). Sets ``premise`` in place."""
+    for n, clause in enumerate(found):
+        raws = [t.raw for t in clause.toks]
+        same = [c for c in found[n + 1 :] if c.sentence == clause.sentence]
+        if raws[:1] and raws[0] in _SUPPOSE and any(WOULD & {t.raw for t in c.toks} for c in same):
+            clause.premise = len(raws)
+        if raws[:1] and raws[0] in WOULD:
+            for before in reversed(found[:n]):
+                lead = before.toks[0].raw if before.toks else ""
+                if before.sentence != clause.sentence or lead in _OWN_CLAUSE:
+                    break
+                before.premise = len(before.toks)
