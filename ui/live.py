@@ -35,7 +35,11 @@ _ACTIVE: weakref.WeakSet[LiveRun] = weakref.WeakSet()
 POLICY = RefreshPolicy(budget=0.9 * _CORES)
 LATE = 1.5  # a tick this many intervals after the previous one came late: its page fell behind
 PAUSED = 10.0  # ... but one this many intervals after it follows a pause, not a queue
-GONE_AFTER = 30.0  # seconds a closed tab's run is kept (a phone's screen lock reconnects)
+# Seconds a closed tab's run is kept: a phone whose screen locked for a moment reconnects to
+# its run; past that the memory comes back (issue 13: within 30 s of a class leaving, with the
+# janitor's round every JANITOR_EVERY seconds on top).
+GONE_AFTER = 15.0
+JANITOR_EVERY = 5.0
 IDLE_AFTER = 30 * 60.0  # seconds a paused run nobody touches is kept
 
 
@@ -281,7 +285,7 @@ _janitor_lock = Lock()
 _janitor: Thread | None = None
 
 
-def start_janitor(every: float = 10.0) -> None:
+def start_janitor(every: float = JANITOR_EVERY) -> None:
     """Start, once per server process, the thread that releases runs of closed or idle tabs."""
     global _janitor
     with _janitor_lock:
