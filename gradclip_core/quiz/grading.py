@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from gradclip_core.quiz.bag import keyword_bag
 from gradclip_core.quiz.call_order import judge, mentions
 from gradclip_core.quiz.claims import CALLS, parse_claim, wordset
 from gradclip_core.quiz.items import ExplainPrompt
@@ -31,7 +32,6 @@ from gradclip_core.quiz.text import (
     Clause,
     Tok,
     clauses,
-    keyword_bag,
     make_clause,
     meaningful,
     tokens,
@@ -247,7 +247,11 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
                 and any(m.call == "clip" and m.i < tok.i for m in said)
             ):
                 toks[j] = _as_call(tok, "clip")
-        out.append(make_clause(toks, subjects, clause.premise) if toks != clause.toks else clause)
+        out.append(
+            make_clause(toks, subjects, clause.premise, clause.contrasted)
+            if toks != clause.toks
+            else clause
+        )
     return out
 
 

@@ -181,6 +181,8 @@ def holds(
     """
     if pat.exclude and _excluded(pat.exclude, clause, vocab):
         return False
+    if assertive and clause.contrasted and not pat.subject:
+        return False  # "compared with X, which uses one global norm, AGC ...": about X
     subject = [()]  # no subject, or one lent by the clause before: no positions here
     if pat.subject:
         subject = _slot_hits(pat.subject, clause, vocab)
@@ -309,7 +311,7 @@ def _elided(clause: Clause, before: list[Clause], subjects: frozenset[str]) -> C
     verb = [t for t in before[-1].toks if meaningful(t) and t.canon not in subjects]
     if not verb:
         return clause
-    return make_clause(toks + verb, subjects, clause.premise)
+    return make_clause(toks + verb, subjects, clause.premise, clause.contrasted)
 
 
 def ordinals(found: list[Clause], groups: tuple[frozenset[str], ...]) -> list[Clause]:
@@ -334,7 +336,11 @@ def ordinals(found: list[Clause], groups: tuple[frozenset[str], ...]) -> list[Cl
             group = next((g for g in groups if tok.canon in g), None)
             if group and tok.raw not in _FLOATING and all(g != group for _, g in named):
                 named.append((tok, group))
-        out.append(make_clause(toks, subjects, clause.premise) if toks != clause.toks else clause)
+        out.append(
+            make_clause(toks, subjects, clause.premise, clause.contrasted)
+            if toks != clause.toks
+            else clause
+        )
     return out
 
 

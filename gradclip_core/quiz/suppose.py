@@ -11,12 +11,17 @@ suppose). A clause supposes:
   value clipping kept the direction, (3, 4) would become (0.6, 0.8)"): the condition is
   counterfactual, while "if the ratio exceeds λ, it scales ..." states a rule and asserts;
 - when it is inverted ("were it clipped ...", "had you clipped ...", "should it exceed ...") or
-  led by "suppose", "imagine", "assume", "otherwise" or "whether";
+  led by "suppose", "imagine", "assume", "otherwise", "else" or "whether" (not "whether X or
+  Y", which asserts what it says holds either way: "rescaled, whether above or below λ");
 - up to "would" / "could" / "'d" when a subject comes first ("clipping each micro-batch would
   ...": the subject still asserts, the predicate after "would" is the learner's claim);
 - when it comes before a clause led by "would" / "could" in its sentence, with only commas
   between ("checking after every item, i.e. clipping each micro-batch, would keep squeezing
   ..."): it is the subject of that "would", an action supposed.
+
+- when its sentence names a way just described as "that's X" / "this is what X does" and the
+  next sentence answers it with "Instead ..." ("... the early voters count less. That's
+  clipping after every micro-batch. Instead you clip once"): it names what is rejected.
 
 What follows a supposition ("..., the early ones would count more") is the learner's claim
 about what would happen, and is judged like any other statement.
@@ -39,7 +44,11 @@ _SOMEONE = wordset("you we one someone")
 _CHOSEN = wordset("set chosen picked put made choose pick")
 _SUBJUNCTIVE = wordset("were had would d could should might")  # "if clipping were done ..."
 _INVERTED = wordset("were had should")  # "were it clipped ...", "had you clipped ..."
-_LEADS = wordset("otherwise whether suppose supposing imagine assume assuming say")
+_LEADS = wordset("otherwise else whether suppose supposing imagine assume assuming say")
+_DEICTIC = wordset("that this")  # "that's clipping after every micro-batch"
+_BE = wordset("s is was would")
+_INSTEAD = wordset("instead rather")  # "Instead, clip once", "Rather, let the sum build up"
+_FILLERS = wordset("so but and")  # "So instead, ..."
 # words that start a clause of its own: a clause led by one is no subject of a later "would"
 _OWN_CLAUSE = wordset(
     "but whereas while because since so then which although though however thus hence "
@@ -72,7 +81,8 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
     if supposed:  # "if you clipped each one the early ones would count more": the consequence
         then = [n for n, r in enumerate(raws) if r == "would" and n > supposed[0] + 2]
         return then[0] if then else len(raws)
-    if raws[:1] and (raws[0] in _LEADS or _inverted(raws)):
+    either_way = raws[:1] == ["whether"] and "or" in raws  # "..., whether above or below"
+    if raws[:1] and (raws[0] in _LEADS or _inverted(raws)) and not either_way:
         return len(raws)
     would = next((n for n, r in enumerate(raws) if r in WOULD), None)
     if would is None:
@@ -88,8 +98,10 @@ def _inverted(raws: list[str]) -> bool:
 
 def suppositions(found: list[Clause]) -> None:
     """Mark the clauses that suppose only in the light of their sentence: an "if" answered by
-    a later "would" in the sentence, and the subject of a clause led by "would" / "could"
-    (see the module docstring). Sets ``premise`` in place."""
+    a later "would" in the sentence, the subject of a clause led by "would" / "could", and a
+    "that's X" answered by "Instead ..." (see the module docstring). Sets ``premise`` in
+    place."""
+    _rejected(found)
     for n, clause in enumerate(found):
         raws = [t.raw for t in clause.toks]
         same = [c for c in found[n + 1 :] if c.sentence == clause.sentence]
@@ -101,3 +113,16 @@ def suppositions(found: list[Clause]) -> None:
                 if before.sentence != clause.sentence or lead in _OWN_CLAUSE:
                     break
                 before.premise = len(before.toks)
+
+
+def _rejected(found: list[Clause]) -> None:
+    """Mark a sentence "that's X" / "this is what X does" followed by one led by "instead" or
+    "rather": it names the way rejected, after its harm was described."""
+    starts = [n for n, c in enumerate(found) if n == 0 or found[n - 1].sentence != c.sentence]
+    for a, b in zip(starts, starts[1:], strict=False):
+        raws = [t.raw for t in found[a].toks]
+        nxt = [t.raw for t in found[b].toks if t.raw not in _FILLERS][:1]
+        named = raws[:1] and raws[0] in _DEICTIC and raws[1:2] and raws[1] in _BE
+        if named and nxt and nxt[0] in _INSTEAD:
+            for clause in found[a:b]:
+                clause.premise = len(clause.toks)

@@ -1,7 +1,8 @@
 """Reading an answer for the explanation grader: words, sentences, clauses and negation.
 
 An answer becomes a list of :class:`Tok` (every word, stemmed and mapped to a synonym group)
-grouped into sentences and clauses. A clause ends at a comma, a colon, a dash, a sentence end,
+grouped into sentences and clauses. A clause ends at a comma, a colon, a dash, a code comment
+("#", unless led by a verb in -s that the code is the subject of), a sentence end,
 and before words that start a new statement (but, so, because, then, which, when, ...; not
 after "even": "..., even when it was smaller" qualifies the clause it ends), and
 before "and" / "or" when a new subject or an order word follows ("..., and value clipping
@@ -22,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gradclip_core.quiz import suppose
+from gradclip_core.quiz import contrast, remarks, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
 from gradclip_core.quiz.lexicon import INFORMAL, word_forms
 
@@ -46,6 +47,12 @@ _NOT_NEGATING = wordset("only just simply merely matter")  # "not only", "no mat
 # Words that end a negation's reach inside a clause.
 _REACH_ENDS = wordset("and or by that which as while whereas so because but")
 # Words that start a new clause.
+_DETERMINERS = wordset("the its their this that these those")
+# verbs that show a clause after "and the direction": "is kept", "stays", "can change"
+_FINITE = wordset(
+    "is are was were stays stay remains remain can could may might will would does do doesn "
+    "don gets get becomes become changes change keeps keep"
+)
 _CLAUSE_STARTS = wordset(
     "but whereas while because since so then which although though however otherwise thus "
     "hence therefore unless when whenever if whereby until meaning"
@@ -66,11 +73,10 @@ _COMPARATIVES = wordset(
 )
 # "..., or you clip scaled ones", "unscale first or the norm is the scaled one": "or" as "otherwise"
 _OR_ELSE = wordset("else otherwise you we the it its they your this that")
-_CONTRAST = wordset("unlike versus vs compared opposed contrast")
 _TOKEN = re.compile(
     r"(->|→|=>)|(<-|←|:=|[*/]=|\d+\.\d+|\w+|(?<![-=])[<>≤≥]|÷|(?<=[\s|‖)\w])/(?=[\s|‖(\w])"
     r"|(?<=[\w|‖)])(?:\*\*|\^)(?=[\w|‖(])|(?<=\s)[*×·](?=\s)|(?<=[\w|‖)])[*×·](?=[\w|‖(]))"
-    r"|([.!?](?=\s|$)|[;\n])|([,:—–]|\s-\s)"
+    r"|([.!?](?=\s|$)|[;\n])|([,:—–]|\s-\s|(?<!\S)#+(?=\s))"
 )
 # "ratio > λ", "λ * ||W||", "‖G‖ ÷ ‖W‖", "1.1^100" (a "*" that opens or closes a word is emphasis)
 _SIGNS = (
@@ -134,6 +140,7 @@ class Clause:
     alternative: bool = False
     negators: dict[int, set[int]] = field(default_factory=dict)  # position -> negations on it
     hidden: set[int] = field(default_factory=set)  # positions after "unlike" & co: not matched
+    contrasted: bool = False  # a relative clause about what a contrast names (see .contrast)
     rank: dict[int, int] = field(default_factory=dict)  # position -> index among meaningful words
 
 
@@ -189,7 +196,8 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
             out.append(("end", end, False))
         elif pause:
             out.append(("pause", pause, False))
-    return out
+    out = [p for n, p in enumerate(out) if not remarks.annotates(out, n)]
+    return [p for n, p in enumerate(out) if n not in remarks.appositive(out)]
 
 
 def tokens(text: str) -> list[Tok]:
@@ -253,6 +261,7 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
         parts[-1] += carry
     found = [make_clause(part, subjects) for part in parts]
     suppose.suppositions(found)
+    contrast.mark(found)
     return found
 
 
@@ -278,15 +287,31 @@ def _split_and(group: list[Tok], subjects: frozenset[str]) -> list[list[Tok]]:
             following = group[j + 1].raw if j + 1 < len(group) else ""
             then = group[j + 2].raw if j + 2 < len(group) else ""
             placed = following in _ORDER_LEADS and then in _ORDER_WORDS  # "and right before"
-            if following in _ORDER_WORDS or placed or any(t.canon in subjects for t in ahead):
+            fresh = _new_subject(group[j + 1 : j + 4])  # "... changes and the direction is kept"
+            if (
+                following in _ORDER_WORDS
+                or placed
+                or fresh
+                or any(t.canon in subjects for t in ahead)
+            ):
                 parts.append([])
         parts[-1].append(tok)
     return parts
 
 
-def make_clause(toks: list[Tok], subjects: frozenset[str], premise: int = 0) -> Clause:
+def _new_subject(ahead: list[Tok]) -> bool:
+    """Whether words after "and" / "or" open a clause of their own: a determiner, a noun and a
+    verb ("... only the magnitude changes and the direction is preserved")."""
+    raws = [t.raw for t in ahead]
+    return len(raws) == 3 and raws[0] in _DETERMINERS and raws[2] in _FINITE
+
+
+def make_clause(
+    toks: list[Tok], subjects: frozenset[str], premise: int = 0, contrasted: bool = False
+) -> Clause:
     """A clause of these words, with its negations, hidden words and word ranks; ``premise``
-    keeps what its sentence showed it supposes (:func:`.suppose.suppositions`)."""
+    and ``contrasted`` keep what its sentence showed (:func:`.suppose.suppositions`,
+    :func:`.contrast.mark`)."""
     raws = [t.raw for t in toks]
     clause = Clause(
         toks=toks,
@@ -294,9 +319,10 @@ def make_clause(toks: list[Tok], subjects: frozenset[str], premise: int = 0) -> 
         relative=bool(raws) and raws[0] in _RELATIVE,
         premise=max(premise, suppose.premise(raws, [meaningful(t) for t in toks])),
         alternative=raws[:1] == ["or"] and raws[1:2] != [] and raws[1] in _OR_ELSE,
+        contrasted=contrasted,
     )
     clause.negators = _negations(toks)
-    clause.hidden = _hidden(toks, subjects)
+    clause.hidden = contrast.hidden(toks, subjects)
     clause.rank = {j: n for n, j in enumerate(j for j, t in enumerate(toks) if meaningful(t))}
     return clause
 
@@ -343,48 +369,6 @@ def _only_its_object(toks: list[Tok], j: int) -> bool:
         return False
     after = toks[j + 2] if j + 2 < len(toks) else None
     return after is None or not (after.raw.endswith("ing") or after.canon == "gradient")
-
-
-def _hidden(toks: list[Tok], subjects: frozenset[str]) -> set[int]:
-    """Positions after a contrast word, up to its subject: "unlike value clipping"."""
-    hidden: set[int] = set()
-    for j, tok in enumerate(toks):
-        if tok.raw not in _CONTRAST:
-            continue
-        for k in range(j + 1, min(len(toks), j + 6)):
-            hidden.add(k)
-            if toks[k].canon in subjects:
-                break
-        else:
-            hidden -= set(range(j + 1, j + 6))
-    return hidden
-
-
-_FUNCTION = STOP_WORDS | wordset(
-    "not no never t then after before because once until while but than each all every same"
-)
-_CODE_CALL = re.compile(r"\w\(")
-_RELATION = re.compile(r"->|→|=>|[=<>≤≥]")
-
-
-def keyword_bag(text: str) -> bool:
-    """Whether ``text`` is a list of keywords rather than sentences.
-
-    A segment (between commas, semicolons, colons, sentence ends, new lines) without any
-    function word (the, is, to, not, then, ...), without a code call (``step()``) and without
-    an arrow or a relation sign ("factors > 1 -> explosion", "g = g * c / norm") is a list of
-    keywords; a bag has most of its words in such segments.
-    """
-    text = re.sub(r"\([^()]*\)", "()", text[:MAX_ANSWER_CHARS].lower())
-    segments = re.split(r"[,;:\n]|[.!?](?=\s|$)", text)
-    total = listed = 0
-    for seg in segments:
-        ws = [w.strip("_") for w in re.findall(r"\w+", seg) if w.strip("_")]
-        total += len(ws)
-        stated = _CODE_CALL.search(seg) or _RELATION.search(seg)
-        if ws and not stated and not any(w in _FUNCTION for w in ws):
-            listed += len(ws)
-    return total >= 3 and listed >= 0.6 * total
 
 
 _MARKERS = _NEGATIONS | _CLAUSE_STARTS | _REACH_ENDS | frozenset(("instead", "rather"))
