@@ -9,6 +9,7 @@ typed arrays.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -26,7 +27,13 @@ from ui.playground.chart_layout import (
     look_for,
 )
 
-__all__ = ["HEALTHY_BAND", "PANEL_TITLES", "playground_figure", "short_layer_name"]
+__all__ = [
+    "HEALTHY_BAND",
+    "PANEL_TITLES",
+    "playground_figure",
+    "playground_spec",
+    "short_layer_name",
+]
 
 # Okabe-Ito, colour-blind safe. One colour per clipping mode, the same on every page.
 MODE_COLORS = {
@@ -102,7 +109,35 @@ def playground_figure(
     projector: bool = False,
     validate: bool = False,
 ) -> go.Figure:
-    """The four-panel live figure of a run.
+    """:func:`playground_spec` as a Plotly figure (``validate``: check every property, slow;
+    for tests)."""
+    spec = playground_spec(
+        history, baseline=baseline, mode=mode, rows=rows, ghost=ghost, projector=projector
+    )
+    return go.Figure(spec, _validate=validate)
+
+
+@functools.cache
+def plotly_template() -> dict:
+    """Plotly's default template, as ``go.Figure`` puts it into every figure's layout."""
+    return go.Figure().to_plotly_json()["layout"]["template"]
+
+
+def playground_spec(
+    history: History,
+    *,
+    baseline: float,
+    mode: str,
+    rows: slice | None = None,
+    ghost: History | None = None,
+    projector: bool = False,
+) -> dict:
+    """The four-panel live figure of a run, as the plain dict ``go.Figure`` would serialise.
+
+    The live chart sends it as it is: building a ``go.Figure`` (its layout objects, its
+    template), even unvalidated, was about a third of a class's busy time in the server (the
+    Python lock, sampled with py-spy: 30 students). ``tests/app/test_charts.py`` checks that
+    the JSON is the same as the figure's.
 
     The log panels' ranges come from this run alone: an earlier run drawn for comparison
     (``ghost``) that went far beyond them leaves the frame, with a note saying how far,
@@ -115,9 +150,9 @@ def playground_figure(
         rows: the rows to draw (default all).
         ghost: an earlier run (e.g. the one that diverged) drawn faintly for comparison.
         projector: text large enough to read on a projector (``ui/projector.py``).
-        validate: check every property with plotly (slow; for tests).
     """
     layout = grid_layout(projector)
+    layout["template"] = plotly_template()  # shared, never changed: as go.Figure adds it
     sel = rows or slice(0, len(history))
     step = history.column("step")[sel]
     grad = history.column("grad_norm")[sel]
@@ -157,9 +192,9 @@ def playground_figure(
         layout["coloraxis"]["colorbar"].update(tickvals=ticks[0], ticktext=ticks[1])
     traces += _ratio_traces(history, sel, idx, x)
     layout["shapes"] = _shapes(baseline)
-    # The traces are built from known-good dicts; skipping plotly's per-property validation
-    # cuts the build from ~40 ms to a few ms a redraw (tests validate a figure in full).
-    return go.Figure(dict(data=traces, layout=layout), _validate=validate)
+    # The traces are built from known-good dicts: no per-property validation (~40 ms a
+    # redraw); tests validate a figure in full.
+    return dict(data=traces, layout=layout)
 
 
 def _trace(x, y, name: str, panel: int, **style) -> dict:

@@ -248,7 +248,7 @@ def _typed_array(value):
     raise TypeError(f"cannot serialise {type(value).__name__} in a figure")
 
 
-def figure_json(fig: go.Figure) -> str:
+def figure_json(fig: go.Figure | dict) -> str:
     """``fig`` as JSON, the same figure ``plotly.io.to_json`` gives, without copying it first.
 
     ``to_json`` deep-copies the whole figure and walks it to encode its arrays before
@@ -257,6 +257,8 @@ def figure_json(fig: go.Figure) -> str:
     The output parses to the same object (tests/app/test_live.py); anything unexpected falls
     back to ``to_json``.
     """
+    if isinstance(fig, dict):  # a figure already as plain data (charts.playground_spec)
+        return orjson.dumps(fig, default=_typed_array, option=orjson.OPT_NON_STR_KEYS).decode()
     try:
         if fig.frames:  # animation frames: the live charts have none
             raise TypeError("frames")
@@ -267,7 +269,7 @@ def figure_json(fig: go.Figure) -> str:
 
 
 def live_chart(
-    fig: go.Figure,
+    fig: go.Figure | dict,
     *,
     key: str,
     alt: str,
@@ -278,7 +280,8 @@ def live_chart(
     """Draw ``fig``; later calls with the same ``key`` update the same chart in place.
 
     Args:
-        fig: the figure.
+        fig: the figure: a ``go.Figure``, or the plain dict one serialises to (``data`` and
+            ``layout``, arrays as NumPy arrays), which skips building Plotly's objects.
         key: the chart's identity across reruns.
         alt: a sentence describing the chart, for screen readers.
         config: Plotly's config, on top of :data:`PLOTLY_CONFIG`.
@@ -288,10 +291,15 @@ def live_chart(
         narrow_below: the width, in CSS pixels, below which ``narrow`` applies.
     """
     config = {**PLOTLY_CONFIG, **(config or {})}
-    drawable = all(trace.type in CARTESIAN_TRACES for trace in fig.data)
+    if isinstance(fig, dict):
+        types = [trace.get("type", "scatter") for trace in fig["data"]]
+    else:
+        types = [trace.type for trace in fig.data]
+    drawable = all(t in CARTESIAN_TRACES for t in types)
     if not drawable or not _static_serving() or not plotly_js_ready():
         # A trace the cartesian bundle lacks (a 3-D surface, a map): Streamlit's full Plotly.
-        st.plotly_chart(fig, key=key, config=config)
+        figure = go.Figure(fig, _validate=False) if isinstance(fig, dict) else fig
+        st.plotly_chart(figure, key=key, config=config)
         return
     data = {"figure": figure_json(fig), "config": config}
     data["alt"] = alt

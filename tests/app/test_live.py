@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from gradclip_core import TrainConfig, Trainer
 from ui import live_chart as lc
-from ui.charts import playground_figure, short_layer_name
+from ui.charts import playground_figure, playground_spec, short_layer_name
 from ui.live import tick_interval
 from ui.tempo import SLOWEST, RefreshPolicy
 
@@ -161,6 +161,9 @@ def test_the_figure_is_sent_as_plotly_would_send_it(ghost):
     assert ours == json.loads(plotly.io.to_json(fig, validate=False, engine="orjson"))
     loss = next(trace for trace in ours["data"] if trace["name"] == "loss")
     assert set(loss["y"]) == {"dtype", "bdata"}  # a typed array, not a list of numbers
+    # The live panel sends the plain spec, no go.Figure built: the same JSON, template too.
+    spec = playground_spec(t.history, baseline=1.0, mode="norm", ghost=other)
+    assert json.loads(lc.figure_json(spec)) == ours
 
 
 def _preload_script() -> None:

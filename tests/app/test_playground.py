@@ -184,13 +184,13 @@ def test_the_previous_run_is_drawn_after_run_again_and_can_be_hidden(monkeypatch
     import ui.playground.panel
 
     ghosts = []
-    real = ui.playground.panel.playground_figure
+    real = ui.playground.panel.playground_spec
 
     def spy(history, **kwargs):
         ghosts.append(kwargs.get("ghost"))
         return real(history, **kwargs)
 
-    monkeypatch.setattr(ui.playground.panel, "playground_figure", spy)
+    monkeypatch.setattr(ui.playground.panel, "playground_spec", spy)
     at = _explode_and_run_again()
     assert at.toggle(key="show_previous_run").value is True and ghosts[-1] is not None
     at.toggle(key="show_previous_run").set_value(False).run()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -194,11 +195,13 @@ def test_the_page_draws_the_projector_figure_in_projector_mode(monkeypatch):
     at.button(key="btn_step").click().run()
     assert not at.exception
     fig, kwargs = drawn[-1]
+    fig = go.Figure(fig)  # the spec the panel sends, as a figure (and validated)
     sizes = _text_sizes(fig.layout.to_plotly_json())
     assert min(sizes["ticks"]) >= TICK_MIN and min(sizes["titles"]) >= TITLE_MIN
     assert kwargs["narrow"] == stacked_patch(projector=True)
     at.button(key="btn_leave_projector").click().run()
     fig, kwargs = drawn[-1]
+    fig = go.Figure(fig)
     assert fig.layout.font.size < TICK_MIN and kwargs["narrow"] == stacked_patch()
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 from gradclip_core.advice import suggest_threshold
 from gradclip_core.clipping import MODE_LABELS
 from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio_sentence
-from ui.charts import playground_figure
+from ui.charts import playground_spec
 from ui.errors import PAGE_FAILED, shown_as_message
 from ui.live import LiveRun, active_sessions
 from ui.live_chart import live_chart
@@ -199,7 +199,7 @@ def _draw(run: LiveRun) -> None:
         if not st.session_state.get(SHOW_GHOST, True):
             ghost = None
         projector = current_view().projector
-        fig = playground_figure(
+        fig = playground_spec(
             h,
             baseline=trainer.task.baseline,
             mode=mode,
