@@ -5,7 +5,8 @@ The answer's mentions of calls (``CALLS`` in quiz.claims: ``loss.backward()``, "
 
 - statements: "clip after backward", "before the step, clip", "backward, then clip", "clip
   between backward and step", "backward first", "a followed by b", "once backward has run"
-  (a negation reverses one: "never clip before backward"). They chain (a < b < c); when two
+  (a negation reverses one: "never clip before backward"; "not after every backward" orders
+  nothing). They chain (a < b < c); when two
   disagree, the one written first wins (a later "clipping before unscaling is wrong" does not
   undo the procedure given before it);
 - a listed procedure, for pairs no statement orders: three or more calls in a row, each a
@@ -33,13 +34,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
+from gradclip_core.quiz.listing import procedure
 from gradclip_core.quiz.match import alt_hits, alternatives
-from gradclip_core.quiz.text import Clause, meaningful, tokens
+from gradclip_core.quiz.text import Clause, meaningful
 
 _AFTER = wordset("after once following follows follow")  # "a after b": b < a
 _BEFORE = wordset("before prior ahead preceding precedes precede followed")  # "a before b"
 _THEN = wordset("then afterwards afterward subsequently finally lastly later next")
 _FIRST = wordset("first firstly initially")
+_EVERY = wordset("every each all")
 _ANAPHORA = wordset("that this it which these them")  # "after that, ..."
 _NOT_A_STEP = wordset("time train each per one singl")  # "time step", "per step" (canon)
 _ONCE_LEADS = wordset("loss optimizer scaler model all")  # "once loss.backward() has run"
@@ -51,20 +54,9 @@ _PLACING = wordset(
 )
 _MARKERS = _AFTER | _BEFORE | _THEN | _FIRST | {"between"}
 _LISTED_ONLY = {"update"}  # calls whose bare word is a call only as a list item
-# words of a call and its object: "scaler.step(optimizer)", "scaled backward", "the clip"
-_CALLISH = frozenset(
-    t.canon
-    for t in tokens(
-        "zero_grad zero grad reset clear wipe forward backward backprop compute calculate "
-        "unscale divide scale scaled undo clip clip_grad_norm clip_grad_value clamp step scaler "
-        "update optimizer loss model parameters weights call run do then"
-    )
-)
 _LIST_FILLERS = wordset("and then finally lastly call run do scaler s")  # "..., and then update"
 LOOP_START = "zero_grad"  # the call that starts an iteration (see the module docstring)
 TOPIC = "clip"  # what every answer places: "the clip goes where the step goes: after backward()"
-LIST_EXTRAS = 2  # words besides the call (code aside) a list item may have: "scaled backward"
-LIST_RUN = 3  # list items in a row that make a procedure: "backward, unscale_, clip, step"
 
 
 @dataclass(frozen=True)
@@ -216,6 +208,8 @@ def _placing(clause: Clause, i: int) -> bool:
 
 def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip: bool) -> None:
     """ "a after b", "after b, a", "a before b", "before b, a", "a followed by b"."""
+    if flip and following in _EVERY:  # "not after every backward": not each time, no order
+        return
     if following in _ANAPHORA and tok.raw in _AFTER:  # "only after that, call step()"
         _then(reader, n, tok.i, False, flip)
         return
@@ -224,12 +218,29 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
         return
     obj = objects[0]
     subj = reader.before(tok.i, clause.sentence, free=True) or reader.later(clause.sentence, n)
+    named = _pronoun_object(reader, clause, tok.i, obj)
+    if named is not None:  # "before checking it you convert back with unscale_()"
+        obj, subj = named, obj
     if _placing(clause, tok.i):  # "the clip goes where the step goes: after backward(), ..."
         subj = reader.topic(tok.i, clause.sentence) or subj or Mention(TOPIC, n, -1, -1, False)
     if tok.raw in _AFTER:
         reader.add(obj, subj, flip)
     else:
         reader.add(subj, obj, flip)
+
+
+def _pronoun_object(reader: _Reader, clause: Clause, i: int, first: Mention) -> Mention | None:
+    """The call a gerund's pronoun names when a marker's object is "checking it" / "applying
+    them" (the clip named before, in this sentence or the one before): the call named after
+    it is then the subject ("before checking it you convert back with unscale_()")."""
+    between = [t.raw for t in clause.toks if i < t.i < first.i]
+    if not any(
+        a.endswith("ing") and b in _ANAPHORA for a, b in zip(between, between[1:], strict=False)
+    ):
+        return None
+    named = reader.before(i)
+    near = named is not None and reader.sentence(named) >= clause.sentence - 1
+    return named if near and named.call == TOPIC else None
 
 
 def _then(reader: _Reader, n: int, i: int, post_only: bool, flip: bool) -> None:
@@ -298,6 +309,7 @@ def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple
     both, first mentions in words can only say a before b ("... unscale_, clip, step. The
     gradients out of backward are scaled" does not put backward() after the clip); calls
     written as code ("loss.backward(); optimizer.step(); clip_grad_norm_(...)") can reverse."""
+    said = [m for m in said if not found[m.clause].negators.get(m.pos)]  # "not after backward"
     coded = [m for m in said if m.code]
     in_code = {a, b} <= {m.call for m in coded}
     if in_code:  # code outranks words
@@ -314,31 +326,6 @@ def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple
                 return False, False
             return (ab and first), (ba and not first)
     return first, in_code and not first  # in words, across sentences, it never reverses
-
-
-def procedure(found: list[Clause], said: list[Mention]) -> list[str]:
-    """The calls of the longest procedure the answer lists: ``LIST_RUN`` or more clauses in a
-    row that each name a call and little else, none named twice, in one sentence unless
-    written as code ("so: scaled backward,
-    unscale_, clip, scaler.step(optimizer), scaler.update()"). It orders the calls it names,
-    ahead of the order of first mentions (a clip named in an explanation before it does not
-    count)."""
-    run: list[int] = []
-    best: list[int] = []
-    for n, clause in enumerate(found):
-        calls = {m.call for m in said if m.clause == n}
-        extras = [t for t in clause.toks if meaningful(t) and not (t.code or t.canon in _CALLISH)]
-        coded = any(m.code for m in said if m.clause == n)
-        joined = run and found[run[-1]].sentence == clause.sentence  # "a, b, c" or "a(); b()"
-        if not calls or len(extras) > LIST_EXTRAS or not (coded or joined or not run):
-            run = [n] if calls and len(extras) <= LIST_EXTRAS else []
-            continue
-        named = [k for k in run if calls & {m.call for m in said if m.clause == k}]
-        run = [k for k in run if not named or k > named[-1]] + [n]  # from after the repeat
-        best = run if len(run) > len(best) else best
-    if len(best) < LIST_RUN:
-        return []
-    return [m.call for m in said if m.clause in best]
 
 
 def _ahead(calls: list[str], a: str, b: str) -> bool:

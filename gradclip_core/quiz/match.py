@@ -17,6 +17,7 @@ negation takes its verb from the clause before it ("norm keeps the direction; va
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice, product
@@ -45,6 +46,7 @@ _QUANTIFIERS = wordset("each per")  # canon: "every" reads as "each"
 _ECHO = wordset("do does did doesn don didn too also")  # "value does (not)"
 _FLOATING = wordset("both either neither")  # quantifiers that can follow what they count
 # "the former", "the latter", "the first keeps it, the second doesn't": the subjects named before
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")  # "2", "0.1": a value given to a word before it
 _ORDINALS = {"former": 0, "first": 0, "latter": 1, "second": 1}
 _ORDINAL_ALWAYS = wordset("former latter")  # "first" and "second" only before a verb or "one"
 _ORDINAL_HEADS = wordset(
@@ -204,6 +206,8 @@ def _fits(pat: Pattern, clause: Clause, combo: tuple, assertive: bool) -> bool:
         return False
     if pat.ordered and not _in_order(parts, clause.rank):
         return False
+    if pat.ordered and assertive and _valued(parts, clause):
+        return False  # "a row with W 2 and G 0.1 has ratio 0.05": values, not "W/G ratio"
     used = {j for hit in combo for j in hit}
     if assertive and (clause.alternative or min(j for hit in parts for j in hit) < clause.premise):
         return False  # a subject may come first: "the early ones would count more"
@@ -218,6 +222,13 @@ def _in_order(parts: tuple, rank: dict[int, int]) -> bool:
         if not 0 <= gap <= ORDERED_GAP:
             return False
     return True
+
+
+def _valued(parts: tuple, clause: Clause) -> bool:
+    """Whether a number stands between two parts of an ordered claim: each part is then given
+    a value of its own ("||W|| = 2 and ||G|| = 0.1"), not joined into one phrase."""
+    spans = [(max(a), min(b)) for a, b in zip(parts, parts[1:], strict=False)]
+    return any(any(_NUMBER.fullmatch(t.raw) for t in clause.toks[lo + 1 : hi]) for lo, hi in spans)
 
 
 def _excluded(exclude: tuple[Alt, ...], clause: Clause, vocab: frozenset[str]) -> bool:

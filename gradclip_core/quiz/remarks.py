@@ -1,7 +1,9 @@
 """Remarks that go on the clause before them, for reading answers (:mod:`.text`).
 
 - a code comment led by a verb in -s ("clip_grad_norm_(...)  # returns the norm") says what the
-  code does: no clause ends at its "#";
+  code does: no clause ends at its "#" (a plural noun is no verb: "# grads back to true size");
+- a dash remark right after a call written as code ("scaler.unscale_(optimizer) - divide out
+  the loss scale") says what that call does: no clause ends at its dash;
 - a short "i.e." / "namely" remark between commas ("the proportions, i.e. the direction, can
   change") renames the words before it: no clause ends at its commas.
 
@@ -12,18 +14,39 @@ from __future__ import annotations
 
 from gradclip_core.quiz.claims import wordset
 
+CALL_WORDS = 5  # words a call before a dash remark may have: "scaler.unscale_(optimizer)"
 APPOSITIVE_WORDS = 4  # words an "i.e." remark between commas may have and stay in its clause
 _RENAMES = wordset("ie namely")  # "..., i.e. the direction, ..."
+# plural nouns a comment may start with: "# grads back to their true size" has no verb in -s
+_PLURALS = wordset(
+    "grads gradients weights params parameters values entries norms losses outputs "
+    "activations steps calls numbers units rows"
+)
 
 
 def annotates(pieces: list[tuple[str, str, bool]], n: int) -> bool:
     """Whether piece ``n`` opens a code comment that goes on the line of code before it: one
     led by a verb in -s ("clip_grad_norm_(...)  # returns the norm"), whose subject is the
-    code; other comments ("# now the threshold means what it says") are clauses of their own."""
-    if pieces[n][1][:1] != "#" or n + 1 >= len(pieces) or not any(p[2] for p in pieces[:n]):
+    code; other comments ("# now the threshold means what it says") are clauses of their own. A
+    dash right after a call written as code opens a remark on that call."""
+    if n + 1 >= len(pieces) or not any(p[2] for p in pieces[:n]):
         return False
     kind, word, _ = pieces[n + 1]
+    if pieces[n][1].strip() == "-":  # "scaler.unscale_(optimizer) - divide out the scale"
+        return kind == "word" and _a_call(pieces[:n])
+    if pieces[n][1][:1] != "#" or word in _PLURALS:
+        return False
     return kind == "word" and word.endswith("s") and not word.endswith("ss") and n > 0
+
+
+def _a_call(before: list[tuple[str, str, bool]]) -> bool:
+    """Whether the words since the last break are a call written as code and little else."""
+    run = []
+    for piece in reversed(before):
+        if piece[0] != "word":
+            break
+        run.append(piece)
+    return 0 < len(run) <= CALL_WORDS and any(code for _, _, code in run)
 
 
 def appositive(pieces: list[tuple[str, str, bool]]) -> set[int]:

@@ -23,6 +23,14 @@ suppose). A clause supposes:
   next sentence answers it with "Instead ..." ("... the early voters count less. That's
   clipping after every micro-batch. Instead you clip once"): it names what is rejected.
 
+- when it describes a way and the rest of its sentence names its harm ("..., the running sum
+  is shrunk again and again", "..., the early ones count less"): led by "when" / "if" and
+  someone or an action ("when you clip after every micro-batch, ...", "if clipping after each
+  micro-batch, ...", "if clip after every micro-batch, ..."), or an imperative answered by "and"
+  ("skip the conversion and the gradients look thousands of times bigger");
+- when it goes on a supposition led by "suppose" / "say" / "imagine" with "and" ("say 4
+  micro-batches and you clipped after each backward").
+
 What follows a supposition ("..., the early ones would count more") is the learner's claim
 about what would happen, and is judged like any other statement.
 """
@@ -45,6 +53,42 @@ _CHOSEN = wordset("set chosen picked put made choose pick")
 _SUBJUNCTIVE = wordset("were had would d could should might")  # "if clipping were done ..."
 _INVERTED = wordset("were had should")  # "were it clipped ...", "had you clipped ..."
 _LEADS = wordset("otherwise else whether suppose supposing imagine assume assuming say")
+_WHEN = wordset("when whenever if")  # "when you clip after every micro-batch, <harm>"
+# actions an answer supposes without a subject: "if clip after every micro-batch, <harm>"
+_ACTIONS = wordset("clip call do use apply skip unscale put run divide forget omit drop leave")
+_AND = wordset("and or")
+# what a supposed way does wrong: "..., the running sum is shrunk again and again"
+_HARMS = (
+    "shrunk",
+    "shrink",
+    "less",
+    "distort",
+    "skew",
+    "wrong",
+    "bias",
+    "squash",
+    "smaller",
+    "bigger",
+    "larger",
+    "too",
+    "weigh",
+    "under",
+    "fail",
+    "nan",
+    "explod",
+    "diverg",
+    "lose",
+    "lost",
+    "worse",
+    "broke",
+    "dampen",
+    "penali",
+    "cut",
+    "off",
+    "bent",
+    "bend",
+    "tilt",
+)
 _DEICTIC = wordset("that this")  # "that's clipping after every micro-batch"
 _BE = wordset("s is was would")
 _INSTEAD = wordset("instead rather")  # "Instead, clip once", "Rather, let the sum build up"
@@ -102,6 +146,7 @@ def suppositions(found: list[Clause]) -> None:
     "that's X" answered by "Instead ..." (see the module docstring). Sets ``premise`` in
     place."""
     _rejected(found)
+    _harmful(found)
     for n, clause in enumerate(found):
         raws = [t.raw for t in clause.toks]
         same = [c for c in found[n + 1 :] if c.sentence == clause.sentence]
@@ -126,3 +171,33 @@ def _rejected(found: list[Clause]) -> None:
         if named and nxt and nxt[0] in _INSTEAD:
             for clause in found[a:b]:
                 clause.premise = len(clause.toks)
+
+
+def _harms(clauses: Sequence[Clause]) -> bool:
+    """Whether these clauses name a harm they do not deny ("nothing is lost" names none)."""
+    return any(
+        t.raw.startswith(_HARMS) and not c.negators.get(j)
+        for c in clauses
+        for j, t in enumerate(c.toks)
+    )
+
+
+def _harmful(found: list[Clause]) -> None:
+    """Mark a way the rest of its sentence answers with its harm, and what goes on a
+    "suppose" / "say" / "imagine" with "and" (see the module docstring)."""
+    for n, clause in enumerate(found):
+        raws = [t.raw for t in clause.toks]
+        rest = [c for c in found[n + 1 :] if c.sentence == clause.sentence]
+        if len(raws) < 2 or not rest:
+            continue
+        first = n == 0 or found[n - 1].sentence != clause.sentence
+        action = raws[1] in _SOMEONE or raws[1] in _ACTIONS or raws[1].endswith("ing")
+        led = raws[0] in _WHEN and action
+        ordered = first and raws[0] in _ACTIONS and rest[0].toks[0].raw in _AND
+        if (led and _harms(rest)) or (ordered and _harms(rest[:1])):
+            clause.premise = len(raws)
+        if raws[0] in _LEADS and raws[0] != "whether":
+            for more in rest:
+                if more.toks[0].raw not in _AND:
+                    break
+                more.premise = len(more.toks)

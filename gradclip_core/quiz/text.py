@@ -71,6 +71,8 @@ _ORDER_LEADS = wordset("right just immediately directly straight only then")
 _COMPARATIVES = wordset(
     "bigger larger greater higher smaller lower more less fewer rather other better worse"
 )
+# "all values", "the gradient values": the entries, not clipping by value
+_OF_VALUES = wordset("all the its their these those gradient grad many some individual")
 # "..., or you clip scaled ones", "unscale first or the norm is the scaled one": "or" as "otherwise"
 _OR_ELSE = wordset("else otherwise you we the it its they your this that")
 _TOKEN = re.compile(
@@ -94,6 +96,9 @@ _SIGNS = (
 )  # "g <- g * c", "g_i *= lam / r"
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
 _LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
+_FLOORED = re.compile(
+    r"\b((?:clamp|bound|floor|limit|cap)\w*) (?:from below\b|below(?= (?:by|at)\b))"
+)
 _ASIDE = re.compile(r"(?:(?<=\s)|^)\(([a-z][^()]*)\)")  # "(and skips the step ...)"
 ASIDE_MIN_WORDS = 4  # words a bracketed remark needs to be a clause of its own
 _ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc"}
@@ -177,12 +182,15 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
         text = text.replace(short, word)
     text = _mask_brackets(_asides(_LIST_MARK.sub("\n", text)))
     text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"
+    text = _FLOORED.sub(r"\1", text)  # "clamped below by eps": a floor, not "below λ"
     out: list[tuple[str, str, bool]] = []
     for m in _TOKEN.finditer(text):
         arrow, word, end, pause = m.groups()
         word = _PLACE.get(word) or _SIGNS.get(word, INFORMAL.get(word, word))
         if word == "then" and out and out[-1][1] in _COMPARATIVES:
             word = "than"
+        if word == "values" and out and out[-1][1] in _OF_VALUES:  # "scale all values": entries
+            word = "entries"
         if word and word.strip("_"):
             code = (
                 "_" in word
