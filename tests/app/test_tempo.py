@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,29 @@ def _trip_step(name: str, steps: int = 300) -> int | None:
 )
 def test_the_edge_watch_trips_before_each_explosion_and_never_on_a_healthy_run(name, trips_at):
     assert _trip_step(name) == trips_at
+
+
+class _Norms:
+    """A stand-in trainer: the watch reads only ``last_norm``."""
+
+    last_norm = math.nan
+
+
+def test_a_spike_of_a_healthy_run_does_not_trip_the_watch_but_the_same_climb_higher_does():
+    # healthy at seed 0, steps 2,729-2,736: 1,010x in 6 steps, but to 0.72 (tripped before the
+    # floor, and the page fell into slow motion on a healthy run).
+    spike = [0.00479, 0.000717, 0.00598, 0.0131, 0.17, 0.00603, 0.3, 0.724]
+    for scale, trips in ((1.0, False), (1000.0, True)):
+        trainer, watch = _Norms(), EdgeWatch()
+        tripped = []
+        for norm in spike:
+            trainer.last_norm = norm * scale
+            tripped.append(watch(trainer))
+        assert any(tripped) is trips
+
+
+def test_the_healthy_preset_runs_4000_steps_without_tripping_the_watch():
+    assert _trip_step("healthy", steps=4000) is None
 
 
 def test_slow_motion_trains_one_step_a_redraw_and_never_redraws_faster():

@@ -75,8 +75,8 @@ def render_tempo(run: LiveRun, shown: bool = True) -> None:
         right.toggle(
             "Slow down",
             key=EDGE_KEY,
-            help="When the gradient norm grows 1000× within 5 steps (or passes 1e6), the run "
-            "drops to 1 step every ½ s by itself.",
+            help="When the gradient norm grows 1000× within 5 steps to 10 or more (or passes "
+            "1e6), the run drops to 1 step every ½ s by itself.",
         )
     run.speed = ss[SPEED_KEY]
     if not ss[EDGE_KEY]:
