@@ -8,13 +8,15 @@ prints, per classroom size, the chart redraws each student receives per second, 
 steps a second each student's Step tile shows, the refresh interval the server chose, the
 server's CPU use (its process's CPU time over the window, in cores), and any exception the app
 sent. The class target (issue "Fast for a whole class"): 30 students, every one >= 2 redraws/s
-and >= 50 steps/s on the default preset, server CPU <= 1.8 cores, no exception.
+and >= 50 steps/s on the default preset, server CPU <= 1.8 cores, no exception. With
+``--browser`` a real headless Chromium page opens the Playground beside the students, trains
+too, and prints the redraws it drew in the same window (it shares this machine's cores).
 
 Usage::
 
     .venv/bin/python bench/classroom.py                    # 1, 5, 10 and 20 students
     .venv/bin/python bench/classroom.py --students 30 --seconds 20 --preset exploding-rnn
-    .venv/bin/python bench/classroom.py --students 30 --seconds 60 --each   # the class target
+    .venv/bin/python bench/classroom.py --students 30 --seconds 60 --each --browser  # the target
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,7 +37,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from live_refresh import _free_port, _serve  # noqa: E402
+from live_refresh import ARGS, WATCH_JS, _free_port, _serve  # noqa: E402
 
 CHART_KEY = "live_chart"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -141,20 +145,83 @@ def _steps_rate(samples: list[tuple[float, int]], t0: float, t1: float) -> float
     return (b[1] - a[1]) / (b[0] - a[0])
 
 
+class BrowserPage:
+    """One real Chromium page on the Playground beside the emulated students: it trains too,
+    and counts the redraws it draws (``live_refresh.WATCH_JS``) between :meth:`begin` and
+    :meth:`end`, on a thread of its own (Playwright's sync API)."""
+
+    def __init__(self, http_url: str, query: str):
+        self.url, self.query = http_url, query
+        self.ready, self._begin, self._end = threading.Event(), threading.Event(), threading.Event()
+        self.rate: float | None = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1200})
+                page.goto(f"{self.url}/?{self.query}")
+                page.wait_for_selector("[data-test-script-state='notRunning']", timeout=120_000)
+                page.wait_for_function("window.Plotly !== undefined", timeout=120_000)
+                page.evaluate(WATCH_JS)
+                page.get_by_role("button", name="Start").click()
+                page.wait_for_function("window.__first !== null", timeout=120_000)
+                self.ready.set()
+                self._begin.wait()
+                start = page.evaluate("performance.now()")
+                self._end.wait()
+                end = page.evaluate("performance.now()")
+                draws = page.evaluate(f"window.__redraws.filter(r => r[0] >= {start}).length")
+                self.rate = draws / ((end - start) / 1000)
+                browser.close()
+        except Exception as err:  # a bench reports, it does not crash half-way
+            self.error = f"{type(err).__name__}: {err}"
+            self.ready.set()
+
+    def begin(self) -> None:
+        self._begin.set()
+
+    def end(self) -> None:
+        self._end.set()
+        self._thread.join(timeout=60)
+
+
 async def classroom(
-    url: str, pid: int, n: int, seconds: float, preset: str, settle: float = 5.0, edge: str = "on"
+    url: str,
+    pid: int,
+    n: int,
+    seconds: float,
+    preset: str,
+    settle: float = 5.0,
+    edge: str = "on",
+    browser: bool = False,
 ) -> dict:
     students = [Student(url, f"preset={preset}&edge={edge}") for _ in range(n)]
     started = [asyncio.Event() for _ in students]
+    extra = 60 if browser else 0  # the page loads and starts while the students train
     tasks = [
-        asyncio.create_task(s.run(settle + seconds + 3, e))
+        asyncio.create_task(s.run(settle + seconds + 3 + extra, e))
         for s, e in zip(students, started, strict=True)
     ]
     await asyncio.gather(*(e.wait() for e in started))
+    page = None
+    if browser:
+        http = url.replace("ws://", "http://")
+        page = BrowserPage(http, f"preset={preset}&edge={edge}")
+        await asyncio.to_thread(page.ready.wait, 180)
     await asyncio.sleep(settle)  # let the refresh interval settle on the class and its load
+    if page is not None:
+        page.begin()
     t0, cpu0 = time.monotonic(), _cpu_seconds(pid)
     await asyncio.sleep(seconds)
     t1, cpu1 = time.monotonic(), _cpu_seconds(pid)
+    if page is not None:
+        await asyncio.to_thread(page.end)
     await asyncio.gather(*tasks)
     rates = [sum(t0 <= t < t1 for t in s.redraws) / (t1 - t0) for s in students]
     return {
@@ -164,6 +231,7 @@ async def classroom(
         "intervals": [s.fragment[1] if s.fragment else float("nan") for s in students],
         "retunes": [max(0, len(s.intervals) - 1) for s in students],
         "exceptions": [e for s in students for e in s.exceptions],
+        "browser": None if page is None else (page.rate, page.error),
     }
 
 
@@ -187,6 +255,12 @@ def report(n: int, r: dict, each: bool) -> None:
             f"; timer changes per student: median {statistics.median(r['retunes']):g},"
             f" max {max(r['retunes'])}",
         )
+    if r["browser"] is not None:
+        rate, error = r["browser"]
+        if error:
+            print(f"          a real Chromium page beside them: failed ({error})")
+        else:
+            print(f"          a real Chromium page beside them: {rate:.2f} redraws/s")
     for message in sorted(set(r["exceptions"]))[:3]:
         print(f"          exception: {message}")
 
@@ -198,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before it")
     parser.add_argument("--preset", default="healthy")
     parser.add_argument("--each", action="store_true", help="print every student's rates")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="a real headless Chromium page trains beside the students; print its redraws/s",
+    )
     parser.add_argument(
         "--edge",
         choices=["on", "off"],
@@ -229,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.preset,
                     args.settle,
                     args.edge,
+                    args.browser,
                 )
             )
         finally:
