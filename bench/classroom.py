@@ -37,7 +37,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from live_refresh import ARGS, WATCH_JS, _free_port, _serve  # noqa: E402
+from live_refresh import ARGS, _free_port, _serve, start_live_page  # noqa: E402
 
 CHART_KEY = "live_chart"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -165,12 +165,7 @@ class BrowserPage:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
                 page = browser.new_page(viewport={"width": 1400, "height": 1200})
-                page.goto(f"{self.url}/?{self.query}")
-                page.wait_for_selector("[data-test-script-state='notRunning']", timeout=120_000)
-                page.wait_for_function("window.Plotly !== undefined", timeout=120_000)
-                page.evaluate(WATCH_JS)
-                page.get_by_role("button", name="Start").click()
-                page.wait_for_function("window.__first !== null", timeout=120_000)
+                start_live_page(page, f"{self.url}/?{self.query}", timeout=120_000)
                 self.ready.set()
                 self._begin.wait()
                 start = page.evaluate("performance.now()")

@@ -107,6 +107,17 @@ def _steps(page) -> int:
 COMPARE_RUNS = "none,norm:1,value:0.1,agc:0.01"
 
 
+def start_live_page(page, address: str, timeout: float = 60_000) -> None:
+    """Open ``address``, wait for the page and its chart script, watch the chart's redraws
+    (:data:`WATCH_JS`), press Start and wait for the first point."""
+    page.goto(address)
+    page.wait_for_selector("[data-test-script-state='notRunning']", timeout=timeout)
+    page.wait_for_function("window.Plotly !== undefined", timeout=timeout)
+    page.evaluate(WATCH_JS)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_function("window.__first !== null", timeout=timeout)
+
+
 def measure_compare(preset: str, seconds: float, url: str | None = None) -> None:
     """The Compare page: four live runs on one chart, redraws per second in the browser."""
     from playwright.sync_api import sync_playwright
@@ -120,12 +131,7 @@ def measure_compare(preset: str, seconds: float, url: str | None = None) -> None
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(f"{url}/compare?preset={preset}&runs={COMPARE_RUNS}")
-            page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60_000)
-            page.wait_for_function("window.Plotly !== undefined", timeout=60_000)
-            page.evaluate(WATCH_JS)
-            page.get_by_role("button", name="Start").click()
-            page.wait_for_function("window.__first !== null", timeout=60_000)
+            start_live_page(page, f"{url}/compare?preset={preset}&runs={COMPARE_RUNS}")
             page.wait_for_timeout(1000)
             start = page.evaluate("performance.now()")
             page.wait_for_timeout(seconds * 1000)

@@ -99,22 +99,10 @@ def log_range(*arrays, pad: float = 0.05) -> list[float]:
     return [float(lo), float(hi)]
 
 
-def playground_figure(
-    history: History,
-    *,
-    baseline: float,
-    mode: str,
-    rows: slice | None = None,
-    ghost: History | None = None,
-    projector: bool = False,
-    validate: bool = False,
-) -> go.Figure:
-    """:func:`playground_spec` as a Plotly figure (``validate``: check every property, slow;
-    for tests)."""
-    spec = playground_spec(
-        history, baseline=baseline, mode=mode, rows=rows, ghost=ghost, projector=projector
-    )
-    return go.Figure(spec, _validate=validate)
+def playground_figure(history: History, *, validate: bool = False, **options) -> go.Figure:
+    """:func:`playground_spec` (``options``: its keywords) as a Plotly figure; ``validate``
+    checks every property (slow; for tests)."""
+    return go.Figure(playground_spec(history, **options), _validate=validate)
 
 
 @functools.cache
