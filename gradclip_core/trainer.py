@@ -191,7 +191,7 @@ class Trainer:
         # update is measured with a few whole-buffer NumPy ops rather than one per tensor.
         self._flat = _flatten_(self.params)  # (N,)
         self._flat_np = self._flat.numpy()  # zero-copy views of the same memory
-        self._prev_np = np.empty_like(self._flat_np)  # the weights before a step, then squares
+        self._prev_np = np.empty_like(self._flat_np)  # the weights before a step, then the update
         self._offsets = np.cumsum([0] + [p.numel() for p in self.params[:-1]])
         self._ptrs = [p.data_ptr() for p in self.params]
         # Each parameter's slice of the weights and of the scratch buffer: a sum of squares
@@ -219,9 +219,9 @@ class Trainer:
             update_sq, weight_sq = _exact_squares(w, sq, self._offsets)
         else:
             # Per-parameter sums of squares: one dot product of each slice with itself (BLAS
-            # sdot, float32 with several partial sums: accurate to about 1e-6 here), over the
-            # update (written into the scratch buffer) and over the weights. Three passes
-            # over memory in all, the copy included: the step's own cost is mostly that.
+            # sdot, float32 with several partial sums), over the update (written into the
+            # scratch buffer) and over the weights. Four passes over the parameters in all,
+            # the copy before the step included: most of what the measuring costs.
             np.subtract(w, sq, out=sq)  # the update
             update_sq = np.array([d.dot(d) for d in self._d_slices])  # (P,)
             weight_sq = np.array([x.dot(x) for x in self._w_slices])  # (P,)
