@@ -23,6 +23,9 @@ A pair (a, b) is *stated* when the answer orders a before b and *reversed* when 
 before a. The loop repeats, so ``zero_grad()`` written before a later call (``step()``) is in
 order when it also comes before ``backward()``: it starts the iteration; only one between
 ``backward()`` and that call comes too early ("backward, clip, zero_grad, step").
+A bare list of calls written as code that runs a stated pair the other way round ("1.
+backward() 2. step() 3. clip_grad_norm_(). The clip comes before the step") leaves the pair
+unknown: the answer says both.
 Hypothetical clauses ("if you clipped after the step, ...") order nothing, a participle before
 a noun ("the clipped gradients") refers to a call rather than making it, and a bare word that
 names a call only in sentences too ("update") is a call only as an item of a list of calls.
@@ -328,6 +331,11 @@ def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple
     return first, in_code and not first  # in words, across sentences, it never reverses
 
 
+def _placed(clause: Clause) -> bool:
+    """Whether a clause places its call by another ("before optimizer.step()"): no list item."""
+    return clause.relative or any(t.raw in ("after", "before", "again") for t in clause.toks)
+
+
 def _ahead(calls: list[str], a: str, b: str) -> bool:
     """Whether some ``a`` comes before some ``b``."""
     return a in calls and b in calls[calls.index(a) :]
@@ -349,11 +357,18 @@ def judge(
     said = mentions(found, vocab)
     strong = statements(found, said)
     listed = procedure(found, said)
+    bare = procedure(found, [m for m in said if m.code and not _placed(found[m.clause])])
 
     def how(a: str, b: str) -> str:
         ab, ba = (a, b) in strong, (b, a) in strong
         if not (ab or ba) and {a, b} <= set(listed):
             ab, ba = _ahead(listed, a, b), _ahead(listed, b, a)
+        elif ab != ba and LOOP_START not in (a, b) and {a, b} <= set(bare):
+            # a bare list that runs the pair the other way round contradicts the statement
+            # ("1. backward() 2. step() 3. clip_grad_norm_(). The clip comes before the step")
+            x, y = (a, b) if ab else (b, a)
+            if _ahead(bare, y, x) and not _ahead(bare, x, y):
+                ab = ba = True
         elif not (ab or ba):
             ab, ba = _sequence(said, found, a, b)
         return "stated" if ab and not ba else ("reversed" if ba and not ab else "unknown")
