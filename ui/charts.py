@@ -123,9 +123,9 @@ def playground_spec(
     """The four-panel live figure of a run, as the plain dict ``go.Figure`` would serialise.
 
     The live chart sends it as it is: building a ``go.Figure`` (its layout objects, its
-    template), even unvalidated, was about a third of a class's busy time in the server (the
-    Python lock, sampled with py-spy: 30 students). ``tests/app/test_charts.py`` checks that
-    the JSON is the same as the figure's.
+    template), even unvalidated, was 29 % of the samples in which the server held the Python
+    lock with 30 students training (py-spy). ``tests/app/test_live.py`` checks that the JSON
+    is the same as the figure's.
 
     The log panels' ranges come from this run alone: an earlier run drawn for comparison
     (``ghost``) that went far beyond them leaves the frame, with a note saying how far,
