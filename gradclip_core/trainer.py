@@ -222,10 +222,11 @@ class Trainer:
             # sdot, float32 with several partial sums), over the update (written into the
             # scratch buffer) and over the weights. Four passes over the parameters in all,
             # the copy before the step included: most of what the measuring costs.
-            np.subtract(w, sq, out=sq)  # the update
-            update_sq = np.array([d.dot(d) for d in self._d_slices])  # (P,)
-            weight_sq = np.array([x.dot(x) for x in self._w_slices])  # (P,)
-            if not np.isfinite(weight_sq).all():  # weights made huge from outside
+            with np.errstate(over="ignore"):  # weights made huge from outside: caught below
+                np.subtract(w, sq, out=sq)  # the update
+                update_sq = np.array([d.dot(d) for d in self._d_slices])  # (P,)
+                weight_sq = np.array([x.dot(x) for x in self._w_slices])  # (P,)
+            if not np.isfinite(weight_sq).all():
                 weight_sq = np.add.reduceat(np.square(w.astype(np.float64)), self._offsets)
         self._huge = self._huge or bool(weight_sq.max() > _SQUARE_SAFE**2)
         # The threshold as the device path records it: a float32 tensor's value.

@@ -26,7 +26,7 @@ def test_the_server_config_hides_error_details():
     assert config["client"]["showErrorDetails"] == "none"
 
 
-@pytest.mark.parametrize("where", ["_tiles", "playground_figure"])
+@pytest.mark.parametrize("where", ["_tiles", "playground_spec"])
 def test_a_bug_in_the_page_shows_a_message_and_no_traceback_or_path(monkeypatch, where):
     import ui.playground.panel
 
