@@ -43,6 +43,8 @@ from gradclip_core.quiz.text import Clause, meaningful
 
 _AFTER = wordset("after once following follows follow")  # "a after b": b < a
 _BEFORE = wordset("before prior ahead preceding precedes precede followed")  # "a before b"
+_TIMING = wordset("late early soon")  # "too late": the placement is wrong
+_WRONG = wordset("useless pointless wrong meaningless")
 _THEN = wordset("then afterwards afterward subsequently finally lastly later next")
 _FIRST = wordset("first firstly initially")
 _EVERY = wordset("every each all")
@@ -186,7 +188,7 @@ def statements(found: list[Clause], said: list[Mention]) -> set[tuple[str, str]]
             reader.objects.update(m.i for m in reader.objects_of(tok.i, n, tok.raw))
     for n, pos, tok in words:
         clause = found[n]
-        flip = len(clause.negators.get(pos, ())) % 2 == 1
+        flip = (len(clause.negators.get(pos, ())) % 2 == 1) != _rejected(clause)
         following = clause.toks[pos + 1].raw if pos + 1 < len(clause.toks) else ""
         if tok.raw in _AFTER or tok.raw in _BEFORE:
             _relation(reader, clause, n, tok, following, flip)
@@ -197,6 +199,14 @@ def statements(found: list[Clause], said: list[Mention]) -> set[tuple[str, str]]
         elif tok.raw == "between":
             _between(reader, clause, tok.i, flip)
     return _chain(reader.pairs)
+
+
+def _rejected(clause: Clause) -> bool:
+    """Whether the clause calls its placement wrong: "after step is too late", "clipping
+    before backward is useless" (read as "not after step", "not before backward")."""
+    raws = [t.raw for t in clause.toks]
+    late = any(a == "too" and b in _TIMING for a, b in zip(raws, raws[1:], strict=False))
+    return late or any(r in _WRONG for r in raws)
 
 
 def _prev_raw(clause: Clause, pos: int) -> str:

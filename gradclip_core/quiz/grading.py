@@ -26,7 +26,14 @@ from gradclip_core.quiz.bag import keyword_bag
 from gradclip_core.quiz.call_order import judge, mentions
 from gradclip_core.quiz.claims import CALLS, parse_claim, wordset
 from gradclip_core.quiz.items import ExplainPrompt
-from gradclip_core.quiz.match import Pattern, contexts, holds, ordinals, pattern
+from gradclip_core.quiz.match import (
+    Pattern,
+    contexts,
+    excluded_near,
+    holds,
+    ordinals,
+    pattern,
+)
 from gradclip_core.quiz.text import (
     MAX_ANSWER_CHARS,
     Clause,
@@ -178,6 +185,11 @@ def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:
     )
 
 
+def _neighbours(ctx: list, n: int) -> tuple[Clause | None, Clause | None]:
+    """The clauses before and after clause ``n`` (None at either end)."""
+    return (ctx[n - 1][0] if n else None, ctx[n + 1][0] if n + 1 < len(ctx) else None)
+
+
 def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool], list[str]]:
     """Per concept whether it is earned (after cancels), and the feedback to show."""
     found = clauses(text, prep.subjects)
@@ -188,7 +200,12 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
         order = {}
 
     def said(patterns: tuple[Pattern, ...], assertive: bool = False) -> bool:
-        return any(holds(p, c, d, prep.vocab, assertive) for p in patterns for c, d in ctx)
+        return any(
+            holds(p, c, d, prep.vocab, assertive)
+            and not (assertive and excluded_near(p, c, *_neighbours(ctx, n), prep.vocab))
+            for p in patterns
+            for n, (c, d) in enumerate(ctx)
+        )
 
     earned = [  # a placement (a concept that claims an order) must be asserted, not supposed
         said(pats, assertive=bool(pairs)) or any(order.get(pair) == "stated" for pair in pairs)

@@ -362,12 +362,23 @@ def _negations(toks: list[Tok]) -> dict[int, set[int]]:
             end = j + 2  # "without it, a spike throws the weights off": only "it" is denied
         for k in range(j + 1, end):
             after = toks[k + 1].raw if k + 1 < len(toks) else ""
-            if toks[k].raw in _REACH_ENDS and not (toks[k].raw == "by" and after in _ALONE):
+            if toks[k].raw in _REACH_ENDS and not (
+                (toks[k].raw == "by" and after in _ALONE) or _listed(toks, k)
+            ):
                 break  # "doesn't by itself guarantee it": "by itself" qualifies the negation
             if toks[j].raw in _PLAIN_NOT and toks[k].raw in _PLAIN_NOT and is_negator(toks, k):
                 break  # "it never touches X, it can never change Y": each its own
+            if toks[j].raw in ("instead", "rather") and toks[k].raw in ("you", "we") and k > j + 2:
+                break  # "instead of unscaling you clip at ...": "you" starts what is done
             reach.setdefault(k, set()).add(j)
     return reach
+
+
+def _listed(toks: list[Tok], k: int) -> bool:
+    """Whether "or" at ``k`` adds a noun to what is denied: "not the loss or the lr that ..."."""
+    ahead = toks[k + 1 : k + 4]
+    lead = ahead[0].raw if ahead else ""
+    return toks[k].raw == "or" and lead in _DETERMINERS and not _new_subject(ahead)
 
 
 def _only_its_object(toks: list[Tok], j: int) -> bool:

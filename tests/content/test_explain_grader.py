@@ -23,8 +23,11 @@ of each weakness class blind7 showed, at 21/25 good and 9/20 wrong full when wri
 each weakness class blind8 showed, at 15/22 good and 12/24 wrong full when written),
 ``explain_answers_blind9.toml`` (12 and 12 a prompt, written blind, held out at 91.7 % good and
 16.7 % wrong full, then used to tune the grader) and ``explain_answers_round9.toml`` (variants of
-each misconception family blind9 showed, at 12/14 good and 21/32 wrong full when written) count
-in the rates only.
+each misconception family blind9 showed, at 12/14 good and 21/32 wrong full when written),
+``explain_answers_blind10.toml`` (12 and 12 a prompt, written blind, held out at 93.8 % good and
+14.6 % wrong full, then used to tune the grader) and ``explain_answers_round10.toml`` (variants of
+each misconception family and refusal cause blind10 showed, at 14/18 good and 18/24 wrong full
+when written) count in the rates only.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round8.toml",
     "explain_answers_blind9.toml",
     "explain_answers_round9.toml",
+    "explain_answers_blind10.toml",
+    "explain_answers_round10.toml",
 )
 
 
@@ -127,16 +132,16 @@ def test_rates_over_all_prompts_meet_the_targets():
     assert wrong_rate <= WRONG_TARGET
 
 
-HELD_OUT = "explain_answers_blind10.toml"  # written blind, never used to tune the grader
-# Guards against regressions on unseen answers, set a little below what blind10 measures
-# (93.8 % good, 14.6 % wrong full): NOT the targets above, which this set shows the grader does
-# not meet on answers it was not tuned on, wrong answers with novel false claims above all.
-HELD_OUT_GOOD_FLOOR = 0.91
-HELD_OUT_WRONG_CEILING = 0.17
+HELD_OUT = "explain_answers_blind11.toml"  # written blind, never used to tune the grader
+# Guards against regressions on unseen answers, set a little below what blind11 measures
+# (95.8 % good, 6.2 % wrong full): NOT the targets above, whose wrong-answer rate this set shows
+# the grader does not yet meet on answers it was not tuned on.
+HELD_OUT_GOOD_FLOOR = 0.93
+HELD_OUT_WRONG_CEILING = 0.08
 
 
 def test_held_out_answers_written_blind():
-    good_rate, wrong_rate = _rates([_load(HELD_OUT)], "held-out answers (blind10)")
+    good_rate, wrong_rate = _rates([_load(HELD_OUT)], "held-out answers (blind11)")
     assert good_rate >= HELD_OUT_GOOD_FLOOR
     assert wrong_rate <= HELD_OUT_WRONG_CEILING
 
