@@ -37,7 +37,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from live_refresh import ARGS, _free_port, _serve, start_live_page  # noqa: E402
+from live_refresh import ARGS, _serve, start_live_page  # noqa: E402
+from servers import free_port  # noqa: E402
 
 CHART_KEY = "live_chart"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -291,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'(cores)':>12}{'exceptions':>12}"
     )
     for n in args.students:
-        port = _free_port()
+        port = free_port()
         proc = _serve(port)
         try:
             r = asyncio.run(

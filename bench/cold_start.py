@@ -27,13 +27,13 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from live_refresh import ARGS, ROOT, _free_port  # noqa: E402
+from live_refresh import ARGS  # noqa: E402
+from servers import ROOT, free_port, streamlit_command, wait_http  # noqa: E402
 
 TITLE = "Watch gradients explode"
 # What app.py and the playground page import (app_pages/ run as scripts, so not themselves).
@@ -54,23 +54,8 @@ PAGE_MODULES = (
 
 
 def _spawn(port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py"]
-    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port)]
-    cmd += ["--server.headless", "true"]
+    cmd = streamlit_command(port)
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _wait_health(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise SystemExit(f"streamlit exited with code {proc.returncode}")
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise SystemExit("streamlit did not answer /_stcore/health")
 
 
 def _render(browser, url: str) -> None:
@@ -90,12 +75,12 @@ def measure(runs: int) -> list[dict[str, float]]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
         for _ in range(runs):
-            port = _free_port()
+            port = free_port()
             url = f"http://127.0.0.1:{port}"
             t0 = time.monotonic()
             proc = _spawn(port)
             try:
-                _wait_health(url, proc)
+                wait_http(f"{url}/_stcore/health", proc, poll=0.02)  # a fine poll: it is timed
                 health = time.monotonic() - t0
                 _render(browser, url)
                 first = time.monotonic() - t0

@@ -30,14 +30,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from servers import ROOT, free_port, streamlit_command, wait_http
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 # Polls the figure in the page; counts a redraw whenever the last drawn step changes (on the
@@ -62,35 +59,16 @@ WATCH_JS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(port: int) -> subprocess.Popen:
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-    ]
+    """The app on ``port``, its output discarded, once it answers."""
+    cmd = streamlit_command(port)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("streamlit did not start")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/_stcore/health", proc)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc
 
 
 def _steps(page) -> int:
@@ -124,7 +102,7 @@ def measure_compare(preset: str, seconds: float, url: str | None = None) -> None
 
     proc = None
     if url is None:
-        port = _free_port()
+        port = free_port()
         proc = _serve(port)
         url = f"http://127.0.0.1:{port}"
     try:
@@ -224,7 +202,7 @@ def measure_first_point(
 
     proc = None
     if url is None:
-        port = _free_port()
+        port = free_port()
         proc = _serve(port)
         url = f"http://127.0.0.1:{port}"
     rows = []
@@ -265,7 +243,7 @@ def measure(preset: str, seconds: float, history: int, url: str | None = None) -
 
     proc = None
     if url is None:
-        port = _free_port()
+        port = free_port()
         proc = _serve(port)
         url = f"http://127.0.0.1:{port}"
     received: list[tuple[float, int]] = []

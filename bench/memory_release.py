@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classroom import Student  # noqa: E402
-from live_refresh import _free_port, _serve  # noqa: E402
+from live_refresh import _serve  # noqa: E402
+from servers import free_port  # noqa: E402
 
 from gradclip_core.budget import largest_batch  # noqa: E402
 from gradclip_core.config import TrainConfig  # noqa: E402
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wait = args.settle
     query = heavy_query()
-    port = _free_port()
+    port = free_port()
     proc = _serve(port)
     url = f"ws://127.0.0.1:{port}"
     print(f"link: ?{query}; {args.students} students a class, {args.train:g} s of training; ")

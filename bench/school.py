@@ -45,7 +45,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -69,6 +68,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from classroom import Student  # noqa: E402
+from servers import free_port, streamlit_command, wait_http  # noqa: E402
 
 from gradclip_core.classroom import ClassStore, new_key  # noqa: E402
 from gradclip_core.progress_store import ProgressStore  # noqa: E402
@@ -90,12 +90,6 @@ def find_haproxy() -> str | None:
     """The haproxy binary on PATH (Debian puts it in /usr/sbin), or ``None``."""
     path = os.environ.get("PATH", "") + os.pathsep + "/usr/sbin" + os.pathsep + "/usr/local/sbin"
     return shutil.which("haproxy", path=path)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def haproxy_config(template: str, bind: str, replicas: dict[str, int]) -> str:
@@ -202,26 +196,14 @@ class School:
         for i in range(1, self.n + 1):
             name, port = f"app{i}", free_port()
             log = self.dir / f"{name}.log"
-            cmd = [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-            ]
+            cmd = streamlit_command(port)
             with log.open("wb") as out:
                 proc = subprocess.Popen(
                     cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
                 )
             self.replicas[name] = Replica(name, port, proc, log)
         for replica in self.replicas.values():
-            _wait_http(f"{replica.url}/_stcore/health", 120, replica.proc, replica.log)
+            wait_http(f"{replica.url}/_stcore/health", replica.proc, 120, replica.log)
         self._start_proxy()
 
     def _start_proxy(self) -> None:
@@ -243,7 +225,7 @@ class School:
                     [self.haproxy_bin, "-db", "-f", str(cfg)], stdout=out, stderr=out
                 )
             try:
-                _wait_http(f"{self.url}/_stcore/health", 30, self.proxy_proc, log)
+                wait_http(f"{self.url}/_stcore/health", self.proxy_proc, 30, log)
                 self.wait_up(set(self.replicas))
                 return
             except RuntimeError:
@@ -309,25 +291,6 @@ class School:
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
-def _wait_http(url: str, timeout: float, proc: subprocess.Popen, log: Path) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the process exited {proc.returncode}:\n{_tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer in {timeout:g} s:\n{_tail(log)}")
-
-
-def _tail(log: Path, n: int = 2000) -> str:
-    return log.read_text(errors="replace")[-n:] if log.exists() else ""
 
 
 # ---- a student behind the proxy -------------------------------------------------------------

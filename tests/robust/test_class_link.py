@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from classroom import CHART_KEY, Student  # noqa: E402
-from live_refresh import _free_port, _serve  # noqa: E402
+from live_refresh import _serve  # noqa: E402
+from servers import free_port  # noqa: E402
 
 STUDENTS = 30
 
@@ -57,7 +58,7 @@ async def _class(url: str) -> list[Witness]:
 
 
 def test_thirty_students_opening_one_link_at_once_get_the_same_run():
-    port = _free_port()
+    port = free_port()
     proc = _serve(port)
     try:
         # Its own thread: the browser tests' playwright may hold an event loop in this one.
