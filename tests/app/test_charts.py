@@ -344,16 +344,11 @@ def _script() -> None:
 
 
 @pytest.mark.parametrize("static_serving", [True, False])
-def test_both_ways_of_drawing_the_chart_send_the_no_cloud_config(static_serving):
-    from streamlit import config
-
-    before = config.get_option("server.enableStaticServing")
-    config.set_option("server.enableStaticServing", static_serving)
-    try:
-        at = AppTest.from_function(_script, default_timeout=60)
-        at.run()
-    finally:
-        config.set_option("server.enableStaticServing", before)
+def test_both_ways_of_drawing_the_chart_send_the_no_cloud_config(
+    static_serving, set_static_serving
+):
+    set_static_serving(static_serving)
+    at = AppTest.from_function(_script, default_timeout=60).run()
     assert not at.exception, at.exception
     if static_serving:
         (el,) = at.get("bidi_component")

@@ -7,7 +7,6 @@ import json
 import plotly
 import pytest
 from plotly.offline import get_plotlyjs_version
-from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from gradclip_core import TrainConfig, Trainer
@@ -131,14 +130,11 @@ def _script() -> None:
 
 
 @pytest.mark.parametrize("static_serving", [True, False])
-def test_chart_is_a_keyed_component_or_falls_back_to_plotly_chart(static_serving):
-    before = config.get_option("server.enableStaticServing")
-    config.set_option("server.enableStaticServing", static_serving)
-    try:
-        at = AppTest.from_function(_script, default_timeout=60)
-        at.run()
-    finally:
-        config.set_option("server.enableStaticServing", before)
+def test_chart_is_a_keyed_component_or_falls_back_to_plotly_chart(
+    static_serving, set_static_serving
+):
+    set_static_serving(static_serving)
+    at = AppTest.from_function(_script, default_timeout=60).run()
     assert not at.exception, at.exception
     if static_serving:
         (el,) = at.get("bidi_component")
@@ -173,14 +169,9 @@ def _preload_script() -> None:
 
 
 @pytest.mark.parametrize("static_serving", [True, False])
-def test_the_page_starts_loading_plotly_before_any_chart(static_serving):
-    before = config.get_option("server.enableStaticServing")
-    config.set_option("server.enableStaticServing", static_serving)
-    try:
-        at = AppTest.from_function(_preload_script, default_timeout=30)
-        at.run()
-    finally:
-        config.set_option("server.enableStaticServing", before)
+def test_the_page_starts_loading_plotly_before_any_chart(static_serving, set_static_serving):
+    set_static_serving(static_serving)
+    at = AppTest.from_function(_preload_script, default_timeout=30).run()
     assert not at.exception, at.exception
     html = [el.proto.body for el in at.get("html")]
     if static_serving:
