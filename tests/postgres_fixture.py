@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.ci import missing
+
 PG_TOOLS = ("initdb", "pg_ctl", "postgres")
 SUPERUSER = "postgres"  # the cluster's superuser (a database role, not a system user)
 SETTINGS = {
@@ -62,13 +64,11 @@ def _version(folder: str) -> tuple[int, ...]:
 def require_pg_bin() -> Path:
     folder = find_pg_bin()
     if folder is None:
-        reason = (
+        missing(
             "no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or under "
-            "/usr/lib/postgresql/*/bin (apt-get install -y postgresql)"
+            "/usr/lib/postgresql/*/bin (apt-get install -y postgresql)",
+            "the PostgreSQL tests",
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}: under CI the PostgreSQL tests must run")
-        pytest.skip(reason)
     return folder
 
 

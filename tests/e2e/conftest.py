@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from e2e_helpers import streamlit_server
 
+from tests.ci import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "e2e"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -25,10 +27,10 @@ def _chromium() -> str | None:
 def _require_chromium() -> str:
     path = _chromium()
     if path is None:
-        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}: under CI the browser tests must run")
-        pytest.skip(reason)
+        missing(
+            "Debian's chromium is not installed (apt-get install -y chromium)",
+            "the browser tests",
+        )
     return path
 
 
