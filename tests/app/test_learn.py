@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from gradclip_core.lessons import load_lessons
 from gradclip_core.quiz import load_bank
 from gradclip_core.quiz.progress import MODES, Progress, progress_to_json
+from tests.app.learn_helpers import click, texts
 from ui.learn import content as learn_content
 from ui.learn.state import new_round
 from ui.learn.text import shuffled_steps
@@ -55,12 +56,6 @@ def pick(at: AppTest, mode: str) -> AppTest:
     return at
 
 
-def click(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
-    assert not at.exception, at.exception
-    return at
-
-
 def progress_of(at: AppTest, mode: str) -> tuple[int, int, list[str]]:
     m = at.session_state["learn_progress"].mode(mode)
     return m.answered, m.correct, list(m.to_review)
@@ -72,10 +67,6 @@ def reset(at: AppTest, mode: str) -> AppTest:
     click(at, "learn_reset")
     assert all(m.answered == 0 for m in at.session_state["learn_progress"].modes.values())
     return pick(at, mode)
-
-
-def texts(elements) -> str:
-    return " ".join(e.value for e in elements)
 
 
 def bar(at: AppTest) -> str:

@@ -17,6 +17,7 @@ from gradclip_core.classroom import new_key
 from gradclip_core.progress_store import ProgressStore
 from gradclip_core.quiz import load_bank
 from gradclip_core.quiz.progress import progress_to_json
+from tests.app.learn_helpers import click, texts
 from ui import share
 from ui.learn.choice import option_order
 from ui.learn.state import new_round
@@ -49,16 +50,6 @@ def visit(key: str | None = None, mode: str | None = None, ids=None) -> AppTest:
         at.segmented_control(key="learn_mode").set_value(mode).run()
         assert not at.exception, at.exception
     return at
-
-
-def click(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(elements) -> str:
-    return " ".join(e.value for e in elements)
 
 
 def saved_json(at: AppTest) -> str:
