@@ -238,7 +238,9 @@ def clip_gradients(
         if mode == "norm":
             # clip_grads_with_norm_'s factor, from ``threshold`` as a float exactly as a user
             # passes it: max_norm / (total_norm + 1e-6), clamped at 1, same bits.
-            coef = (threshold / (before + _TORCH_EPS)).clamp_(max=1.0)
+            # ``float / tensor`` is Tensor.__rdiv__, ``reciprocal() * float``: written out here,
+            # in place, it skips a Python wrapper that costs more than the arithmetic.
+            coef = (before + _TORCH_EPS).reciprocal_().mul_(threshold).clamp_(max=1.0)
             _scale_(grads, coef, foreach)
             if norm_type == 2.0:  # the norms after follow from torch's factor, when read
                 return _torch_rule_record(mode, before, per_before, None, threshold, grads)

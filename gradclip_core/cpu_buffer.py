@@ -37,10 +37,17 @@ def _torch_norm_factor(norm: np.ndarray, max_norm: np.ndarray) -> np.ndarray:
 
 
 def _flatten_(params: list[torch.Tensor]) -> torch.Tensor:
-    """Make ``params`` views of one contiguous buffer (same values); returns the buffer."""
-    flat = torch.cat([p.detach().reshape(-1) for p in params])
+    """Make ``params`` views of one buffer (same values); returns it, ``(2, N)``.
+
+    Row 1 holds the parameters; row 0 is scratch beside them (the trainer keeps the weights
+    before a step there, then the update), so both rows are squared and summed in one call.
+    """
+    n = sum(p.numel() for p in params)
+    pair = torch.empty((2, n), dtype=params[0].dtype, device=params[0].device)
     offset = 0
     for p in params:
-        p.data = flat[offset : offset + p.numel()].view_as(p)
+        view = pair[1, offset : offset + p.numel()]
+        view.copy_(p.detach().reshape(-1))
+        p.data = view.view_as(p)
         offset += p.numel()
-    return flat
+    return pair

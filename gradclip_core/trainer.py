@@ -51,7 +51,9 @@ class Trainer:
     Args:
         config: the run's settings; ``clip_mode``, ``threshold`` and ``lr`` can change later
             with :meth:`set_clip` and :meth:`set_lr`.
-        sync_every: steps between read-backs of the metrics (default 64 on CPU, 16 on a GPU).
+        sync_every: steps between read-backs of the metrics (default 256 on CPU, 16 on a GPU;
+            on the CPU a non-finite step is read back at once, and so is every step when
+            :attr:`history` is read).
         history_capacity: rows kept at full resolution before rows start to merge.
         spectral_every: steps between measurements of the recurrent matrix's spectral radius.
         deferred_checks: check finiteness on the device and read it back in batches, as on a
@@ -98,7 +100,7 @@ class Trainer:
         # The last step's gradient norm before clipping, known at once on the CPU (a GPU run
         # reads its metrics back in batches: nan there until a read-back).
         self.last_norm = math.nan
-        self.sync_every = max(1, sync_every or (64 if self._eager else 16))
+        self.sync_every = max(1, sync_every or (256 if self._eager else 16))
         self.spectral_every = spectral_every
         self._spectral = math.nan
         self._alive = torch.ones((), dtype=torch.bool, device=self.device)
@@ -109,6 +111,7 @@ class Trainer:
         self._pending: list = []  # rows: tuples (CPU, see _update_cpu) or device vectors
         # Host-side facts per pending step: step, lr, mode code, spectral radius (CPU).
         self._pending_meta: list[tuple[int, float, int, float]] = []
+        self._thr_seen, self._thr_f32 = None, math.nan  # the threshold and its float32 value
         self._has_spectral = isinstance(self.model, SequenceNet) and self.model.kind == "rnn"
         self._last_finite: tuple[int, float] | None = None  # (step, total gradient norm)
 
@@ -187,18 +190,19 @@ class Trainer:
             self.sync()
 
     def _flatten(self) -> None:
-        # The parameters become views of one buffer: one copy snapshots them all, and the
-        # update is measured with a few whole-buffer NumPy ops rather than one per tensor.
-        self._flat = _flatten_(self.params)  # (N,)
-        self._flat_np = self._flat.numpy()  # zero-copy views of the same memory
-        self._prev_np = np.empty_like(self._flat_np)  # the weights before a step, then the update
-        self._offsets = np.cumsum([0] + [p.numel() for p in self.params[:-1]])
+        # The parameters become views of one buffer, with a scratch row of the same length
+        # beside them: one copy snapshots all the weights, and the update and weight norms are
+        # a few whole-buffer NumPy calls rather than several per tensor.
+        pair = _flatten_(self.params)  # (2, N): row 1 the weights
+        self._pair_np = pair.numpy()  # zero-copy views of the same memory
+        self._flat_np = self._pair_np[1]  # the weights
+        self._prev_np = self._pair_np[0]  # the weights before a step, then the update
+        self._sq_np = np.empty(self._pair_np.size, dtype=self._pair_np.dtype)  # scratch
+        n = self._flat_np.size
+        starts = np.cumsum([0] + [p.numel() for p in self.params[:-1]])
+        self._offsets = starts  # each parameter's start in a row
+        self._pair_offsets = np.concatenate([starts, n + starts])  # ... in both rows, flat
         self._ptrs = [p.data_ptr() for p in self.params]
-        # Each parameter's slice of the weights and of the scratch buffer: a sum of squares
-        # is then one BLAS dot product per parameter, a single pass over memory.
-        ends = [*self._offsets[1:], len(self._flat_np)]
-        self._w_slices = [self._flat_np[a:b] for a, b in zip(self._offsets, ends, strict=True)]
-        self._d_slices = [self._prev_np[a:b] for a, b in zip(self._offsets, ends, strict=True)]
 
     def _update_cpu(self, loss: torch.Tensor, clip: ClipRecord) -> tuple[tuple, bool]:
         # Reading a 0-d CPU tensor (``.item()``, well under a microsecond) costs less than
@@ -213,24 +217,35 @@ class Trainer:
         if finite:
             self.optimizer.step()  # else caught before the step: weights untouched
         self._huge = self._huge or before > _SQUARE_SAFE
-        if self._huge:
-            # A float32 square overflows past 1.8e19: weights or updates that may be that
-            # large are squared in float64.
-            update_sq, weight_sq = _exact_squares(w, sq, self._offsets)
-        else:
-            # Per-parameter sums of squares: one dot product of each slice with itself (BLAS
-            # sdot, float32 with several partial sums), over the update (written into the
-            # scratch buffer) and over the weights. Four passes over the parameters in all,
-            # the copy before the step included: most of what the measuring costs.
+        n_p = len(self.params)
+        if not self._huge:
+            # Per-parameter sums of squares of the update and of the weights: both rows of
+            # the buffer squared in one call, then summed over each parameter's run (pairwise
+            # summation, as accurate as a dot product). Four passes over the parameters, the
+            # copy before the step included, in four NumPy calls: timed inside the step, the
+            # number of calls matters more than the passes (one BLAS dot product per tensor
+            # cost twice as much; torch.segment_reduce more still).
             with np.errstate(over="ignore"):  # weights made huge from outside: caught below
-                np.subtract(w, sq, out=sq)  # the update
-                update_sq = np.array([d.dot(d) for d in self._d_slices])  # (P,)
-                weight_sq = np.array([x.dot(x) for x in self._w_slices])  # (P,)
-            if not np.isfinite(weight_sq).all():
+                np.subtract(w, sq, out=sq)  # the update, in row 0
+                sums = np.add.reduceat(
+                    np.square(self._pair_np.reshape(-1), out=self._sq_np), self._pair_offsets
+                )  # (2P,): update, then weights
+            listed = sums.tolist()  # Python floats: cheaper to test than another NumPy call
+            if max(listed) < _SQUARE_SAFE**2:  # False for nan too
+                update_sq, weight_sq = listed[:n_p], listed[n_p:]
+            else:  # huge, inf or nan: in float64, for this step and the rest of the run
+                self._huge = True
+                update_sq = np.add.reduceat(np.square(sq.astype(np.float64)), self._offsets)
                 weight_sq = np.add.reduceat(np.square(w.astype(np.float64)), self._offsets)
-        self._huge = self._huge or bool(weight_sq.max() > _SQUARE_SAFE**2)
+        else:
+            # A float32 square overflows past 1.8e19: weights or updates that may be that
+            # large are squared in float64, from the weights before the step.
+            update_sq, weight_sq = _exact_squares(w, sq, self._offsets)
         # The threshold as the device path records it: a float32 tensor's value.
-        thr = float(np.float32(clip.threshold_value))
+        if clip.threshold_value is not self._thr_seen:  # the same float step after step
+            self._thr_seen = clip.threshold_value
+            self._thr_f32 = float(np.float32(clip.threshold_value))
+        thr = self._thr_f32
         head = (loss_f, before, thr, float(clip.cosine_value))
         # Tensors are stacked at read-back, a batch of rows at a time (see _cpu_rows); for
         # clip by norm the norms after are derived there from torch's factor.
