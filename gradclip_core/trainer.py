@@ -194,6 +194,7 @@ class Trainer:
         # beside them: one copy snapshots all the weights, and the update and weight norms are
         # a few whole-buffer NumPy calls rather than several per tensor.
         pair = _flatten_(self.params)  # (2, N): row 1 the weights
+        self._prev_t, self._flat_t = pair.unbind()
         self._pair_np = pair.numpy()  # zero-copy views of the same memory
         self._flat_np = self._pair_np[1]  # the weights
         self._prev_np = self._pair_np[0]  # the weights before a step, then the update
@@ -213,7 +214,9 @@ class Trainer:
         if [p.data_ptr() for p in self.params] != self._ptrs:
             self._flatten()  # the views were broken (a deep copy, ``p.data = ...``): rebuild
         w, sq = self._flat_np, self._prev_np  # (N,) float32 each
-        np.copyto(sq, w)  # the weights before the step
+        # Copy and subtract are torch's: its code is hot in the caches after the backward
+        # pass, where a NumPy call pays several microseconds on its first use in a step.
+        self._prev_t.copy_(self._flat_t)  # the weights before the step
         if finite:
             self.optimizer.step()  # else caught before the step: weights untouched
         self._huge = self._huge or before > _SQUARE_SAFE
@@ -222,11 +225,11 @@ class Trainer:
             # Per-parameter sums of squares of the update and of the weights: both rows of
             # the buffer squared in one call, then summed over each parameter's run (pairwise
             # summation, as accurate as a dot product). Four passes over the parameters, the
-            # copy before the step included, in four NumPy calls: timed inside the step, the
-            # number of calls matters more than the passes (one BLAS dot product per tensor
-            # cost twice as much; torch.segment_reduce more still).
+            # copy before the step included, in four calls: timed inside the step, the number
+            # of calls matters more than the passes (one BLAS dot product per tensor cost twice
+            # as much; torch.segment_reduce more still).
+            torch.sub(self._flat_t, self._prev_t, out=self._prev_t)  # the update, in row 0
             with np.errstate(over="ignore"):  # weights made huge from outside: caught below
-                np.subtract(w, sq, out=sq)  # the update, in row 0
                 sums = np.add.reduceat(
                     np.square(self._pair_np.reshape(-1), out=self._sq_np), self._pair_offsets
                 )  # (2P,): update, then weights
