@@ -33,7 +33,7 @@ from .clipping import (
     clip_gradients,
 )
 from .config import CLIP_MODES, ConfigError, TrainConfig, threshold_problem
-from .cpu_buffer import _SQUARE_SAFE, _exact_squares, _flatten_, _torch_norm_factor
+from .cpu_buffer import CpuMeter, _torch_norm_factor
 from .device import resolve_device
 from .divergence import Divergence, diagnose
 from .history import SCALARS, History
@@ -94,9 +94,6 @@ class Trainer:
         self.divergence: Divergence | None = None
         self.steps_done = 0  # steps attempted (recorded or pending)
         self._eager = self.device.type == "cpu" and not deferred_checks
-        # Once a gradient or a weight has been past _SQUARE_SAFE, norms are squared in float64
-        # for the rest of the run (momentum keeps a huge gradient in the updates for a while).
-        self._huge = False
         # The last step's gradient norm before clipping, known at once on the CPU (a GPU run
         # reads its metrics back in batches: nan there until a read-back).
         self.last_norm = math.nan
@@ -105,7 +102,7 @@ class Trainer:
         self._spectral = math.nan
         self._alive = torch.ones((), dtype=torch.bool, device=self.device)
         if self._eager:
-            self._flatten()
+            self._meter = CpuMeter(self.params)
         else:
             self._prev = [torch.empty_like(p) for p in self.params]
         self._pending: list = []  # rows: tuples (CPU, see _update_cpu) or device vectors
@@ -189,75 +186,32 @@ class Trainer:
         if len(self._pending) >= self.sync_every or not finite:
             self.sync()
 
-    def _flatten(self) -> None:
-        # The parameters become views of one buffer, with a scratch row of the same length
-        # beside them: one copy snapshots all the weights, and the update and weight norms are
-        # a few whole-buffer NumPy calls rather than several per tensor.
-        pair = _flatten_(self.params)  # (2, N): row 1 the weights
-        self._prev_t, self._flat_t = pair.unbind()
-        self._pair_np = pair.numpy()  # zero-copy views of the same memory
-        self._flat_np = self._pair_np[1]  # the weights
-        self._prev_np = self._pair_np[0]  # the weights before a step, then the update
-        self._sq_np = np.empty(self._pair_np.size, dtype=self._pair_np.dtype)  # scratch
-        n = self._flat_np.size
-        starts = np.cumsum([0] + [p.numel() for p in self.params[:-1]])
-        self._offsets = starts  # each parameter's start in a row
-        self._pair_offsets = np.concatenate([starts, n + starts])  # ... in both rows, flat
-        self._ptrs = [p.data_ptr() for p in self.params]
-
     def _update_cpu(self, loss: torch.Tensor, clip: ClipRecord) -> tuple[tuple, bool]:
         # Reading a 0-d CPU tensor (``.item()``, well under a microsecond) costs less than
         # any tensor op, so the CPU path works on Python floats and NumPy views.
         loss_f, before = loss.item(), clip.norm_before.item()  # .item() needs no detach
         self.last_norm = before
         finite = math.isfinite(loss_f) and math.isfinite(before)
-        if [p.data_ptr() for p in self.params] != self._ptrs:
-            self._flatten()  # the views were broken (a deep copy, ``p.data = ...``): rebuild
-        w, sq = self._flat_np, self._prev_np  # (N,) float32 each
-        # Copy and subtract are torch's: its code is hot in the caches after the backward
-        # pass, where a NumPy call pays several microseconds on its first use in a step.
-        self._prev_t.copy_(self._flat_t)  # the weights before the step
+        self._meter.before_step()
         if finite:
             self.optimizer.step()  # else caught before the step: weights untouched
-        self._huge = self._huge or before > _SQUARE_SAFE
-        n_p = len(self.params)
-        if not self._huge:
-            # Per-parameter sums of squares of the update and of the weights: both rows of
-            # the buffer squared in one call, then summed over each parameter's run (pairwise
-            # summation, as accurate as a dot product). Four passes over the parameters, the
-            # copy before the step included, in four calls: timed inside the step, the number
-            # of calls matters more than the passes (one BLAS dot product per tensor cost twice
-            # as much; torch.segment_reduce more still).
-            torch.sub(self._flat_t, self._prev_t, out=self._prev_t)  # the update, in row 0
-            with np.errstate(over="ignore"):  # weights made huge from outside: caught below
-                sums = np.add.reduceat(
-                    np.square(self._pair_np.reshape(-1), out=self._sq_np), self._pair_offsets
-                )  # (2P,): update, then weights
-            listed = sums.tolist()  # Python floats: cheaper to test than another NumPy call
-            if max(listed) < _SQUARE_SAFE**2:  # False for nan too
-                update_sq, weight_sq = listed[:n_p], listed[n_p:]
-            else:  # huge, inf or nan: in float64, for this step and the rest of the run
-                self._huge = True
-                update_sq = np.add.reduceat(np.square(sq.astype(np.float64)), self._offsets)
-                weight_sq = np.add.reduceat(np.square(w.astype(np.float64)), self._offsets)
-        else:
-            # A float32 square overflows past 1.8e19: weights or updates that may be that
-            # large are squared in float64, from the weights before the step.
-            update_sq, weight_sq = _exact_squares(w, sq, self._offsets)
+        squares = self._meter.squares(before)  # (2P,): update, then weights
         # The threshold as the device path records it: a float32 tensor's value.
         if clip.threshold_value is not self._thr_seen:  # the same float step after step
             self._thr_seen = clip.threshold_value
             self._thr_f32 = float(np.float32(clip.threshold_value))
         thr = self._thr_f32
-        head = (loss_f, before, thr, float(clip.cosine_value))
-        # Tensors are stacked at read-back, a batch of rows at a time (see _cpu_rows); for
-        # clip by norm the norms after are derived there from torch's factor.
+        # One list of floats per step, made an array at read-back with the batch's others
+        # (see _cpu_rows): loss, norm before, threshold, cosine, then the squares (2P,).
+        head = [loss_f, before, thr, float(clip.cosine_value), *squares]
+        # Tensors are stacked at read-back too; for clip by norm the norms after are derived
+        # there from torch's factor.
         after = None if clip.derived_after else clip.param_norms_after
-        return (head, update_sq, weight_sq, clip.param_norms_before, after), finite
+        return (head, clip.param_norms_before, after), finite
 
     def _cpu_rows(self) -> np.ndarray:
-        head, update_sq, weight_sq, before, after = zip(*self._pending, strict=True)
-        head = np.array(head)  # (k, 4): loss, norm before, threshold, cosine
+        head, before, after = zip(*self._pending, strict=True)
+        head = np.array(head)  # (k, 4 + 2P): loss, norm before, threshold, cosine, squares
         before = torch.stack(before).numpy()  # (k, P) float32
         derived = np.array([a is None for a in after])  # (k,): clip by norm
         with np.errstate(invalid="ignore"):  # an overflowed norm: torch's factor 0 times inf
@@ -266,9 +220,8 @@ class Trainer:
             norms_after[~derived] = torch.stack([a for a in after if a is not None]).numpy()
         return np.concatenate(
             [
-                head,
-                np.sqrt(np.array(update_sq, dtype=np.float64)),  # (k, P)
-                np.sqrt(np.array(weight_sq, dtype=np.float64)),
+                head[:, :4],
+                np.sqrt(head[:, 4:]),  # (k, 2P): update and weight norms per parameter
                 before,
                 norms_after,
             ],
