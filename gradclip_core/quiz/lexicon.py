@@ -61,6 +61,18 @@ INFORMAL = {
     "thru": "through",
     "tho": "though",
 }
+# "clamped below by eps", "floored from below", "never allowed below 1e-3": a floor, not "below"
+_FLOORED = re.compile(
+    r"\b((?:clamp|bound|floor|limit|cap)\w*) (?:from below\b|below(?= (?:by|at)\b))"
+    r"|\b(?:not|never) (?:allowed |permitted )?(?:to )?"
+    r"(?:go(?:es)? |falls? |drops? |gets? )?below\b"
+)
+
+
+def floors(text: str) -> str:
+    """``text`` with a floor read as one: "clamped below by eps" as "clamped by eps", "not
+    allowed below 1e-3" as "floored at 1e-3" (neither says "below λ")."""
+    return _FLOORED.sub(lambda m: m.group(1) or "floored at", text)
 
 
 def _stem(word: str) -> str:

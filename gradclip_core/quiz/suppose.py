@@ -29,7 +29,10 @@ suppose). A clause supposes:
   micro-batch, ...", "if clip after every micro-batch, ..."), or an imperative answered by "and"
   ("skip the conversion and the gradients look thousands of times bigger");
 - when it goes on a supposition led by "suppose" / "say" / "imagine" with "and" ("say 4
-  micro-batches and you clipped after each backward").
+  micro-batches and you clipped after each backward");
+- when it opens its sentence with "to" / "in order to" and more of the sentence follows ("To
+  clip meaningfully, call scaler.unscale_(optimizer) ..."): it names the purpose, and the call
+  it names is not yet made.
 
 What follows a supposition ("..., the early ones would count more") is the learner's claim
 about what would happen, and is judged like any other statement.
@@ -152,6 +155,9 @@ def suppositions(found: list[Clause]) -> None:
         same = [c for c in found[n + 1 :] if c.sentence == clause.sentence]
         if raws[:1] and raws[0] in _SUPPOSE and any(WOULD & {t.raw for t in c.toks} for c in same):
             clause.premise = len(raws)
+        first = n == 0 or found[n - 1].sentence != clause.sentence
+        if first and same and (raws[:1] == ["to"] or raws[:3] == ["in", "order", "to"]):
+            clause.premise = len(raws)  # "To clip meaningfully, call unscale_ ...": a purpose
         if raws[:1] and raws[0] in WOULD:
             for before in reversed(found[:n]):
                 lead = before.toks[0].raw if before.toks else ""

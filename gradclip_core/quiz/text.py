@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gradclip_core.quiz import contrast, remarks, suppose
+from gradclip_core.quiz import contrast, examples, remarks, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
-from gradclip_core.quiz.lexicon import INFORMAL, word_forms
+from gradclip_core.quiz.lexicon import INFORMAL, floors, word_forms
 
 MAX_ANSWER_CHARS = 5000  # longer answers are graded on their first 5,000 characters
 NEGATION_REACH = 10  # words after a negation that it can deny
@@ -96,9 +96,6 @@ _SIGNS = (
 )  # "g <- g * c", "g_i *= lam / r"
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
 _LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
-_FLOORED = re.compile(
-    r"\b((?:clamp|bound|floor|limit|cap)\w*) (?:from below\b|below(?= (?:by|at)\b))"
-)
 _ASIDE = re.compile(r"(?:(?<=\s)|^)\(([a-z][^()]*)\)")  # "(and skips the step ...)"
 ASIDE_MIN_WORDS = 4  # words a bracketed remark needs to be a clause of its own
 _ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc"}
@@ -180,9 +177,11 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
     text = text[:MAX_ANSWER_CHARS].lower()
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "65,504": one number
+    text = examples.mark(text)  # "(3, 4) becomes (0.75, 1) miscomputed"
     text = _mask_brackets(_asides(_LIST_MARK.sub("\n", text)))
     text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"
-    text = _FLOORED.sub(r"\1", text)  # "clamped below by eps": a floor, not "below λ"
+    text = floors(text)  # "clamped below by eps": a floor, not "below λ"
     out: list[tuple[str, str, bool]] = []
     for m in _TOKEN.finditer(text):
         arrow, word, end, pause = m.groups()

@@ -27,7 +27,10 @@ each misconception family blind9 showed, at 12/14 good and 21/32 wrong full when
 ``explain_answers_blind10.toml`` (12 and 12 a prompt, written blind, held out at 93.8 % good and
 14.6 % wrong full, then used to tune the grader) and ``explain_answers_round10.toml`` (variants of
 each misconception family and refusal cause blind10 showed, at 14/18 good and 18/24 wrong full
-when written) count in the rates only.
+when written), ``explain_answers_blind12.toml`` (12 and 12 a prompt, written blind, held out at
+95.8 % good and 9.4 % wrong full, then used to tune the grader) and
+``explain_answers_round11.toml`` (variants of each weakness class blind12 showed, at 8/13 good
+and 15/19 wrong full when written) count in the rates only.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round9.toml",
     "explain_answers_blind10.toml",
     "explain_answers_round10.toml",
+    "explain_answers_blind12.toml",
+    "explain_answers_round11.toml",
 )
 
 

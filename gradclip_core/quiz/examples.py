@@ -1,0 +1,157 @@
+"""Worked examples in answers: vectors clipped by norm or by value, checked by arithmetic.
+
+A fluent answer can state a false result ("(3, 4) clipped to norm 1 becomes (0.75, 1)", or the
+two modes' results swapped) in words that all sound right, so words alone cannot catch it. An
+example is a source vector and a result vector after it ("(3, 4) becomes (0.6, 0.8)", "turns
+(6, 8) into (3, 4)"), in one sentence or a source named in the sentence before. The mode is the
+nearest word that names one ("norm", "clip_grad_norm_"; "by value", "clamp", ...), the limit the
+first number after a word that names one ("a limit of 1", "max_norm=2", "clipped to norm 1")
+that is not the source's own norm or one of its entries. A result that is not what its mode
+gives (to two decimals; with no limit stated, by value each entry is its source entry or one
+common cap, by norm the result points the same way and is no longer), or, with no mode named,
+what neither gives, is marked with :data:`MARKER`, a word a misconception of the bank can name.
+Sentences that suppose ("if", "would") or reject ("not (0.6, 0.8)") are not checked.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+MARKER = "miscomputed"  # the word after a false result; see lessons/quiz/03_explain.toml
+_NUM = r"-?(?:\d+\.?\d*|\.\d+)"
+_VECTOR = re.compile(rf"[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
+_SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept: a newline ends a sentence too
+_RESULT_VERBS = re.compile(  # "becomes (0.6, 0.8)", "scales it to roughly (0.995, 0.0995)"
+    r"(?:becomes?|gives?|giving|yields?|into|to|gets?|->|→|=>|makes?|returns?|is|are)"
+    r"(?:\s+\w+){0,2}\s*$"
+)
+_SOURCE_VERBS = re.compile(
+    r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|goes|maps|with|has|of norm)\b"
+)
+_SUPPOSES = re.compile(r"\b(?:if|would|were|suppose|imagine|could)\b")
+_REJECTED = re.compile(r"(?:\bnot|\bnever|rather than|instead of|unlike)(?:\s+\w+){0,2}\s*$")
+_NORM_WORDS = re.compile(r"clip_grad_norm_?|\bnorm\b(?!\s+(?:of|is|=))|\brescal\w*")
+_VALUE_WORDS = re.compile(r"clip_grad_value_?|\bvalue\b(?!\s+of)|\bclamp\w*")
+_CLAUSE_ENDS = ",;:"
+_UNDER = re.compile(r"\s*(?:under|by|with|for|in|using|via)\s+(?:the\s+|a\s+)?$")
+_LIMIT = re.compile(
+    r"(?:limit|threshold|max_norm|max norm|norm|clip_value|clip value|value|cap|maximum|±|"
+    rf"plus or minus|to)\s*(?:of|is|=|at|to|:)?\s*({_NUM})"  # vectors are masked first
+)
+_PLACES = 0.015  # results are read to two decimals
+
+
+def mark(text: str) -> str:
+    """``text`` (lower case) with :data:`MARKER` after each false result of a worked example."""
+    out, source, limit = [], None, None
+    for n, piece in enumerate(_SENTENCE.split(text)):
+        if n % 2:  # a separator
+            out.append(piece)
+            continue
+        checked, source, limit = _sentence(piece, source, limit)
+        out.append(checked)
+    return "".join(out)
+
+
+def _sentence(text: str, source, limit) -> tuple[str, tuple | None, float | None]:
+    vectors = [m for m in _VECTOR.finditer(text) if not _interval(_values(m))]
+    if not vectors:
+        return text, source, limit
+    masked = _VECTOR.sub(lambda m: "#" * len(m.group()), text)  # its positions kept
+    bare = [float(x) for x in _LIMIT.findall(masked)]
+    if _SUPPOSES.search(text):
+        return text, _values(vectors[0]), limit
+    limit = _limit(bare, source, limit)
+    wrong = []
+    for n, m in enumerate(vectors):
+        vec, before, after = _values(m), text[: m.start()], text[m.end() :]
+        is_result = (
+            source is not None and len(vec) == len(source) and not _SOURCE_VERBS.match(after)
+        )
+        if n == 0 and not _RESULT_VERBS.search(before):  # a result only after "becomes" & co
+            is_result = False
+        if not is_result:
+            source, limit = vec, _limit(bare, vec, limit)
+            continue
+        if _REJECTED.search(before):
+            continue
+        mode = _mode(masked, m.start(), m.end())
+        if not _fits(source, vec, limit, mode):
+            wrong.append(m.end())
+    for at in reversed(wrong):
+        text = f"{text[:at]} {MARKER}{text[at:]}"
+    return text, source, limit
+
+
+def _limit(bare: list[float], source: tuple | None, limit: float | None) -> float | None:
+    """The first number named as a limit that is not the source's own norm or entry."""
+    if source is None:
+        return limit
+    own = math.hypot(*source)
+    named = [x for x in bare if abs(x - own) > _PLACES and x not in source]
+    return named[0] if named else limit
+
+
+def _interval(vec: tuple) -> bool:
+    """ "[-1, 1]", "(-c, c)": a range to clamp into, not a vector."""
+    return len(vec) == 2 and vec[0] == -vec[1] != 0
+
+
+def _values(m: re.Match) -> tuple[float, ...]:
+    return tuple(float(x) for x in m.group(1).split(","))
+
+
+def _mode(masked: str, start: int, end: int) -> str | None:
+    """The mode a result is given under: the nearest word naming one in its clause, before it or
+    right after it with "under" / "by" ("(3, 4) becomes (1, 1) under norm clipping and (0.6,
+    0.8) under value clipping"), else the last one named before it in the sentence, else
+    None."""
+    lo = max(masked.rfind(p, 0, start) for p in _CLAUSE_ENDS) + 1
+    his = [masked.find(p, end) for p in _CLAUSE_ENDS]
+    hi = min([h for h in his if h >= 0] or [len(masked)])
+    named = [
+        (w.start(), w.end(), mode)
+        for mode, words in (("norm", _NORM_WORDS), ("value", _VALUE_WORDS))
+        for w in words.finditer(masked)
+    ]
+    near = [
+        (start - b if b <= start else a - end, m)
+        for a, b, m in named
+        if lo <= a and b <= hi and (b <= start or _UNDER.match(masked[end:a]))
+    ]
+    if near:
+        return min(near)[1]
+    before = [(b, m) for a, b, m in named if b <= start]
+    return max(before)[1] if before else None
+
+
+def _fits(source: tuple, result: tuple, limit: float | None, mode: str | None) -> bool:
+    if mode is None:
+        return _by_norm(source, result, limit) or _by_value(source, result, limit)
+    return (_by_norm if mode == "norm" else _by_value)(source, result, limit)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= _PLACES + 0.02 * abs(b)
+
+
+def _by_norm(source: tuple, result: tuple, limit: float | None) -> bool:
+    norm = math.hypot(*source)
+    if limit is not None:
+        factor = min(1.0, limit / norm) if norm else 1.0
+        return all(_close(r, s * factor) for s, r in zip(source, result, strict=True))
+    factor = math.hypot(*result) / norm if norm else 1.0
+    return factor <= 1 + _PLACES and all(
+        _close(r, s * factor) for s, r in zip(source, result, strict=True)
+    )
+
+
+def _by_value(source: tuple, result: tuple, limit: float | None) -> bool:
+    caps = {abs(r) for s, r in zip(source, result, strict=True) if not _close(r, s)}
+    cap = limit if limit is not None else (caps.pop() if len(caps) == 1 else None)
+    if cap is None:
+        return not caps
+    return all(
+        _close(r, math.copysign(min(abs(s), cap), s)) for s, r in zip(source, result, strict=True)
+    )
