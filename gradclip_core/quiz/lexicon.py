@@ -69,10 +69,31 @@ _FLOORED = re.compile(
 )
 
 
+# "the fix is to unscale first": the noun, a remedy (the verb "fix" claims a repair)
+_FIX_NOUN = re.compile(r"\b(the|a|one|simple|easy|usual|standard|correct|proper|right) fix\b")
+_NUMBER = r"-?(?:\d+\.?\d*(?:e-?\d+)?|\.\d+)"
+# "lambda = 0.01", "λ of 0.02", "with lambda 0.01": the value that names λ from then on
+_LAMBDA = re.compile(rf"\b(?:lambda|λ|lam)\s*(?:=|:|is|of)?\s*({_NUMBER})(?!\d|\.\d)")
+
+
 def floors(text: str) -> str:
     """``text`` with a floor read as one: "clamped below by eps" as "clamped by eps", "not
     allowed below 1e-3" as "floored at 1e-3" (neither says "below λ")."""
     return _FLOORED.sub(lambda m: m.group(1) or "floored at", text)
+
+
+def readings(text: str) -> str:
+    """``text`` (lower case) with what a phrase stands for spelt out: a floor as a floor
+    (:func:`floors`), the noun "fix" as "remedy", and a number given to λ ("lambda = 0.01") as
+    "λ" wherever it recurs later, so a worked example says what it claims in the prompt's
+    words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ")."""
+    text = _FIX_NOUN.sub(r"\1 remedy", floors(text))
+    named = _LAMBDA.search(text)
+    if not named:
+        return text
+    value = re.escape(named.group(1))
+    later = re.sub(rf"(?<![\w.]){value}(?!\w|\.\d)", "λ", text[named.end() :])
+    return text[: named.end()] + later
 
 
 def _stem(word: str) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from gradclip_core.quiz import contrast, examples, remarks, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
-from gradclip_core.quiz.lexicon import INFORMAL, floors, word_forms
+from gradclip_core.quiz.lexicon import INFORMAL, readings, word_forms
 
 MAX_ANSWER_CHARS = 5000  # longer answers are graded on their first 5,000 characters
 NEGATION_REACH = 10  # words after a negation that it can deny
@@ -181,7 +181,7 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
     text = examples.mark(text)  # "(3, 4) becomes (0.75, 1) miscomputed"
     text = _mask_brackets(_asides(_LIST_MARK.sub("\n", text)))
     text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"
-    text = floors(text)  # "clamped below by eps": a floor, not "below λ"
+    text = readings(text)  # "clamped below by eps": a floor, not "below λ"
     out: list[tuple[str, str, bool]] = []
     for m in _TOKEN.finditer(text):
         arrow, word, end, pause = m.groups()
@@ -323,7 +323,7 @@ def make_clause(
     clause = Clause(
         toks=toks,
         sentence=toks[0].sentence if toks else 0,
-        relative=bool(raws) and raws[0] in _RELATIVE,
+        relative=bool(raws) and raws[0] in _RELATIVE and raws[2:3] != ["s"],  # not "that unit's"
         premise=max(premise, suppose.premise(raws, [meaningful(t) for t in toks])),
         alternative=raws[:1] == ["or"] and raws[1:2] != [] and raws[1] in _OR_ELSE,
         contrasted=contrasted,

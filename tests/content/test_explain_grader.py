@@ -30,7 +30,10 @@ each misconception family and refusal cause blind10 showed, at 14/18 good and 18
 when written), ``explain_answers_blind12.toml`` (12 and 12 a prompt, written blind, held out at
 95.8 % good and 9.4 % wrong full, then used to tune the grader) and
 ``explain_answers_round11.toml`` (variants of each weakness class blind12 showed, at 8/13 good
-and 15/19 wrong full when written) count in the rates only.
+and 15/19 wrong full when written), ``explain_answers_blind13.toml`` (12 and 12 a prompt, written
+blind, asked for mostly novel mistakes, held out at 94.8 % good and 18.8 % wrong full, then used
+to tune the grader) and ``explain_answers_round12.toml`` (variants of each weakness class blind13
+showed, at 10/15 good and 10/23 wrong full when written) count in the rates only.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round10.toml",
     "explain_answers_blind12.toml",
     "explain_answers_round11.toml",
+    "explain_answers_blind13.toml",
+    "explain_answers_round12.toml",
 )
 
 
