@@ -142,18 +142,23 @@ def test_rates_over_all_prompts_meet_the_targets():
     assert wrong_rate <= WRONG_TARGET
 
 
-HELD_OUT = "explain_answers_blind11.toml"  # written blind, never used to tune the grader
-# Guards against regressions on unseen answers, set a little below what blind11 measures
-# (95.8 % good, 6.2 % wrong full): NOT the targets above, whose wrong-answer rate this set shows
-# the grader does not yet meet on answers it was not tuned on.
-HELD_OUT_GOOD_FLOOR = 0.93
-HELD_OUT_WRONG_CEILING = 0.08
+# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
+# guard against regressions on unseen answers, set a little below what each set measures now
+# (blind11: 95.8 % good, 5.2 % wrong full; blind14, asked for mostly novel mistakes: 88.5 % and
+# 15.6 %). They are NOT the targets above, which these sets show the grader does not yet meet
+# on answers it was not tuned on.
+HELD_OUT = {
+    "explain_answers_blind11.toml": (0.93, 0.08),
+    "explain_answers_blind14.toml": (0.86, 0.18),
+}
 
 
-def test_held_out_answers_written_blind():
-    good_rate, wrong_rate = _rates([_load(HELD_OUT)], "held-out answers (blind11)")
-    assert good_rate >= HELD_OUT_GOOD_FLOOR
-    assert wrong_rate <= HELD_OUT_WRONG_CEILING
+@pytest.mark.parametrize(("name", "bounds"), HELD_OUT.items(), ids=list(HELD_OUT))
+def test_held_out_answers_written_blind(name, bounds):
+    good_floor, wrong_ceiling = bounds
+    good_rate, wrong_rate = _rates([_load(name)], f"held-out answers ({name})")
+    assert good_rate >= good_floor
+    assert wrong_rate <= wrong_ceiling
 
 
 # --- what the explain bank states, checked on torch -------------------------------------------
