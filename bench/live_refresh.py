@@ -17,7 +17,9 @@ With ``--immediate`` it presses Start the moment the page is drawn, as an eager 
 without waiting for the chart's script: each try is a fresh browser (nothing cached), and it
 prints when the page was drawn and when Plotly was ready (from the navigation's start), the
 time from Start to the first chart data on the WebSocket and to the first drawn point
-(target <= 500 ms). ``--warm`` keeps one browser's cache across the tries (a returning student).
+(target <= 500 ms), from when the driver began its click and from the press itself (the
+pointerdown event's time stamp). ``--warm`` keeps one browser's cache across the tries (a
+returning student).
 
 Usage::
 
@@ -130,6 +132,13 @@ def measure_compare(preset: str, seconds: float, url: str | None = None) -> None
 # Notes, from the navigation's start, when Plotly is defined (polled every frame).
 PLOTLY_AT_JS = """(() => {
   window.__plotlyAt = null;
+  // When Start was pressed, as the browser stamped the input event: a press that waits for a
+  // busy page (Plotly compiling) counts from the press, as the student feels it, not from
+  // when the page got round to it, and the driver's own checks before the click do not count.
+  window.__pressed = null;
+  document.addEventListener("pointerdown", (e) => {
+    if (window.__pressed === null) window.__pressed = e.timeStamp;
+  }, true);
   const poll = () => {
     if (window.Plotly !== undefined) { window.__plotlyAt = performance.now(); return; }
     requestAnimationFrame(poll);
@@ -172,6 +181,7 @@ def _first_point_once(browser, url: str, preset: str, context=None) -> dict[str,
     button.click()
     page.wait_for_function("window.__first !== null", timeout=60_000)
     first = page.evaluate("window.__first")
+    pressed = page.evaluate("window.__pressed")
     page.wait_for_function("window.__plotlyAt !== null", timeout=60_000)
     plotly_at = page.evaluate("window.__plotlyAt")
     fetched = page.evaluate(RESOURCE_JS)
@@ -187,6 +197,8 @@ def _first_point_once(browser, url: str, preset: str, context=None) -> dict[str,
         "start": clicked,
         "data": 1000 * (big[0] - clicked_py) if big else float("nan"),
         "first": first - clicked,
+        "pressed": pressed,
+        "from_press": first - pressed,
     }
 
 
@@ -221,21 +233,27 @@ def measure_first_point(
     visits = "one browser, cached" if warm else "fresh browsers, nothing cached"
     print(f"preset {preset}, Start pressed as soon as the page is drawn, {tries} tries, {visits}")
     print(
-        f"  {'page drawn':>11}{'Plotly fetched':>16}{'ready':>7}{'Start':>7}"
-        f"{'Start -> chart data':>21}{'-> first point':>16}   (ms; the first four from "
-        "navigation start; fetched: from-to)"
+        f"  {'page drawn':>11}{'Plotly fetched':>16}{'ready':>7}{'Start':>7}{'pressed':>9}"
+        f"{'Start -> chart data':>21}{'-> first point':>16}{'press -> point':>16}"
     )
     for r in rows:
         fetched = f"{r['fetch']:.0f}-{r['fetched']:.0f}"
         print(
             f"  {r['drawn']:>11.0f}{fetched:>16}{r['plotly']:>7.0f}{r['start']:>7.0f}"
-            f"{r['data']:>21.0f}{r['first']:>16.0f}"
+            f"{r['pressed']:>9.0f}{r['data']:>21.0f}{r['first']:>16.0f}{r['from_press']:>16.0f}"
         )
-    firsts = sorted(r["first"] for r in rows)
     print(
-        f"  time from Start to first drawn point: median {firsts[len(firsts) // 2]:.0f} ms, "
-        f"worst {firsts[-1]:.0f} ms (target <= 500 ms)"
+        "  (ms. The first five from the navigation's start; fetched: from-to. Start: when the "
+        "driver began its click; pressed: the pointerdown event's own time stamp, which the "
+        "driver's checks before clicking (scrolling, waiting for the button to be stable) do "
+        "not delay, but a busy page does not hide either.)"
     )
+    for label, key in (("Start", "first"), ("the press", "from_press")):
+        ms = sorted(r[key] for r in rows)
+        print(
+            f"  from {label} to the first drawn point: median {ms[len(ms) // 2]:.0f} ms, "
+            f"worst {ms[-1]:.0f} ms (target <= 500 ms)"
+        )
 
 
 def measure(preset: str, seconds: float, history: int, url: str | None = None) -> None:
