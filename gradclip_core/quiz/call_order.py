@@ -22,7 +22,8 @@ goes where the step goes: after backward(), before optimizer.step()").
 A pair (a, b) is *stated* when the answer orders a before b and *reversed* when it orders b
 before a. The loop repeats, so ``zero_grad()`` written before a later call (``step()``) is in
 order when it also comes before ``backward()``: it starts the iteration; only one between
-``backward()`` and that call comes too early ("backward, clip, zero_grad, step").
+``backward()`` and that call comes too early ("backward, clip, zero_grad, step"), and so does
+one before the clip when no ``backward()`` is named ("zero_grad(), then clip, then step()").
 A bare list of calls written as code that runs a stated pair the other way round ("1.
 backward() 2. step() 3. clip_grad_norm_(). The clip comes before the step") leaves the pair
 unknown: the answer says both.
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
-from gradclip_core.quiz.listing import procedure
+from gradclip_core.quiz.listing import ahead, procedure, sequence
 from gradclip_core.quiz.match import alt_hits, alternatives
 from gradclip_core.quiz.text import Clause, meaningful
 
@@ -120,6 +121,7 @@ class _Reader:
     said: list[Mention]
     pairs: list[tuple[str, str]] = field(default_factory=list)
     objects: set[int] = field(default_factory=set)  # answer indices of mentions used as objects
+    earlier: set[int] = field(default_factory=set)  # those of "after": "a after b" runs b first
 
     def topic(self, i: int, sentence: int) -> Mention | None:
         """The first mention of the clip in ``sentence`` before answer index ``i`` that is no
@@ -167,10 +169,12 @@ class _Reader:
 
     def later(self, sentence: int, clause: int) -> Mention | None:
         """The first mention of ``sentence`` after ``clause`` that is not an object: the
-        subject of "before the step, clip" or "after backward(), call clip_grad_norm_"."""
+        subject of "before the step, clip" or "after backward(), call clip_grad_norm_"; none
+        when a marker leads its clause ("after backward(), before step() (then zero_grad)")."""
         for m in self.said:
+            led = self.found[m.clause].toks[0].raw in _MARKERS  # "(then zero_grad)": placed
             if m.clause > clause and self.sentence(m) == sentence and m.i not in self.objects:
-                return m
+                return None if led else m
         return None
 
 
@@ -185,7 +189,9 @@ def statements(found: list[Clause], said: list[Mention]) -> set[tuple[str, str]]
     ]
     for n, _, tok in words:  # first pass: what "after" / "before" point at
         if tok.raw in _AFTER or tok.raw in _BEFORE:
-            reader.objects.update(m.i for m in reader.objects_of(tok.i, n, tok.raw))
+            objects = {m.i for m in reader.objects_of(tok.i, n, tok.raw)}
+            reader.objects |= objects
+            reader.earlier |= objects if tok.raw in _AFTER else set()
     for n, pos, tok in words:
         clause = found[n]
         flip = (len(clause.negators.get(pos, ())) % 2 == 1) != _rejected(clause)
@@ -257,7 +263,9 @@ def _pronoun_object(reader: _Reader, clause: Clause, i: int, first: Mention) -> 
 
 
 def _then(reader: _Reader, n: int, i: int, post_only: bool, flip: bool) -> None:
-    """ "a, then b" (or "b comes next": the mention before the word, after the one before)."""
+    """ "a, then b" (or "b comes next": the mention before the word, after the one before);
+    when that one is the object of an "after", its subject: "unscale_ after backward(); then
+    clip" puts the clip after unscale_."""
     nxt = None if post_only else next((m for m in reader.said if m.i > i and m.clause == n), None)
     last = reader.before(i)
     if nxt is not None and last is not None and last.call == nxt.call:
@@ -267,6 +275,10 @@ def _then(reader: _Reader, n: int, i: int, post_only: bool, flip: bool) -> None:
         if nxt is None or nxt.clause != n:
             return
     prv = next((m for m in reversed(reader.said) if m.i < nxt.i and m.call != nxt.call), None)
+    if prv is not None and prv.i in reader.earlier:  # "unscale_ after backward(); then clip"
+        prv = next(
+            (m for m in reader.said if m.clause == prv.clause and m.i not in reader.objects), prv
+        )
     reader.add(prv, nxt, flip)
 
 
@@ -316,39 +328,9 @@ def _chain(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
     return out
 
 
-def _sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[bool, bool]:
-    """(a before b, b before a) by the order of mention (see the module docstring); when the
-    first sentence naming both and the first mentions disagree, neither. When no sentence names
-    both, first mentions in words can only say a before b ("... unscale_, clip, step. The
-    gradients out of backward are scaled" does not put backward() after the clip); calls
-    written as code ("loss.backward(); optimizer.step(); clip_grad_norm_(...)") can reverse."""
-    said = [m for m in said if not found[m.clause].negators.get(m.pos)]  # "not after backward"
-    coded = [m for m in said if m.code]
-    in_code = {a, b} <= {m.call for m in coded}
-    if in_code:  # code outranks words
-        said = coded
-    calls = [m.call for m in said]
-    if a not in calls or b not in calls:
-        return False, False
-    first = calls.index(a) < calls.index(b)
-    for sentence in sorted({found[m.clause].sentence for m in said}):
-        here = [m.call for m in said if found[m.clause].sentence == sentence]
-        if a in here and b in here:
-            ab, ba = _ahead(here, a, b), _ahead(here, b, a)
-            if ab and ba:  # "clip ... after backward(), call clip_grad_norm_": it says nothing
-                return False, False
-            return (ab and first), (ba and not first)
-    return first, in_code and not first  # in words, across sentences, it never reverses
-
-
 def _placed(clause: Clause) -> bool:
     """Whether a clause places its call by another ("before optimizer.step()"): no list item."""
     return clause.relative or any(t.raw in ("after", "before", "again") for t in clause.toks)
-
-
-def _ahead(calls: list[str], a: str, b: str) -> bool:
-    """Whether some ``a`` comes before some ``b``."""
-    return a in calls and b in calls[calls.index(a) :]
 
 
 def judge(
@@ -372,15 +354,15 @@ def judge(
     def how(a: str, b: str) -> str:
         ab, ba = (a, b) in strong, (b, a) in strong
         if not (ab or ba) and {a, b} <= set(listed):
-            ab, ba = _ahead(listed, a, b), _ahead(listed, b, a)
+            ab, ba = ahead(listed, a, b), ahead(listed, b, a)
         elif ab != ba and LOOP_START not in (a, b) and {a, b} <= set(bare):
             # a bare list that runs the pair the other way round contradicts the statement
             # ("1. backward() 2. step() 3. clip_grad_norm_(). The clip comes before the step")
             x, y = (a, b) if ab else (b, a)
-            if _ahead(bare, y, x) and not _ahead(bare, x, y):
+            if ahead(bare, y, x) and not ahead(bare, x, y):
                 ab = ba = True
         elif not (ab or ba):
-            ab, ba = _sequence(said, found, a, b)
+            ab, ba = sequence(said, found, a, b)
         return "stated" if ab and not ba else ("reversed" if ba and not ab else "unknown")
 
     out = {}
@@ -390,4 +372,6 @@ def judge(
             # the loop repeats: zero_grad() before backward() starts the next iteration, after
             # the last one's step; only one between backward() and a comes too early
             out[(a, b)] = how(b, "backward")
+            if out[(a, b)] == "unknown" and how(b, TOPIC) == "stated":
+                out[(a, b)] = "reversed"  # "zero_grad(), then clip, then step": nothing to clip
     return out

@@ -10,7 +10,10 @@ that is not the source's own norm or one of its entries. A result that is not wh
 gives (to two decimals; with no limit stated, by value each entry is its source entry or one
 common cap, by norm the result points the same way and is no longer), or, with no mode named,
 what neither gives, is marked with :data:`MARKER`, a word a misconception of the bank can name.
-Sentences that suppose ("if", "would") or reject ("not (0.6, 0.8)") are not checked.
+Sentences that suppose ("if", "would") or reject ("not (0.6, 0.8)") are not checked, and a
+vector after "add" or "sum" in its clause ("add g2 -> (3, 6)") or named at the start of one
+(", g2 = (0, 6)") is a new source, not a result; a result after a name ("g1 -> (3, 0)") is
+checked against the vector given that name.
 """
 
 from __future__ import annotations
@@ -25,10 +28,15 @@ _SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept: a newline ends a sentenc
 _RESULT_VERBS = re.compile(  # "becomes (0.6, 0.8)", "scales it to roughly (0.995, 0.0995)"
     r"(?:becomes?|gives?|giving|yields?|into|to|gets?|->|→|=>|makes?|returns?|is|are)"
     r"(?:\s+\w+){0,2}\s*$"
+    r"|\b(?:clamp|clipp|rescal|scal|capp|truncat|cut)\w*(?:\s+\w+){0,3}\s*:\s*$"  # "clamped:"
 )
 _SOURCE_VERBS = re.compile(
     r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|goes|maps|with|has|of norm)\b"
 )
+_ADDS = re.compile(r"\b(?:add|adds|added|adding|plus|sum|sums|summed|accumulat\w*)\b[^,;:]*$")
+_NAMED = re.compile(r"(?:^|[,;:]|\band)\s*[a-z]\w*\s*=\s*$")  # another vector named
+_NAMING = re.compile(rf"\b([a-z]\w*)\s*=\s*[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
+_OF_NAME = re.compile(r"\b([a-z]\w*)\s*(?:->|→|=>|becomes?|turns into)\s*$")
 _SUPPOSES = re.compile(r"\b(?:if|would|were|suppose|imagine|could)\b")
 _REJECTED = re.compile(r"(?:\bnot|\bnever|rather than|instead of|unlike)(?:\s+\w+){0,2}\s*$")
 _NORM_WORDS = re.compile(r"clip_grad_norm_?|\bnorm\b(?!\s+(?:of|is|=))|\brescal\w*")
@@ -45,16 +53,17 @@ _PLACES = 0.015  # results are read to two decimals
 def mark(text: str) -> str:
     """``text`` (lower case) with :data:`MARKER` after each false result of a worked example."""
     out, source, limit = [], None, None
+    names = {m.group(1): _values(_VECTOR.search(m.group())) for m in _NAMING.finditer(text)}
     for n, piece in enumerate(_SENTENCE.split(text)):
         if n % 2:  # a separator
             out.append(piece)
             continue
-        checked, source, limit = _sentence(piece, source, limit)
+        checked, source, limit = _sentence(piece, source, limit, names)
         out.append(checked)
     return "".join(out)
 
 
-def _sentence(text: str, source, limit) -> tuple[str, tuple | None, float | None]:
+def _sentence(text: str, source, limit, names) -> tuple[str, tuple | None, float | None]:
     vectors = [m for m in _VECTOR.finditer(text) if not _interval(_values(m))]
     if not vectors:
         return text, source, limit
@@ -65,16 +74,23 @@ def _sentence(text: str, source, limit) -> tuple[str, tuple | None, float | None
     limit = _limit(bare, source, limit)
     wrong = []
     for n, m in enumerate(vectors):
-        vec, before, after = _values(m), text[: m.start()], text[m.end() :]
+        vec, after = _values(m), text[m.end() :]
+        before = _VECTOR.sub(_kept, text[: m.start()])  # "clamped to [-2, 2]: (-2, 2, 1)"
         is_result = (
             source is not None and len(vec) == len(source) and not _SOURCE_VERBS.match(after)
         )
         if n == 0 and not _RESULT_VERBS.search(before):  # a result only after "becomes" & co
             is_result = False
+        if _ADDS.search(before) or _NAMED.search(before):  # "add g2 -> (3, 6)", ", g2 = (0, 6)"
+            is_result = False
         if not is_result:
             source, limit = vec, _limit(bare, vec, limit)
             continue
         if _REJECTED.search(before):
+            continue
+        named = _OF_NAME.search(before)  # "g1 -> (3, 0)": g1 is the source
+        source = names.get(named.group(1), source) if named else source
+        if len(vec) != len(source):
             continue
         mode = _mode(masked, m.start(), m.end())
         if not _fits(source, vec, limit, mode):
@@ -91,6 +107,11 @@ def _limit(bare: list[float], source: tuple | None, limit: float | None) -> floa
     own = math.hypot(*source)
     named = [x for x in bare if abs(x - own) > _PLACES and x not in source]
     return named[0] if named else limit
+
+
+def _kept(m: re.Match) -> str:
+    """A vector as written, a range to clamp into dropped."""
+    return "" if _interval(_values(m)) else m.group()
 
 
 def _interval(vec: tuple) -> bool:

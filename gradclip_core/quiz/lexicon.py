@@ -70,6 +70,8 @@ _FLOORED = re.compile(
 
 
 # "the fix is to unscale first": the noun, a remedy (the verb "fix" claims a repair)
+# "h_{t-1}", "k+1..t", "x[i+1]": an index one step away, not the number one
+_INDEX = re.compile(r"(?<![\w.])([tkijnl])\s*[-+]\s*1(?!\w|\.\d)(?=\s*[}\])]|\.\.|\s*,)")
 _FIX_NOUN = re.compile(r"\b(the|a|one|simple|easy|usual|standard|correct|proper|right) fix\b")
 _NUMBER = r"-?(?:\d+\.?\d*(?:e-?\d+)?|\.\d+)"
 # "lambda = 0.01", "λ of 0.02", "with lambda 0.01": the value that names λ from then on
@@ -84,10 +86,11 @@ def floors(text: str) -> str:
 
 def readings(text: str) -> str:
     """``text`` (lower case) with what a phrase stands for spelt out: a floor as a floor
-    (:func:`floors`), the noun "fix" as "remedy", and a number given to λ ("lambda = 0.01") as
+    (:func:`floors`), an index one step away ("h_{t-1}") as its letter, the noun "fix" as
+    "remedy", and a number given to λ ("lambda = 0.01") as
     "λ" wherever it recurs later, so a worked example says what it claims in the prompt's
     words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ")."""
-    text = _FIX_NOUN.sub(r"\1 remedy", floors(text))
+    text = _FIX_NOUN.sub(r"\1 remedy", floors(_INDEX.sub(r"\1", text)))
     named = _LAMBDA.search(text)
     if not named:
         return text

@@ -1,4 +1,5 @@
-"""The procedure an answer lists, for judging the order of its calls (:mod:`.call_order`).
+"""The procedure an answer lists, and the order of its first mentions, for judging the order of
+its calls (:mod:`.call_order`).
 
 A listed procedure is ``LIST_RUN`` or more clauses in a row that each name a call and little
 else ("so: scaled backward, unscale_, clip, scaler.step(optimizer), scaler.update()"); one
@@ -59,3 +60,33 @@ def _items(said: list[Mention]) -> list[Mention]:
     code ("scaler.step(optimizer)  # knows the grads are already unscaled" lists the step)."""
     coded = {m.clause for m in said if m.code}
     return [m for m in said if m.code or m.clause not in coded]
+
+
+def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[bool, bool]:
+    """(a before b, b before a) by the order of mention (see the module docstring); when the
+    first sentence naming both and the first mentions disagree, neither. When no sentence names
+    both, first mentions in words can only say a before b ("... unscale_, clip, step. The
+    gradients out of backward are scaled" does not put backward() after the clip); calls
+    written as code ("loss.backward(); optimizer.step(); clip_grad_norm_(...)") can reverse."""
+    said = [m for m in said if not found[m.clause].negators.get(m.pos)]  # "not after backward"
+    coded = [m for m in said if m.code]
+    in_code = {a, b} <= {m.call for m in coded}
+    if in_code:  # code outranks words
+        said = coded
+    calls = [m.call for m in said]
+    if a not in calls or b not in calls:
+        return False, False
+    first = calls.index(a) < calls.index(b)
+    for sentence in sorted({found[m.clause].sentence for m in said}):
+        here = [m.call for m in said if found[m.clause].sentence == sentence]
+        if a in here and b in here:
+            ab, ba = ahead(here, a, b), ahead(here, b, a)
+            if ab and ba:  # "clip ... after backward(), call clip_grad_norm_": it says nothing
+                return False, False
+            return (ab and first), (ba and not first)
+    return first, in_code and not first  # in words, across sentences, it never reverses
+
+
+def ahead(calls: list[str], a: str, b: str) -> bool:
+    """Whether some ``a`` comes before some ``b``."""
+    return a in calls and b in calls[calls.index(a) :]

@@ -5,16 +5,25 @@
 - a dash remark right after a call written as code ("scaler.unscale_(optimizer) - divide out
   the loss scale") says what that call does: no clause ends at its dash;
 - a short "i.e." / "namely" remark between commas ("the proportions, i.e. the direction, can
-  change") renames the words before it: no clause ends at its commas.
+  change") renames the words before it: no clause ends at its commas;
+- a remark in brackets is a clause of its own (:func:`asides`), and a word or two after it that
+  end the sentence ("checks each unit (one row of W) separately") go on the clause before it.
 
-Both work on ``(kind, text, code)`` pieces (:func:`.text.tokens` explains the kinds).
+All but :func:`asides` work on ``(kind, text, code)`` pieces (:func:`.text.tokens` explains the
+kinds).
 """
 
 from __future__ import annotations
 
+import re
+
 from gradclip_core.quiz.claims import wordset
 
 CALL_WORDS = 5  # words a call before a dash remark may have: "scaler.unscale_(optimizer)"
+ASIDE_MIN_WORDS = 4  # words a bracketed remark needs to be a clause of its own
+_ASIDE = re.compile(r"(?:(?<=\s)|^)\(([a-z][^()]*)\)")  # "(and skips the step ...)"
+# "... (like one row of W) separately.": the words that end the clause the remark interrupts
+_TAIL = re.compile(r"[ \t]*([a-z][\w-]*(?:[ \t]+[a-z][\w-]*)?)(?=[ \t]*(?:[.,;:!?\n]|$))")
 APPOSITIVE_WORDS = 4  # words an "i.e." remark between commas may have and stay in its clause
 _RENAMES = wordset("ie namely")  # "..., i.e. the direction, ..."
 # plural nouns a comment may start with: "# grads back to their true size" has no verb in -s
@@ -60,3 +69,19 @@ def appositive(pieces: list[tuple[str, str, bool]]) -> set[int]:
         if close is not None and pieces[close][0] == "pause" and close - n <= APPOSITIVE_WORDS:
             out |= {n - 1, close}
     return out
+
+
+def asides(text: str) -> str:
+    """A remark in brackets after a space ("(alternatively clip_grad_value_ clamps each
+    entry)", "(and skips the step if there are infs)") is a clause of its own: its brackets
+    read as dashes, and one or two words after it that end the clause ("each unit (like one
+    row of W) separately.") are read before it. Brackets after a word ("f(x, y)") and short
+    ones ("(3, 4)", "(its norm)") stay."""
+    out, start = [], 0
+    for m in _ASIDE.finditer(text):
+        if len(re.findall(r"[a-z_]\w*", m.group(1))) >= ASIDE_MIN_WORDS:
+            tail = _TAIL.match(text, m.end())
+            rest = f" {tail.group(1)}" if tail else ""
+            out += [text[start : m.start()].rstrip(), rest, " — ", m.group(1), " — "]
+            start = tail.end() if tail else m.end()
+    return "".join(out) + text[start:]

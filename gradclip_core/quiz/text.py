@@ -78,7 +78,7 @@ _OR_ELSE = wordset("else otherwise you we the it its they your this that")
 _TOKEN = re.compile(
     r"(->|→|=>)|(<-|←|:=|[*/]=|\d+\.\d+|\w+|(?<![-=])[<>≤≥]|÷|(?<=[\s|‖)\w])/(?=[\s|‖(\w])"
     r"|(?<=[\w|‖)])(?:\*\*|\^)(?=[\w|‖(])|(?<=\s)[*×·](?=\s)|(?<=[\w|‖)])[*×·](?=[\w|‖(]))"
-    r"|([.!?](?=\s|$)|[;\n])|([,:—–]|\s-\s|(?<!\S)#+(?=\s))"
+    r"|([.!?](?=\s|$)|[;\n])|([,:—–]|\s--?\s|(?<!\S)#+(?=\s))"
 )
 # "ratio > λ", "λ * ||W||", "‖G‖ ÷ ‖W‖", "1.1^100" (a "*" that opens or closes a word is emphasis)
 _SIGNS = (
@@ -96,8 +96,6 @@ _SIGNS = (
 )  # "g <- g * c", "g_i *= lam / r"
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
 _LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
-_ASIDE = re.compile(r"(?:(?<=\s)|^)\(([a-z][^()]*)\)")  # "(and skips the step ...)"
-ASIDE_MIN_WORDS = 4  # words a bracketed remark needs to be a clause of its own
 _ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc"}
 # Words that only say where a call goes read as "place" and "right": "the correct spot is after
 # backward()" places the clip, like "the right place is after backward()".
@@ -158,28 +156,15 @@ def _mask_brackets(text: str) -> str:
     return "".join(out)
 
 
-def _asides(text: str) -> str:
-    """A remark in brackets after a space ("(alternatively clip_grad_value_ clamps each
-    entry)", "(and skips the step if there are infs)") is a clause of its own: its brackets
-    read as dashes. Brackets after a word ("f(x, y)") and short ones ("(3, 4)", "(its norm)")
-    stay."""
-    out, start = [], 0
-    for m in _ASIDE.finditer(text):
-        if len(re.findall(r"[a-z_]\w*", m.group(1))) >= ASIDE_MIN_WORDS:
-            out += [text[start : m.start()], " — ", m.group(1), " — "]
-            start = m.end()
-    return "".join(out) + text[start:]
-
-
 def _pieces(text: str) -> list[tuple[str, str, bool]]:
     """``(kind, text, code)`` pieces: kind "word", "arrow", "end" (of a sentence) or "pause";
     code is True for a word written as code (``loss.backward()``, ``clip_grad_norm_``)."""
-    text = text[:MAX_ANSWER_CHARS].lower()
+    text = text[:MAX_ANSWER_CHARS].lower().replace("\\n", "\n")  # a typed-out "\\n" is a line break
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "65,504": one number
     text = examples.mark(text)  # "(3, 4) becomes (0.75, 1) miscomputed"
-    text = _mask_brackets(_asides(_LIST_MARK.sub("\n", text)))
+    text = _mask_brackets(remarks.asides(_LIST_MARK.sub("\n", text)))
     text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"
     text = readings(text)  # "clamped below by eps": a floor, not "below λ"
     out: list[tuple[str, str, bool]] = []

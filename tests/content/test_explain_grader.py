@@ -32,8 +32,12 @@ when written), ``explain_answers_blind12.toml`` (12 and 12 a prompt, written bli
 ``explain_answers_round11.toml`` (variants of each weakness class blind12 showed, at 8/13 good
 and 15/19 wrong full when written), ``explain_answers_blind13.toml`` (12 and 12 a prompt, written
 blind, asked for mostly novel mistakes, held out at 94.8 % good and 18.8 % wrong full, then used
-to tune the grader) and ``explain_answers_round12.toml`` (variants of each weakness class blind13
-showed, at 10/15 good and 10/23 wrong full when written) count in the rates only.
+to tune the grader), ``explain_answers_round12.toml`` (variants of each weakness class blind13
+showed, at 10/15 good and 10/23 wrong full when written), ``explain_answers_blind14.toml`` (12
+and 12 a prompt, written blind, asked for mostly novel mistakes, held out at 88.5 % good and
+15.6 % wrong full, then used to tune the grader) and ``explain_answers_round13.toml`` (variants
+of each weakness class blind14 showed, written after the fixes, at 9/9 good and 0/15 wrong full
+when written) count in the rates only.
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round11.toml",
     "explain_answers_blind13.toml",
     "explain_answers_round12.toml",
+    "explain_answers_blind14.toml",
+    "explain_answers_round13.toml",
 )
 
 
@@ -143,13 +149,11 @@ def test_rates_over_all_prompts_meet_the_targets():
 
 
 # Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
-# guard against regressions on unseen answers, set a little below what each set measures now
-# (blind11: 95.8 % good, 5.2 % wrong full; blind14, asked for mostly novel mistakes: 88.5 % and
-# 15.6 %). They are NOT the targets above, which these sets show the grader does not yet meet
-# on answers it was not tuned on.
+# guard against regressions on unseen answers, set a little below what the set measures now
+# (blind11: 95.8 % good, 5.2 % wrong full). They are NOT the targets above, which such sets
+# show the grader does not always meet on answers it was not tuned on.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
-    "explain_answers_blind14.toml": (0.86, 0.18),
 }
 
 
