@@ -149,11 +149,12 @@ def test_rates_over_all_prompts_meet_the_targets():
 
 
 # Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
-# guard against regressions on unseen answers, set a little below what the set measures now
-# (blind11: 95.8 % good, 5.2 % wrong full). They are NOT the targets above, which such sets
-# show the grader does not always meet on answers it was not tuned on.
+# guard against regressions on unseen answers, set a little below what each set measures now
+# (blind11: 95.8 % good, 4.2 % wrong full; blind15: 93.8 % and 11.5 %). They are NOT the
+# targets above, which blind15 shows the grader does not yet meet on answers it was not tuned on.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
+    "explain_answers_blind15.toml": (0.91, 0.14),
 }
 
 
