@@ -4,11 +4,11 @@ The answer's mentions of calls (``CALLS`` in quiz.claims: ``loss.backward()``, "
 ``optimizer.step()``, ...) are read in two ways:
 
 - statements: "clip after backward", "before the step, clip", "backward, then clip", "clip
-  between backward and step", "backward first", "a followed by b", "once backward has run"
-  (a negation reverses one: "never clip before backward"; "not after every backward" orders
-  nothing). They chain (a < b < c); when two
-  disagree, the one written first wins (a later "clipping before unscaling is wrong" does not
-  undo the procedure given before it);
+  between backward and step" ("between them": the two calls named before it), "backward
+  first", "a followed by b", "once backward has run" (a negation reverses one: "never clip
+  before backward"; "not after every backward" orders nothing). They chain (a < b < c); when
+  two disagree, the one written first wins (a later "clipping before unscaling is wrong" does
+  not undo the procedure given before it);
 - a listed procedure, for pairs no statement orders: three or more calls in a row, each a
   clause of its own ("so: scaled backward, unscale_, clip, scaler.step(optimizer)");
 - the sequence, for the pairs left: the first sentence that names both calls
@@ -50,6 +50,7 @@ _THEN = wordset("then afterwards afterward subsequently finally lastly later nex
 _FIRST = wordset("first firstly initially")
 _EVERY = wordset("every each all")
 _ANAPHORA = wordset("that this it which these them")  # "after that, ..."
+_PAIR = wordset("them two both")  # "between them", "between the two"
 _NOT_A_STEP = wordset("time train each per one singl")  # "time step", "per step" (canon)
 _ONCE_LEADS = wordset("loss optimizer scaler model all")  # "once loss.backward() has run"
 _NOUNS = wordset("gradient valu one norm sum loss")  # "the clipped gradients" (canon)
@@ -308,11 +309,31 @@ def _between(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
     sentence = clause.sentence
     ends = [m for m in reader.said if m.i > i and reader.sentence(m) == sentence]
     if len(ends) < 2:
+        _between_them(reader, clause, i, flip)
         return
     subj = reader.before(i, sentence, free=True) or (ends[2] if len(ends) > 2 else None)
     reader.objects.update((ends[0].i, ends[1].i))
     reader.add(ends[0], subj, flip)
     reader.add(subj, ends[1], flip)
+
+
+def _between_them(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
+    """ "you have backward() and step(); put the clip (in) between them": the two calls named
+    last before the one placed, in its sentence or the one before."""
+    if not _PAIR & {t.raw for t in clause.toks if i < t.i <= i + 2}:
+        return
+    subj = reader.before(i, clause.sentence, free=True)
+    if subj is None:
+        return
+    named = [
+        m
+        for m in reader.said
+        if m.i < subj.i and reader.sentence(m) >= clause.sentence - 1 and m.call != subj.call
+    ]
+    if len(named) < 2 or named[-2].call == named[-1].call:
+        return
+    reader.add(named[-2], subj, flip)
+    reader.add(subj, named[-1], flip)
 
 
 def _chain(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:

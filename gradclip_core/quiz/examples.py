@@ -30,6 +30,10 @@ _RESULT_VERBS = re.compile(  # "becomes (0.6, 0.8)", "scales it to roughly (0.99
     r"(?:\s+\w+){0,2}\s*$"
     r"|\b(?:clamp|clipp|rescal|scal|capp|truncat|cut)\w*(?:\s+\w+){0,3}\s*:\s*$"  # "clamped:"
 )
+_LABEL = re.compile(  # "By value: (1, -0.5)", "norm clipping: (0.6, 0.8)": a mode's result
+    r"\b(?:by\s+)?(?:value|norm|clip_grad_value_?|clip_grad_norm_?)(?:\s+clipping)?\s*:\s*$"
+)
+_THEN = re.compile(r"^\s*(?:->|→|=>|becomes?|turns?|gives?|goes)")  # ... unless it is a source
 _SOURCE_VERBS = re.compile(
     r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|goes|maps|with|has|of norm)\b"
 )
@@ -68,9 +72,15 @@ def _sentence(text: str, source, limit, names) -> tuple[str, tuple | None, float
     if not vectors:
         return text, source, limit
     masked = _VECTOR.sub(lambda m: "#" * len(m.group()), text)  # its positions kept
-    bare = [float(x) for x in _LIMIT.findall(masked)]
-    if _SUPPOSES.search(text):
-        return text, _values(vectors[0]), limit
+    norms = [math.hypot(*_values(m)) for m in vectors]  # "(1, 1), norm 1.41": no limit
+    bare = [
+        float(m.group(1))
+        for m in _LIMIT.finditer(masked)
+        if not m.group().startswith("norm ")
+        or all(abs(float(m.group(1)) - v) > 0.01 for v in norms)
+    ]
+    if _SUPPOSES.search(text):  # "suppose max_norm 1 and g = (4, 0)": its limit holds on
+        return text, _values(vectors[0]), _limit(bare, _values(vectors[0]), limit)
     limit = _limit(bare, source, limit)
     wrong = []
     for n, m in enumerate(vectors):
@@ -79,7 +89,8 @@ def _sentence(text: str, source, limit, names) -> tuple[str, tuple | None, float
         is_result = (
             source is not None and len(vec) == len(source) and not _SOURCE_VERBS.match(after)
         )
-        if n == 0 and not _RESULT_VERBS.search(before):  # a result only after "becomes" & co
+        labelled = _LABEL.search(before) and not _THEN.match(after)
+        if n == 0 and not (_RESULT_VERBS.search(before) or labelled):  # after "becomes" & co
             is_result = False
         if _ADDS.search(before) or _NAMED.search(before):  # "add g2 -> (3, 6)", ", g2 = (0, 6)"
             is_result = False

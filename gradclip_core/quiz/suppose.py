@@ -14,7 +14,8 @@ suppose). A clause supposes:
   led by "suppose", "imagine", "assume", "otherwise", "else" or "whether" (not "whether X or
   Y", which asserts what it says holds either way: "rescaled, whether above or below λ");
 - up to "would" / "could" / "'d" when a subject comes first ("clipping each micro-batch would
-  ...": the subject still asserts, the predicate after "would" is the learner's claim);
+  ...": the subject still asserts, the predicate after "would" is the learner's claim), unless
+  the "would" is a comparison's ("always shorter than norm clipping would make it");
 - when it comes before a clause led by "would" / "could" in its sentence, with only commas
   between ("checking after every item, i.e. clipping each micro-batch, would keep squeezing
   ..."): it is the subject of that "would", an action supposed.
@@ -131,7 +132,8 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
     either_way = raws[:1] == ["whether"] and "or" in raws  # "..., whether above or below"
     if raws[:1] and (raws[0] in _LEADS or _inverted(raws)) and not either_way:
         return len(raws)
-    would = next((n for n, r in enumerate(raws) if r in WOULD), None)
+    # "... a smaller norm than norm clipping would give": a comparison's "would" supposes nothing
+    would = next((n for n, r in enumerate(raws) if r in WOULD and "than" not in raws[:n]), None)
     if would is None:
         return 0
     return would if any(content[:would]) else len(raws)
