@@ -153,11 +153,14 @@ def test_rates_over_all_prompts_meet_the_targets():
     assert wrong_rate <= WRONG_TARGET
 
 
-# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bound
-# guards against regressions on unseen answers, set a little below what the set measures now
-# (blind11: 95.8 % good, 4.2 % wrong full); it is NOT the targets above.
+# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
+# guard against regressions on unseen answers, set a little below what each set measures now
+# (blind11: 95.8 % good, 4.2 % wrong full; blind16, mostly novel mistakes: 88.5 % and 18.8 %).
+# They are NOT the targets above, which blind16 shows the grader does not yet meet on answers it
+# was not tuned on.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
+    "explain_answers_blind16.toml": (0.86, 0.21),
 }
 
 
