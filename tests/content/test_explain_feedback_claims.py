@@ -1,0 +1,140 @@
+"""What the explain grader's feedback states (``lessons/quiz/03_explain.toml``), run on torch.
+
+Each misconception's feedback tells the learner what is right; every number or behaviour it
+quotes is checked here, so a sentence the grader says cannot drift from what torch 2.13 does.
+Each test names the feedback it backs and checks that the bank still says it.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+EXPLAIN = Path(__file__).resolve().parents[2] / "lessons" / "quiz" / "03_explain.toml"
+FEEDBACK = "\n".join(
+    m.get("feedback", "")
+    for prompt in tomllib.loads(EXPLAIN.read_text(encoding="utf-8"))["prompt"]
+    for m in prompt.get("misconceptions", [])
+)
+
+
+def _said(*phrases: str) -> None:
+    for phrase in phrases:
+        assert phrase in FEEDBACK, f"the bank no longer says {phrase!r}: update this test"
+
+
+def _grad(values: list[float]) -> torch.nn.Parameter:
+    p = torch.nn.Parameter(torch.zeros(len(values)))
+    p.grad = torch.tensor(values)
+    return p
+
+
+def test_float16_tops_out_at_65504_float32_and_bfloat16_near_3_4e38():
+    _said("65504 is the largest float16", "reach about 3.4e38")
+    assert torch.finfo(torch.float16).max == 65504.0
+    for dtype in (torch.float32, torch.bfloat16):
+        assert torch.finfo(dtype).max == pytest.approx(3.4e38, rel=0.01)
+    assert torch.isinf(torch.tensor(65504.0 * 2, dtype=torch.float16))
+    assert torch.isfinite(torch.tensor(65504.0 * 2, dtype=torch.bfloat16))
+
+
+def test_norm_clipping_scales_to_max_norm_it_does_not_divide_by_it():
+    _said("a gradient of norm 10 with a threshold of 5 ends up with norm 5")
+    p = _grad([6.0, 8.0])  # norm 10
+    torch.nn.utils.clip_grad_norm_([p], max_norm=5.0)
+    assert p.grad.norm().item() == pytest.approx(5.0, rel=1e-6)
+    assert torch.allclose(p.grad, torch.tensor([3.0, 4.0]))  # the same direction
+
+
+def test_value_clipping_never_gives_a_shorter_vector_than_norm_clipping():
+    _said("(3, 4) with a limit of 1 becomes (1, 1), of norm 1.41")
+    by_value, by_norm = _grad([3.0, 4.0]), _grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_value_([by_value], clip_value=1.0)
+    torch.nn.utils.clip_grad_norm_([by_norm], max_norm=1.0)
+    assert by_value.grad.norm().item() == pytest.approx(1.41, abs=0.005)
+    assert by_norm.grad.norm().item() == pytest.approx(1.0, rel=1e-6)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(200):  # any vector with an entry over the limit
+        raw = torch.randn(5, generator=g) * 3
+        v, n = _grad(raw.tolist()), _grad(raw.tolist())
+        torch.nn.utils.clip_grad_value_([v], clip_value=1.0)
+        torch.nn.utils.clip_grad_norm_([n], max_norm=1.0)
+        if raw.abs().max() > 1:
+            assert v.grad.norm() >= n.grad.norm() - 1e-6
+
+
+def test_the_norm_of_6_6_is_sqrt_72():
+    _said("(6, 6) has norm √72 ≈ 8.49")
+    assert torch.tensor([6.0, 6.0]).norm().item() == pytest.approx(math.sqrt(72))
+    assert math.sqrt(72) == pytest.approx(8.49, abs=0.005)
+
+
+def test_max_norm_has_no_default():
+    _said("max_norm has no default", "raises a TypeError")
+    p = _grad([1.0, 2.0])
+    with pytest.raises(TypeError):
+        torch.nn.utils.clip_grad_norm_([p])  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        torch.nn.utils.clip_grad_value_([p])  # type: ignore[call-arg]
+
+
+def test_norm_type_1_is_the_sum_of_absolute_values():
+    _said("norm_type=1 is the L1 norm", "norm_type=float('inf') takes the largest absolute")
+    grads = [torch.tensor([3.0, -4.0])]
+    l1 = torch.nn.utils.get_total_norm(grads, norm_type=1.0)
+    assert l1.item() == 7.0 and l1.item() > torch.nn.utils.get_total_norm(grads).item()
+    assert torch.nn.utils.get_total_norm(grads, norm_type=math.inf).item() == 4.0
+
+
+def test_sigmoid_derivative_peaks_at_a_quarter_tanh_at_one():
+    _said("the sigmoid's derivative is at most 0.25 (at 0), tanh's at most 1 (at 0)")
+    x = torch.linspace(-8, 8, 16001, requires_grad=True)
+    (ds,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
+    (dt,) = torch.autograd.grad(torch.tanh(x).sum(), x)
+    assert ds.max().item() == pytest.approx(0.25) and abs(x[ds.argmax()].item()) < 1e-3
+    assert dt.max().item() == pytest.approx(1.0) and abs(x[dt.argmax()].item()) < 1e-3
+
+
+def test_a_matrix_and_its_transpose_share_eigenvalues():
+    _said("A matrix and its transpose have the same eigenvalues")
+    w = torch.randn(6, 6, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    ev = np.sort_complex(torch.linalg.eigvals(w).numpy())
+    ev_t = np.sort_complex(torch.linalg.eigvals(w.T).numpy())
+    np.testing.assert_allclose(ev, ev_t, atol=1e-9)
+    np.testing.assert_allclose(torch.linalg.svdvals(w), torch.linalg.svdvals(w.T), atol=1e-9)
+
+
+def test_one_eigenvalue_above_one_is_enough_for_the_product_to_grow():
+    _said("one eigenvalue above 1 is enough")
+    w = torch.diag(torch.tensor([1.2, 0.5, 0.1], dtype=torch.float64))
+    v = torch.ones(3, dtype=torch.float64)
+    for _ in range(50):
+        v = w.T @ v
+    assert v.norm().item() > 1.2**50 * 0.99  # 9100: grows, whatever the small eigenvalues
+
+
+def test_grad_scaler_starts_at_2_16_halves_on_inf_doubles_after_2000_good_steps():
+    _said("GradScaler's default init_scale is 65536 (2**16)", "doubles it after 2000 good ones")
+    scaler = torch.amp.GradScaler("cpu")
+    assert scaler.get_scale() == 65536.0 == 2.0**16
+    assert scaler.get_backoff_factor() == 0.5 and scaler.get_growth_factor() == 2.0
+    assert scaler.get_growth_interval() == 2000
+
+
+def test_unscale_divides_in_place_and_cannot_bring_back_an_underflowed_gradient():
+    _said("unscale_ only divides them back by the scale; it cannot recover a value that")
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([p], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale(p.sum())  # the scaled backward's first step: the scale is set
+    p.grad = torch.tensor([8.0, 0.0])  # the second entry underflowed to 0 before unscaling
+    grad = p.grad
+    scaler.unscale_(opt)
+    assert p.grad is grad  # in place: the same tensor, no copy
+    assert torch.equal(p.grad, torch.tensor([2.0, 0.0]))  # divided by 4; the 0 stays 0
+    assert torch.tensor(1e-8, dtype=torch.float16).item() == 0.0  # fp16 underflows there
