@@ -13,7 +13,9 @@ what neither gives, is marked with :data:`MARKER`, a word a misconception of the
 Sentences that suppose ("if", "would") or reject ("not (0.6, 0.8)") are not checked, and a
 vector after "add" or "sum" in its clause ("add g2 -> (3, 6)") or named at the start of one
 (", g2 = (0, 6)") is a new source, not a result; a result after a name ("g1 -> (3, 0)") is
-checked against the vector given that name.
+checked against the vector given that name. A compounding example ("1.1^50 is about 117",
+"1.1 over 100 steps is already about 13,800") whose result is off by more than a third is marked
+the same way.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ _LIMIT = re.compile(
     rf"plus or minus|to)\s*(?:of|is|=|at|to|:)?\s*({_NUM})"  # vectors are masked first
 )
 _PLACES = 0.015  # results are read to two decimals
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "billion": 1e9}
+_POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 layers gives 24000"
+    r"\b(\d\.\d+)\s*(?:\^|\*\*|\s+over\s+)(\d+)\b[^.;\d]{0,40}?"
+    r"(?:≈|~|=|\bis|\bgives?|\bof|\bto|\babout|\broughly|\baround|\bnearly|\bapproximately)"
+    r"[^.;\d]{0,20}?(?:(\d+(?:\.\d+)?(?:e[-+]?\d+)?)|\b(?:a|one)\b)\s*"
+    r"(thousand|million|billion|k\b)?(?!\s*(?:\^|\*\*|[x×]))"
+)
 
 
 def mark(text: str) -> str:
@@ -64,7 +73,20 @@ def mark(text: str) -> str:
             continue
         checked, source, limit = _sentence(piece, source, limit, names)
         out.append(checked)
-    return "".join(out)
+    return _powers("".join(out))
+
+
+def _powers(text: str) -> str:
+    """``text`` with :data:`MARKER` after the result of each false compounding example."""
+    for m in reversed(list(_POWER.finditer(text))):
+        base, times, said, scale = m.groups()
+        if said is None and scale is None:
+            continue
+        true = float(base) ** int(times)
+        claimed = float(said or 1) * _SCALES.get(scale or "", 1.0)
+        if true >= 2 and not 0.67 <= claimed / true <= 1.5:
+            text = f"{text[: m.end()]} {MARKER}{text[m.end() :]}"
+    return text
 
 
 def _sentence(text: str, source, limit, names) -> tuple[str, tuple | None, float | None]:
@@ -138,7 +160,7 @@ def _mode(masked: str, start: int, end: int) -> str | None:
     """The mode a result is given under: the nearest word naming one in its clause, before it or
     right after it with "under" / "by" ("(3, 4) becomes (1, 1) under norm clipping and (0.6,
     0.8) under value clipping"), else the last one named before it in the sentence, else
-    None."""
+    None. A word that is denied ("this is not a rescaling") names no mode."""
     lo = max(masked.rfind(p, 0, start) for p in _CLAUSE_ENDS) + 1
     his = [masked.find(p, end) for p in _CLAUSE_ENDS]
     hi = min([h for h in his if h >= 0] or [len(masked)])
@@ -146,6 +168,7 @@ def _mode(masked: str, start: int, end: int) -> str | None:
         (w.start(), w.end(), mode)
         for mode, words in (("norm", _NORM_WORDS), ("value", _VALUE_WORDS))
         for w in words.finditer(masked)
+        if not _REJECTED.search(masked[: w.start()])  # "not a uniform rescaling"
     ]
     near = [
         (start - b if b <= start else a - end, m)

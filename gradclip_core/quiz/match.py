@@ -45,6 +45,7 @@ _CONTRASTIVE = wordset("instead rather")  # "X instead of Y": Y is set against X
 _QUANTIFIERS = wordset("each per")  # canon: "every" reads as "each"
 _ECHO = wordset("do does did doesn don didn too also")  # "value does (not)"
 _FLOATING = wordset("both either neither")  # quantifiers that can follow what they count
+_COUNTED = wordset("entry element component coordinate")  # "both entries": not the modes
 # "the former", "the latter", "the first keeps it, the second doesn't": the subjects named before
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")  # "2", "0.1": a value given to a word before it
 _ORDINALS = {"former": 0, "first": 0, "latter": 1, "second": 1}
@@ -281,11 +282,13 @@ def _close(alt: Alt, window: list[Tok], vocab: frozenset[str]) -> bool:
 
 def _has_subject(clause: Clause, subjects: frozenset[str], hidden: bool = False) -> bool:
     """Whether the clause names a subject; "both" & co after other words float ("an entry of 4
-    and one of 3 both become 1"): they are about those words, not a subject of their own."""
+    and one of 3 both become 1"), and so do those before what they count ("both entries")."""
     said = False
     for j, t in enumerate(clause.toks):
         visible = hidden or j not in clause.hidden
-        if t.canon in subjects and visible and not (said and t.raw in _FLOATING):
+        nxt = clause.toks[j + 1].canon if j + 1 < len(clause.toks) else ""
+        counted = t.raw in _FLOATING and nxt in _COUNTED
+        if t.canon in subjects and visible and not (said and t.raw in _FLOATING) and not counted:
             return True
         said = said or meaningful(t)
     return False

@@ -7,6 +7,7 @@ Each test names the feedback it backs and checks that the bank still says it.
 
 from __future__ import annotations
 
+import inspect
 import math
 import tomllib
 from pathlib import Path
@@ -138,3 +139,86 @@ def test_unscale_divides_in_place_and_cannot_bring_back_an_underflowed_gradient(
     assert p.grad is grad  # in place: the same tensor, no copy
     assert torch.equal(p.grad, torch.tensor([2.0, 0.0]))  # divided by 4; the 0 stays 0
     assert torch.tensor(1e-8, dtype=torch.float16).item() == 0.0  # fp16 underflows there
+
+
+def test_compounding_examples_in_the_feedback_are_right():
+    _said("1.1^50 ≈ 117, 1.1^100 ≈ 13,781, 1.2^30 ≈ 237")
+    powers = torch.tensor([1.1, 1.1, 1.2], dtype=torch.float64) ** torch.tensor([50, 100, 30])
+    assert [round(x) for x in powers.tolist()] == [117, 13781, 237]
+
+
+def test_the_trace_can_be_small_while_the_product_explodes():
+    _said("The trace does not decide it: it is the sum of the eigenvalues")
+    w = torch.diag(torch.tensor([2.0, -1.5], dtype=torch.float64))  # trace 0.5
+    v = torch.ones(2, dtype=torch.float64)
+    for _ in range(30):
+        v = w.T @ v
+    assert torch.trace(w).item() == 0.5 and v.norm().item() > 1e9  # 2^30: it explodes
+
+
+def test_value_clipping_does_not_bound_the_total_norm():
+    _said("so with n entries the norm can be up to √n times the limit", "of norm 1.41. Only")
+    p = _grad([3.0, 4.0, -5.0, 6.0])
+    torch.nn.utils.clip_grad_value_([p], clip_value=1.0)
+    assert p.grad.norm().item() == pytest.approx(math.sqrt(4))  # √n times the limit, n = 4
+    q = _grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_value_([q], clip_value=1.0)
+    assert q.grad.norm().item() == pytest.approx(1.41, abs=0.005)
+
+
+def test_clip_grad_value_takes_clip_value_not_max_norm():
+    _said("clip_grad_value_ has no max_norm", "passing max_norm= raises a TypeError")
+    p = _grad([3.0, -4.0])
+    with pytest.raises(TypeError):
+        torch.nn.utils.clip_grad_value_([p], max_norm=1.0)  # type: ignore[call-arg]
+    torch.nn.utils.clip_grad_value_([p], clip_value=1.0)
+    assert torch.equal(p.grad, torch.tensor([1.0, -1.0]))
+
+
+def test_grad_scaler_has_no_max_norm_and_never_clips():
+    _said("its constructor takes only device, init_scale, growth_factor, backoff_factor")
+    params = list(inspect.signature(torch.amp.GradScaler.__init__).parameters)[1:]
+    assert params == [
+        "device",
+        "init_scale",
+        "growth_factor",
+        "backoff_factor",
+        "growth_interval",
+        "enabled",
+    ]
+    with pytest.raises(TypeError):
+        torch.amp.GradScaler("cpu", max_norm=1.0)  # type: ignore[call-arg]
+    w = torch.nn.Parameter(torch.tensor([0.0]))
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale(w.sum() * 100.0).backward()  # a gradient of 100, however large max_norm is
+    scaler.step(torch.optim.SGD([w], lr=1.0))
+    assert w.item() == pytest.approx(-100.0)  # unscaled, not clipped
+
+
+def test_step_does_not_divide_gradients_unscale_has_already_unscaled():
+    _said("so scaler.step(optimizer) does not divide them again")
+    w = torch.nn.Parameter(torch.tensor([0.0]))
+    opt = torch.optim.SGD([w], lr=1.0)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale(w.sum()).backward()
+    assert w.grad.item() == 1024.0
+    scaler.unscale_(opt)
+    scaler.step(opt)
+    assert w.grad.item() == 1.0 and w.item() == -1.0  # divided once, by 1024, not twice
+
+
+def test_max_norm_zero_wipes_the_gradients_get_total_norm_only_measures():
+    _said("which sets them all to zero", "call torch.nn.utils.get_total_norm on the gradients")
+    _said("once it overflows to inf, inf / inf turns every gradient into nan")
+    p = _grad([3.0, 4.0])
+    assert torch.nn.utils.clip_grad_norm_([p], max_norm=0).item() == 5.0
+    assert torch.equal(p.grad, torch.zeros(2))
+    q = _grad([3.0, 4.0])
+    assert torch.nn.utils.get_total_norm([q.grad]).item() == 5.0
+    assert torch.equal(q.grad, torch.tensor([3.0, 4.0]))
+    r = _grad([3.0, 4.0])  # max_norm=inf: untouched while the norm is finite
+    assert torch.nn.utils.clip_grad_norm_([r], max_norm=math.inf).item() == 5.0
+    assert torch.equal(r.grad, torch.tensor([3.0, 4.0]))
+    huge = _grad([3e38, 3e38])  # finite entries, but the float32 norm overflows
+    assert math.isinf(torch.nn.utils.clip_grad_norm_([huge], max_norm=math.inf).item())
+    assert torch.isnan(huge.grad).all()

@@ -38,9 +38,12 @@ and 12 a prompt, written blind, asked for mostly novel mistakes, held out at 88.
 15.6 % wrong full, then used to tune the grader) and ``explain_answers_round13.toml`` (variants
 of each weakness class blind14 showed, written after the fixes, at 9/9 good and 0/15 wrong full
 when written), ``explain_answers_blind15.toml`` (12 and 12 a prompt, written blind, held out at
-93.8 % good and 11.5 % wrong full, then used to tune the grader) and
+93.8 % good and 11.5 % wrong full, then used to tune the grader),
 ``explain_answers_round14.toml`` (variants of each weakness class blind15 showed, written before
-the fixes, at 16/22 good and 16/28 wrong full) count in the rates only.
+the fixes, at 16/22 good and 16/28 wrong full), ``explain_answers_blind16.toml`` (12 and 12 a
+prompt, written blind, held out at 88.5 % good and 18.8 % wrong full, then used to tune the
+grader) and ``explain_answers_round15.toml`` (variants of each weakness class blind16 showed,
+written before the fixes, at 5/6 good and 12/21 wrong full) count in the rates only.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round13.toml",
     "explain_answers_blind15.toml",
     "explain_answers_round14.toml",
+    "explain_answers_blind16.toml",
+    "explain_answers_round15.toml",
 )
 
 
@@ -153,14 +158,11 @@ def test_rates_over_all_prompts_meet_the_targets():
     assert wrong_rate <= WRONG_TARGET
 
 
-# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
-# guard against regressions on unseen answers, set a little below what each set measures now
-# (blind11: 95.8 % good, 4.2 % wrong full; blind16, mostly novel mistakes: 88.5 % and 18.8 %).
-# They are NOT the targets above, which blind16 shows the grader does not yet meet on answers it
-# was not tuned on.
+# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bound
+# guards against regressions on unseen answers, set a little below what the set measures now
+# (blind11: 95.8 % good, 4.2 % wrong full). It is NOT the targets above.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
-    "explain_answers_blind16.toml": (0.86, 0.21),
 }
 
 
