@@ -158,11 +158,14 @@ def test_rates_over_all_prompts_meet_the_targets():
     assert wrong_rate <= WRONG_TARGET
 
 
-# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bound
-# guards against regressions on unseen answers, set a little below what the set measures now
-# (blind11: 95.8 % good, 4.2 % wrong full). It is NOT the targets above.
+# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
+# guard against regressions on unseen answers, set a little below what each set measures now
+# (blind11: 95.8 % good, 5.2 % wrong full; blind17, half novel mistakes: 94.8 % and 12.5 %).
+# They are NOT the targets above, which blind17 shows the grader does not yet meet on answers it
+# was not tuned on.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
+    "explain_answers_blind17.toml": (0.92, 0.15),
 }
 
 
