@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from gradclip_core.presets import load_presets
 from ui.captions import fmt
+from ui.playground.panel import _share
 
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -236,9 +237,17 @@ def test_the_steps_clipped_tile_says_what_it_counts():
     for _ in range(3):
         at.button(key="btn_step").click().run()
     clipped = int(at.session_state["run"].trainer.history.column("clipped").sum())
-    assert _metric(at, "Steps clipped") == f"{clipped} of 3"
+    assert _metric(at, "Steps clipped") == f"{round(100 * clipped / 3)}%"
     tile = next(m for m in at.metric if m.label == "Steps clipped")
-    assert "changed the gradient" in tile.help and "%" in tile.help
+    assert "changed the gradient" in tile.help and f"{clipped} of 3" in tile.help
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"),
+    [(0, 300, "0%"), (1, 300, "<1%"), (9, 300, "3%"), (299, 300, ">99%"), (300, 300, "100%")],
+)
+def test_the_steps_clipped_share_fits_its_tile(part, whole, shown):
+    assert _share(part, whole) == shown
 
 
 @pytest.mark.parametrize(

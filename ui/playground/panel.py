@@ -237,13 +237,23 @@ def _tiles(run: LiveRun, trainer) -> None:
     cols[0].metric("Step", f"{trainer.steps_done:,}")
     cols[1].metric("Loss", loss)
     cols[2].metric("Gradient norm", norm)
+    # A share, not "21 of 2,493": the tile is a fifth of the row, and the count of steps is
+    # the tile beside it; the counts are in the help.
     cols[3].metric(
         "Steps clipped",
-        f"{clipped:,} of {n:,}" if n else "–",
+        _share(clipped, n) if n else "–",
         help=f"Training steps where {MODE_LABELS[trainer.mode]} changed the gradient"
-        + (f": {100 * clipped / n:.0f}% of them." if n else "."),
+        + (f": {clipped:,} of {n:,}, {100 * clipped / n:.1f}% of them." if n else "."),
     )
     cols[4].metric("Status", status)
+
+
+def _share(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage a tile can hold: "0%", "<1%", "9%", "100%"."""
+    pct = 100 * part / whole
+    if 0 < pct < 1:
+        return "<1%"
+    return f"{pct:.0f}%" if pct < 99.5 or part == whole else ">99%"
 
 
 def _callout(run: LiveRun, trainer) -> None:
