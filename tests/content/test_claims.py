@@ -21,6 +21,7 @@ from torch.nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
 
 from gradclip_core.clipping import NormHistory, _torch_rule_record, clip_gradients
 from gradclip_core.lessons import load_lessons
+from tests.content.grads import param_with_grad
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
@@ -52,12 +53,6 @@ def _number(pattern: str, text: str) -> float:
     return float(match[1])
 
 
-def _param(values) -> torch.nn.Parameter:
-    p = torch.nn.Parameter(torch.zeros(len(values)))
-    p.grad = torch.tensor(values, dtype=torch.float32)
-    return p
-
-
 @pytest.mark.parametrize(
     "slug",
     [x.slug for x in load_lessons(LESSONS / "read")],
@@ -77,7 +72,7 @@ def test_lesson01_new_length_is_a_hair_under_c():
     assert _number(r"length reported by clipping: ([\d.e+-]+)", out) == pytest.approx(447.21, 1e-4)
     assert _number(r"gradient after: .*length ([\d.e+-]+)", out) == pytest.approx(1.0, abs=1e-6)
     for n, c in [(447.2136, 1.0), (1.5, 1.0), (2e-6, 1e-6)]:
-        p = _param([n])
+        p = param_with_grad([n])
         clip_grad_norm_([p], c)
         assert float(p.grad.norm()) == pytest.approx(c * n / (n + 1e-6), rel=1e-6)
         assert float(p.grad.norm()) <= c and c * n / (n + 1e-6) < c  # float32 may round to c
@@ -142,13 +137,13 @@ def test_an_inf_norm_silently_zeroes_every_gradient():
     it raises instead"; cheat sheet: "the gradients are silently zeroed"."""
     _says("quiz/01_flashcards.toml", "a .grad of [1e20, 1, 2] becomes [0, 0, 0]")
     _says("cheatsheet.md", "the gradients are silently zeroed")
-    p = _param([1e20, 1.0, 2.0])
+    p = param_with_grad([1e20, 1.0, 2.0])
     assert float(clip_grad_norm_([p], 1.0)) == math.inf
     assert p.grad.tolist() == [0.0, 0.0, 0.0]
-    p = _param([1e20, 1.0, 2.0])
+    p = param_with_grad([1e20, 1.0, 2.0])
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
-    p = _param([math.nan, 1.0, 2.0])
+    p = param_with_grad([math.nan, 1.0, 2.0])
     clip_grad_norm_([p], 1.0)
     assert p.grad.isnan().all()
 
@@ -178,7 +173,7 @@ def test_clip_grad_norm_returns_the_norm_before_clipping_and_scales_by_its_facto
     factor = min(1.0, 1.0 / (float(norm) + 1e-6))
     for p, g in zip(params, grads, strict=True):
         torch.testing.assert_close(p.grad, g * factor)
-    small = _param([0.1, 0.2])
+    small = param_with_grad([0.1, 0.2])
     clip_grad_norm_([small], 1.0)
     assert small.grad.tolist() == pytest.approx([0.1, 0.2])  # under the threshold: untouched
     assert clip_grad_value_([small], 0.15) is None and small.grad.max() == pytest.approx(0.15)
@@ -188,11 +183,11 @@ def test_foreach_is_the_same_arithmetic_and_norm_type_inf_uses_the_absolute_larg
     """03_clipping_in_pytorch.md: "`foreach=True` uses multi-tensor (foreach) kernels" (the same
     result, one call for many tensors) and "`float("inf")` uses the largest absolute entry"."""
     _says("read/03_clipping_in_pytorch.md", "the largest absolute entry")
-    a, b = _param([3.0, -40.0, 2.0]), _param([3.0, -40.0, 2.0])
+    a, b = param_with_grad([3.0, -40.0, 2.0]), param_with_grad([3.0, -40.0, 2.0])
     clip_grad_norm_([a], 1.0, foreach=True)
     clip_grad_norm_([b], 1.0, foreach=False)
     assert torch.equal(a.grad, b.grad)
-    p = _param([-5.0, 1.0, 2.0])
+    p = param_with_grad([-5.0, 1.0, 2.0])
     assert float(clip_grad_norm_([p], 1.0, norm_type=math.inf)) == 5.0
     assert p.grad.tolist() == pytest.approx([-1.0, 0.2, 0.4], rel=1e-5)
 
@@ -208,10 +203,10 @@ def test_clipping_only_ever_shrinks_and_norm_clipping_keeps_the_direction():
             lambda p: clip_grad_norm_([p], 0.5),
             lambda p: clip_grad_value_([p], 0.05),
         ):
-            p = _param(raw.tolist())
+            p = param_with_grad(raw.tolist())
             clip(p)
             assert (p.grad.abs() <= raw.abs() * (1 + 1e-6)).all()
-        p = _param(raw.tolist())
+        p = param_with_grad(raw.tolist())
         clip_grad_norm_([p], 0.5)
         cosine = torch.nn.functional.cosine_similarity(p.grad, raw, dim=0)
         assert float(cosine) == pytest.approx(1.0, abs=1e-6)
@@ -228,8 +223,8 @@ def test_the_engine_record_says_the_gradient_was_zeroed(on_host, monkeypatch):
         clipping, "_torch_rule_record", lambda *a: _torch_rule_record(*a, on_host=on_host)
     )
     for mode, threshold in (("norm", 1.0), ("autoclip", 10.0)):
-        ours = [_param([1e20, 1.0, 2.0]), _param([3.0, 4.0])]
-        theirs = [_param([1e20, 1.0, 2.0]), _param([3.0, 4.0])]
+        ours = [param_with_grad([1e20, 1.0, 2.0]), param_with_grad([3.0, 4.0])]
+        theirs = [param_with_grad([1e20, 1.0, 2.0]), param_with_grad([3.0, 4.0])]
         history = NormHistory()
         history.append(torch.tensor(5.0))  # a finite past, so AutoClip's threshold is finite
         record = clip_gradients(ours, mode, threshold, history=history)
@@ -239,7 +234,8 @@ def test_the_engine_record_says_the_gradient_was_zeroed(on_host, monkeypatch):
         assert bool(record.clipped), mode
         assert float(record.norm_after) == 0 and float(record.clip_coef) == 0
         assert float(record.cosine) == 0 and "clipped=True" in repr(record)
-    broken = [_param([math.inf, 1.0, 2.0])]  # an inf entry: torch makes it nan, not clipped
+    # an inf entry: torch makes it nan, not clipped
+    broken = [param_with_grad([math.inf, 1.0, 2.0])]
     record = clip_gradients(broken, "norm", 1.0)
     assert not bool(record.clipped) and math.isnan(float(record.norm_after))
 
@@ -292,11 +288,11 @@ def test_lesson06_loss_scale_arithmetic_and_scaler_skips_a_non_finite_step():
     scaler = torch.amp.GradScaler("cpu")
     assert scaler.get_scale() == 65536.0
     g = torch.full((4,), 0.005)  # norm 0.01
-    scaled, plain = _param((g * 65536).tolist()), _param(g.tolist())
+    scaled, plain = param_with_grad((g * 65536).tolist()), param_with_grad(g.tolist())
     assert float(clip_grad_norm_([scaled], 1.0)) == pytest.approx(655.36, rel=1e-5)
     assert float((g * 65536).norm() / scaled.grad.norm()) == pytest.approx(655.36, rel=1e-5)
     assert float(plain.grad.norm()) == pytest.approx(0.01, rel=1e-5)
-    at_scale = _param((g * 65536).tolist())
+    at_scale = param_with_grad((g * 65536).tolist())
     clip_grad_norm_([at_scale], 65536.0)  # max_norm times the scale: nothing is clipped
     assert torch.equal(at_scale.grad, g * 65536)
     model = torch.nn.Linear(2, 1)
@@ -355,12 +351,12 @@ def test_lesson07_measure_with_get_total_norm_not_max_norm_inf():
     """07_choosing_a_threshold.md: "`get_total_norm` measures without clipping.
     (`clip_grad_norm_` with `max_norm=float("inf")` ... multiplies every gradient by inf / inf =
     `nan`.)\""""
-    p = _param([1e20, 1.0, 2.0])
+    p = param_with_grad([1e20, 1.0, 2.0])
     assert float(get_total_norm([p.grad])) == math.inf
     assert torch.equal(p.grad, torch.tensor([1e20, 1.0, 2.0]))  # measured, untouched
     clip_grad_norm_([p], float("inf"))
     assert p.grad.isnan().all()
-    q = _param([3.0, 4.0])  # a finite norm: max_norm=inf measures without clipping
+    q = param_with_grad([3.0, 4.0])  # a finite norm: max_norm=inf measures without clipping
     assert float(clip_grad_norm_([q], float("inf"))) == 5.0 and q.grad.tolist() == [3.0, 4.0]
 
 

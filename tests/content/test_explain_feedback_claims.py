@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 import torch
 
+from tests.content.grads import param_with_grad
+
 EXPLAIN = Path(__file__).resolve().parents[2] / "lessons" / "quiz" / "03_explain.toml"
 FEEDBACK = "\n".join(
     m.get("feedback", "")
@@ -29,12 +31,6 @@ def _said(*phrases: str) -> None:
         assert phrase in FEEDBACK, f"the bank no longer says {phrase!r}: update this test"
 
 
-def _grad(values: list[float]) -> torch.nn.Parameter:
-    p = torch.nn.Parameter(torch.zeros(len(values)))
-    p.grad = torch.tensor(values)
-    return p
-
-
 def test_float16_tops_out_at_65504_float32_and_bfloat16_near_3_4e38():
     _said("65504 is the largest float16", "reach about 3.4e38")
     assert torch.finfo(torch.float16).max == 65504.0
@@ -46,7 +42,7 @@ def test_float16_tops_out_at_65504_float32_and_bfloat16_near_3_4e38():
 
 def test_norm_clipping_scales_to_max_norm_it_does_not_divide_by_it():
     _said("a gradient of norm 10 with a threshold of 5 ends up with norm 5")
-    p = _grad([6.0, 8.0])  # norm 10
+    p = param_with_grad([6.0, 8.0])  # norm 10
     torch.nn.utils.clip_grad_norm_([p], max_norm=5.0)
     assert p.grad.norm().item() == pytest.approx(5.0, rel=1e-6)
     assert torch.allclose(p.grad, torch.tensor([3.0, 4.0]))  # the same direction
@@ -54,7 +50,7 @@ def test_norm_clipping_scales_to_max_norm_it_does_not_divide_by_it():
 
 def test_value_clipping_never_gives_a_shorter_vector_than_norm_clipping():
     _said("(3, 4) with a limit of 1 becomes (1, 1), of norm 1.41")
-    by_value, by_norm = _grad([3.0, 4.0]), _grad([3.0, 4.0])
+    by_value, by_norm = param_with_grad([3.0, 4.0]), param_with_grad([3.0, 4.0])
     torch.nn.utils.clip_grad_value_([by_value], clip_value=1.0)
     torch.nn.utils.clip_grad_norm_([by_norm], max_norm=1.0)
     assert by_value.grad.norm().item() == pytest.approx(1.41, abs=0.005)
@@ -62,7 +58,7 @@ def test_value_clipping_never_gives_a_shorter_vector_than_norm_clipping():
     g = torch.Generator().manual_seed(0)
     for _ in range(200):  # any vector with an entry over the limit
         raw = torch.randn(5, generator=g) * 3
-        v, n = _grad(raw.tolist()), _grad(raw.tolist())
+        v, n = param_with_grad(raw.tolist()), param_with_grad(raw.tolist())
         torch.nn.utils.clip_grad_value_([v], clip_value=1.0)
         torch.nn.utils.clip_grad_norm_([n], max_norm=1.0)
         if raw.abs().max() > 1:
@@ -77,7 +73,7 @@ def test_the_norm_of_6_6_is_sqrt_72():
 
 def test_max_norm_has_no_default():
     _said("max_norm has no default", "raises a TypeError")
-    p = _grad([1.0, 2.0])
+    p = param_with_grad([1.0, 2.0])
     with pytest.raises(TypeError):
         torch.nn.utils.clip_grad_norm_([p])  # type: ignore[call-arg]
     with pytest.raises(TypeError):
@@ -158,17 +154,17 @@ def test_the_trace_can_be_small_while_the_product_explodes():
 
 def test_value_clipping_does_not_bound_the_total_norm():
     _said("so with n entries the norm can be up to √n times the limit", "of norm 1.41. Only")
-    p = _grad([3.0, 4.0, -5.0, 6.0])
+    p = param_with_grad([3.0, 4.0, -5.0, 6.0])
     torch.nn.utils.clip_grad_value_([p], clip_value=1.0)
     assert p.grad.norm().item() == pytest.approx(math.sqrt(4))  # √n times the limit, n = 4
-    q = _grad([3.0, 4.0])
+    q = param_with_grad([3.0, 4.0])
     torch.nn.utils.clip_grad_value_([q], clip_value=1.0)
     assert q.grad.norm().item() == pytest.approx(1.41, abs=0.005)
 
 
 def test_clip_grad_value_takes_clip_value_not_max_norm():
     _said("clip_grad_value_ has no max_norm", "passing max_norm= raises a TypeError")
-    p = _grad([3.0, -4.0])
+    p = param_with_grad([3.0, -4.0])
     with pytest.raises(TypeError):
         torch.nn.utils.clip_grad_value_([p], max_norm=1.0)  # type: ignore[call-arg]
     torch.nn.utils.clip_grad_value_([p], clip_value=1.0)
@@ -210,15 +206,15 @@ def test_step_does_not_divide_gradients_unscale_has_already_unscaled():
 def test_max_norm_zero_wipes_the_gradients_get_total_norm_only_measures():
     _said("which sets them all to zero", "call torch.nn.utils.get_total_norm on the gradients")
     _said("once it overflows to inf, inf / inf turns every gradient into nan")
-    p = _grad([3.0, 4.0])
+    p = param_with_grad([3.0, 4.0])
     assert torch.nn.utils.clip_grad_norm_([p], max_norm=0).item() == 5.0
     assert torch.equal(p.grad, torch.zeros(2))
-    q = _grad([3.0, 4.0])
+    q = param_with_grad([3.0, 4.0])
     assert torch.nn.utils.get_total_norm([q.grad]).item() == 5.0
     assert torch.equal(q.grad, torch.tensor([3.0, 4.0]))
-    r = _grad([3.0, 4.0])  # max_norm=inf: untouched while the norm is finite
+    r = param_with_grad([3.0, 4.0])  # max_norm=inf: untouched while the norm is finite
     assert torch.nn.utils.clip_grad_norm_([r], max_norm=math.inf).item() == 5.0
     assert torch.equal(r.grad, torch.tensor([3.0, 4.0]))
-    huge = _grad([3e38, 3e38])  # finite entries, but the float32 norm overflows
+    huge = param_with_grad([3e38, 3e38])  # finite entries, but the float32 norm overflows
     assert math.isinf(torch.nn.utils.clip_grad_norm_([huge], max_norm=math.inf).item())
     assert torch.isnan(huge.grad).all()

@@ -56,6 +56,7 @@ import torch
 
 from gradclip_core.quiz import ExplainPrompt, load_bank
 from gradclip_core.quiz.grading import dead_claims, grade_explanation
+from tests.content.grads import param_with_grad
 
 HERE = Path(__file__).resolve().parent
 BANK = load_bank(HERE.parents[1] / "lessons" / "quiz")
@@ -178,14 +179,8 @@ def test_held_out_answers_written_blind(name, bounds):
 
 
 # --- what the explain bank states, checked on torch -------------------------------------------
-def _param(grad: list[float]) -> torch.nn.Parameter:
-    p = torch.nn.Parameter(torch.zeros(len(grad)))
-    p.grad = torch.tensor(grad)
-    return p
-
-
 def test_norm_keeps_the_direction_value_does_not():
-    by_norm, by_value = _param([3.0, 4.0]), _param([3.0, 4.0])
+    by_norm, by_value = param_with_grad([3.0, 4.0]), param_with_grad([3.0, 4.0])
     torch.nn.utils.clip_grad_norm_([by_norm], max_norm=1.0)
     torch.nn.utils.clip_grad_value_([by_value], clip_value=1.0)
     assert torch.allclose(by_norm.grad, torch.tensor([0.6, 0.8]))
@@ -204,7 +199,7 @@ def test_accumulation_clip_once_caps_the_total_clip_each_distorts_it():
     """Clipping after every micro-batch still caps the sum (.grad is the running sum), but
     shrinks the early micro-batches again and again, so the direction is off."""
     micro = [torch.tensor([8.0, 0.0]), torch.tensor([0.0, 2.0])]
-    once, each = _param([0.0, 0.0]), _param([0.0, 0.0])
+    once, each = param_with_grad([0.0, 0.0]), param_with_grad([0.0, 0.0])
     for g in micro:
         once.grad += g
         each.grad += g
