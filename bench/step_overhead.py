@@ -50,6 +50,11 @@ class BareLoop:
     def __init__(self, trainer: Trainer, max_norm: float, foreach: bool | None = None):
         config = trainer.config
         self.model = copy.deepcopy(trainer.model)  # identical weights
+        for module in self.model.modules():
+            if isinstance(module, torch.nn.RNNBase):
+                # A deep copy leaves cuDNN's weights in separate chunks, which it would compact
+                # on every call: put them back in one, as the engine's model has them.
+                module.flatten_parameters()
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.task = build_task(config, trainer.device)
         if config.optimizer == "adam":
@@ -72,11 +77,16 @@ class BareLoop:
         self.steps_done += 1
 
 
-def _time_block(step, n: int) -> tuple[float, float]:
-    """Seconds per step: (this thread's CPU time, wall time)."""
+def _time_block(step, n: int, device: str = "cpu") -> tuple[float, float]:
+    """Seconds per step: (this thread's CPU time, wall time). On a GPU the block waits for
+    the device before and after, so wall time counts the kernels too."""
+    if device == "cuda":
+        torch.cuda.synchronize()
     cpu, wall = time.thread_time(), time.perf_counter()
     for _ in range(n):
         step()
+    if device == "cuda":
+        torch.cuda.synchronize()
     return (time.thread_time() - cpu) / n, (time.perf_counter() - wall) / n
 
 
@@ -86,20 +96,22 @@ BASELINES = {
 }
 
 
-def bench(config: TrainConfig, rounds: int, steps: int, warmup: int) -> dict[str, dict]:
-    config = config.replace(clip_mode="norm", threshold=1.0, device="cpu")
+def bench(
+    config: TrainConfig, rounds: int, steps: int, warmup: int, device: str = "cpu"
+) -> dict[str, dict]:
+    config = config.replace(clip_mode="norm", threshold=1.0, device=device)
     trainer = Trainer(config, history_capacity=rounds * steps + warmup + 10)
     loops = {"engine": trainer.step}
     bares = {name: BareLoop(trainer, 1.0, foreach) for name, foreach in BASELINES.items()}
     loops.update({name: bare.step for name, bare in bares.items()})
     for step in loops.values():
-        _time_block(step, warmup)
+        _time_block(step, warmup, device)
     times: dict[str, list] = {name: [] for name in loops}
     names = list(loops)
     for r in range(rounds):
         # Rotate who goes first, so no loop always runs on a warmer cache.
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            times[name].append(_time_block(loops[name], steps))
+            times[name].append(_time_block(loops[name], steps, device))
     trainer.sync()
     out = {}
     for name, bare in bares.items():
@@ -123,11 +135,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=9, help="timing blocks per loop")
     parser.add_argument("--steps", type=int, default=200, help="steps per block")
     parser.add_argument("--warmup", type=int, default=50, help="untimed steps first")
+    parser.add_argument(
+        "--device", choices=("cpu", "cuda"), default="cpu", help="where the runs train"
+    )
     args = parser.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("step_overhead: --device cuda needs a CUDA device; this machine has none.")
+        return 2
     torch.set_num_threads(1)
-    print(f"$ {COMMAND} --rounds {args.rounds} --steps {args.steps} --warmup {args.warmup}")
+    where = "CPU" if args.device == "cpu" else torch.cuda.get_device_name()
     print(
-        f"torch {torch.__version__}, CPU, 1 thread; clip by norm at 1.0; "
+        f"$ {COMMAND} --rounds {args.rounds} --steps {args.steps} --warmup {args.warmup}"
+        f" --device {args.device}"
+    )
+    print(
+        f"torch {torch.__version__}, {where}, 1 thread; clip by norm at 1.0; "
         f"{args.rounds} interleaved rounds x {args.steps} steps, medians; "
         f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores\n"
     )
@@ -139,10 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     worst = {name: 0.0 for name in BASELINES}
     for case, config in CASES.items():
-        result = bench(config, args.rounds, args.steps, args.warmup)
+        result = bench(config, args.rounds, args.steps, args.warmup, args.device)
         for i, (name, r) in enumerate(result.items()):
             engine, plain, ratio, low, high = r["cpu"]
-            worst[name] = max(worst[name], ratio)
+            judged = ratio if args.device == "cpu" else r["wall"][2]
+            worst[name] = max(worst[name], judged)
             print(
                 f"{case if i == 0 else '':<25}{name:>16}{engine:>11.3f}{plain:>9.3f}"
                 f"{ratio:>7.3f}x{f'{low:.2f}-{high:.2f}':>12}{r['wall'][2]:>11.3f}x"
@@ -155,9 +178,15 @@ def main(argv: list[str] | None = None) -> int:
         "the engine.\nrounds: lowest and highest ratio over the rounds. max|w_e-w_b|: weight "
         "gap after the run (0: the same arithmetic)."
     )
+    if args.device == "cuda":
+        print(
+            "On a GPU the step's time is mostly the host launching kernels; the wall ratio "
+            "(kernels awaited at the end of each block) is the one to judge."
+        )
     for name, ratio in worst.items():
         verdict = "meets" if ratio <= TARGET else "misses"
-        print(f"worst CPU-time ratio against the {name}: {ratio:.3f}x ({verdict} {TARGET:.2f}x)")
+        clock = "CPU-time" if args.device == "cpu" else "wall"
+        print(f"worst {clock} ratio against the {name}: {ratio:.3f}x ({verdict} {TARGET:.2f}x)")
     return 0
 
 

@@ -243,7 +243,9 @@ def clip_gradients(
             coef = (before + _TORCH_EPS).reciprocal_().mul_(threshold).clamp_(max=1.0)
             _scale_(grads, coef, foreach)
             if norm_type == 2.0:  # the norms after follow from torch's factor, when read
-                return _torch_rule_record(mode, before, per_before, None, threshold, grads)
+                return _torch_rule_record(
+                    mode, before, per_before, None, threshold, grads, coef=coef
+                )
         else:
             history = history if history is not None else NormHistory()
             history.append(before)
@@ -285,6 +287,7 @@ def _torch_rule_record(
     threshold: float | torch.Tensor,
     grads: list[torch.Tensor],
     on_host: bool | None = None,
+    coef: torch.Tensor | None = None,
 ) -> ClipRecord:
     """The record of torch's rule (one factor for all), true also when the norm is not finite.
 
@@ -296,6 +299,8 @@ def _torch_rule_record(
     Args:
         on_host: decide on the host (reading a CPU scalar costs no sync); ``None``: on the
             CPU only. On an accelerator both answers are computed and the device picks one.
+        coef: torch's factor, when the caller has it (clip by norm): the norms after are
+            ``per_before * coef``, the same bits as computing the factor again.
     """
     if on_host if on_host is not None else before.device.type == "cpu":
         if math.isfinite(before.item()):
@@ -303,16 +308,16 @@ def _torch_rule_record(
         after = torch.stack(_per_tensor_norms(grads, 2.0, None))
         cosine = 0.0 if bool((after == 0).all()) else math.nan
         return ClipRecord(mode, before, per_before, after, threshold, cosine)
+    # On an accelerator each kernel launch costs the host more than its arithmetic: few ops.
     if per_after is None:  # the same expression as ClipRecord's, so the same bits
-        per_after = per_before * (threshold / (before + _TORCH_EPS)).clamp(max=1.0)
+        if coef is None:
+            coef = (threshold / (before + _TORCH_EPS)).clamp(max=1.0)
+        per_after = per_before * coef
     measured = torch.stack(_per_tensor_norms(grads, 2.0, None))
-    finite = before.isfinite()
+    finite = before * 0 == 0  # isfinite in two launches (torch's own takes four)
     zeroed = torch.linalg.vector_norm(measured) == 0
-    cosine = torch.where(
-        finite,
-        torch.ones_like(before),
-        torch.where(zeroed, torch.zeros_like(before), torch.full_like(before, math.nan)),
-    )
+    # Scalars, not filled tensors: each kernel launch costs the host more than its arithmetic.
+    cosine = torch.where(finite, 1.0, torch.where(zeroed, 0.0, math.nan)).to(before.dtype)
     after = torch.where(finite, per_after, measured)
     return ClipRecord(mode, before, per_before, after, threshold, cosine)
 

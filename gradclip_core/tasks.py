@@ -67,10 +67,8 @@ class AddingProblem(Task):
         # One mark in the first half, one in the second, so the answer spans the sequence.
         first = (self._rand(batch_size, gen=gen) * (T // 2)).long()
         second = T // 2 + (self._rand(batch_size, gen=gen) * (T - T // 2)).long()
-        marks = torch.zeros_like(values)
-        rows = torch.arange(batch_size, device=self.device)
-        marks[rows, first] = 1.0
-        marks[rows, second] = 1.0
+        # A scatter, not ``marks[rows, first] = 1``: indexing with tensors synchronises a GPU.
+        marks = torch.zeros_like(values).scatter_(1, torch.stack([first, second], dim=1), 1.0)
         y = (values * marks).sum(dim=1, keepdim=True)  # (B, 1)
         return Batch(torch.stack([values, marks], dim=-1), y)  # x: (B, T, 2)
 

@@ -35,6 +35,7 @@ from .clipping import (
 from .config import CLIP_MODES, ConfigError, TrainConfig, threshold_problem
 from .cpu_buffer import CpuMeter, _torch_norm_factor
 from .device import resolve_device
+from .device_meter import DeviceMeter
 from .divergence import Divergence, diagnose
 from .history import SCALARS, History
 from .models import SequenceNet, build_model, spectral_radius
@@ -101,10 +102,8 @@ class Trainer:
         self.spectral_every = spectral_every
         self._spectral = math.nan
         self._alive = torch.ones((), dtype=torch.bool, device=self.device)
-        if self._eager:
-            self._meter = CpuMeter(self.params)
-        else:
-            self._prev = [torch.empty_like(p) for p in self.params]
+        self._meter = (CpuMeter if self._eager else DeviceMeter)(self.params)
+        self._constants: dict[float, torch.Tensor] = {}  # host floats as device tensors
         self._pending: list = []  # rows: tuples (CPU, see _update_cpu) or device vectors
         # Host-side facts per pending step: step, lr, mode code, spectral radius (CPU).
         self._pending_meta: list[tuple[int, float, int, float]] = []
@@ -230,28 +229,27 @@ class Trainer:
 
     def _update_device(self, loss: torch.Tensor, clip: ClipRecord) -> torch.Tensor:
         # No read-back here: a non-finite step runs, then is undone on the device.
-        torch._foreach_copy_(self._prev, self.params)
+        self._meter.before_step()
         self.optimizer.step()
-        self._alive &= loss.isfinite() & clip.norm_before.isfinite()
-        self._undo_if_dead()
-        torch._foreach_sub_(self._prev, self.params)  # -(update), in place
+        # Both finite: x * 0 is 0 for a finite x, nan for inf or nan. Five launches where
+        # isfinite (four each) and & would take ten.
+        self._alive &= (loss * 0 + clip.norm_before * 0) == 0
+        norms = self._meter.after_step(self._alive)  # (2P,): update, then weights
         # One vector per step, (4 + 4P,), like the CPU row; the rest is derived on the host.
-        head = torch.stack(
-            [
-                loss,
-                clip.norm_before,
-                clip.threshold.to(loss.dtype),
-                clip.cosine.to(loss.dtype),
-                *torch._foreach_norm(self._prev),  # update size per parameter
-                *torch._foreach_norm(self.params),  # weight norm per parameter
-            ]
-        )
+        thr, cosine = self._on_device(clip.threshold_value), self._on_device(clip.cosine_value)
+        head = torch.stack([loss, clip.norm_before, thr, cosine] + norms)
         return torch.cat([head, clip.param_norms_before, clip.param_norms_after])
 
-    def _undo_if_dead(self) -> None:
-        # GPU path: the step already ran; put the weights back where the run died, no sync.
-        for p, prev in zip(self.params, self._prev, strict=True):
-            p.copy_(torch.where(self._alive, p, prev))
+    def _on_device(self, value: float | torch.Tensor) -> torch.Tensor:
+        """A host float as a 0-d tensor on the run's device, made once per value (a threshold
+        changes rarely; a cosine known on the host is 1 or 0): no launch per step."""
+        if isinstance(value, torch.Tensor):
+            return value.to(torch.float32)
+        if (found := self._constants.get(value)) is None:
+            if len(self._constants) > 64:  # a threshold slid through many values
+                self._constants.clear()
+            found = self._constants[value] = torch.tensor(value, device=self.device)
+        return found
 
     def sync(self) -> None:
         """Read pending metrics back to the host, record them, and detect divergence."""

@@ -31,6 +31,8 @@ def test_steps_between_read_backs_make_no_synchronisation(model, mode):
             trainer.step()
     finally:
         torch.cuda.set_sync_debug_mode("default")
-    assert len(trainer.history) == 1 and trainer.steps_done == 16
+    # Nothing read back yet (``history`` would read back: look behind it).
+    assert len(trainer._history) == 1 and len(trainer._pending) == 15
+    assert trainer.steps_done == 16
     trainer.sync()  # the read-back: one synchronisation for the batch
-    assert len(trainer.history) == 16
+    assert len(trainer._history) == 16 and not trainer._pending

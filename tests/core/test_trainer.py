@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import torch
 from torch.nn.utils import clip_grad_norm_
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from gradclip_core.clipping import DEFAULT_THRESHOLDS
 from gradclip_core.device import DeviceError, available_devices, resolve_device
@@ -212,6 +213,34 @@ def test_the_deferred_path_undoes_the_dead_step_on_the_device(preset_run, preset
         torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
 
 
+class CountOps(TorchDispatchMode):
+    """Counts the tensor operations (on a GPU: kernel launches) run inside it."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops.append(func.overloadpacket.__name__)
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("depth", [1, 6])
+def test_the_device_paths_bookkeeping_launches_the_same_few_kernels_for_any_depth(
+    small_config, depth
+):
+    # On a GPU each launch costs the host microseconds: the meter's work must not loop over
+    # the parameters (a where and a copy per tensor cost two launches each).
+    trainer = Trainer(small_config(model="mlp", depth=depth), deferred_checks=True)
+    trainer.step()
+    alive = torch.ones((), dtype=torch.bool)
+    with CountOps() as counted:
+        trainer._meter.before_step()
+        norms = trainer._meter.after_step(alive)
+    assert len(norms) == 2 * len(trainer.params)
+    assert counted.ops == ["cat", "cat", "where", "_foreach_copy_", "sub", "_foreach_norm"]
+
+
 def test_memory_stays_bounded_and_the_biggest_spike_survives(preset_config):
     config = preset_config("spiky-tanh-rnn", seq_len=20)
     full = Trainer(config).run(120).to_frame()
@@ -325,6 +354,7 @@ def test_cuda_run_matches_the_cpu_and_reads_back_in_batches(small_config):
     torch.cuda.synchronize()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a synchronising call below would raise
+        warnings.filterwarnings("ignore", "Synchronization debug mode is a prototype")
         torch.cuda.set_sync_debug_mode("warn")
         try:
             for _ in range(6):
