@@ -173,3 +173,26 @@ def test_chart_follows_a_new_model_and_survives_a_trip_to_learn(page, app_url, s
     assert _metrics(page)["Step"] == "1"
     page.screenshot(path=shots / "02-back.png", full_page=True)
     assert_no_exception(page)
+
+
+def test_start_draws_the_first_point_before_the_page_is_sent_again(page, app_url):
+    # Start is inside the live fragment: its click reruns the fragment alone, which sends the
+    # chart with the first step; only then does the page run that starts the timer send the
+    # rest of the page (the sidebar's settings among it) again.
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f)))
+    open_app(page, app_url, "?preset=healthy")
+    page.wait_for_function("window.Plotly !== undefined")
+    sent = len(frames)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_function(
+        "(() => { const gd = document.querySelector('.gradclip-live-chart');"
+        " return gd && gd._fullData && gd._fullData.some(t => t.name === 'loss' && t.x.length);"
+        " })()"
+    )
+    page.wait_for_timeout(1500)  # the page run after it, and a few ticks
+    after = [bytes(f) if not isinstance(f, bytes) else f for f in frames[sent:]]
+    chart = next(i for i, f in enumerate(after) if b"Gradient norm per layer" in f)
+    sidebar = next(i for i, f in enumerate(after) if b"Clipping mode" in f)
+    assert chart < sidebar, (chart, sidebar, len(after))
+    assert_no_exception(page)

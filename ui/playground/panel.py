@@ -20,7 +20,13 @@ from ui.live import LiveRun, active_sessions
 from ui.live_chart import live_chart
 from ui.playground.chart_layout import STACK_BELOW_PX, stacked_patch
 from ui.playground.controls import CUSTOM, key, set_clip
-from ui.playground.tempo_panel import render_replay, render_tempo, replay_step
+from ui.playground.tempo_panel import (
+    EDGE_KEY,
+    SPEED_KEY,
+    render_replay,
+    render_tempo,
+    replay_step,
+)
 from ui.projector import current_view
 from ui.state import effective_threshold
 
@@ -131,7 +137,6 @@ def render_live_panel(run: LiveRun, presets) -> None:
         run.running = True
     if ss.pop("live_failed", False):
         st.error(f"Training paused. {PAGE_FAILED}", icon=":material/error:")
-    render_buttons(run)
     if ss.get(GHOST) is not None:
         st.toggle(
             "Show the previous run",
@@ -149,25 +154,42 @@ def render_live_panel(run: LiveRun, presets) -> None:
     # faster one fits with room to spare (ui/tempo.py: RefreshPolicy).
     current = run.interval if run.running else None
     interval = run.interval = run.timer(active_sessions() + (not run.running), current)
+    # What this page run drew around the fragment; a button inside it that changes one of
+    # these reruns the whole page after the fragment has drawn.
+    timer_on, page_diverged = run.running, _diverged(run)
 
+    # The buttons are inside the fragment: Start reruns only the fragment, which draws the
+    # first point at once (a whole-page run took twice as long); the page run that follows
+    # starts the timer.
     @st.fragment(run_every=interval if run.running else None)
     def live() -> None:
+        if st.session_state.get("run") is not run:  # Reset: the page builds the new run
+            st.rerun()
         started, was_running, ok = time.monotonic(), run.running, False
-        speed = run.speed
+        speed, tempo = run.speed, _tempo_widgets()
         with shown_as_message("a live tick"):
+            render_buttons(run)
             _draw(run)
             if was_running:
+                # Also right after Start: the page run that follows would drop this one's
+                # output if it began before the server had sent it; training first gives it
+                # that time, and the page run draws those steps.
                 run.advance(interval, active_sessions())
                 run.note_tick(started, interval)
             ok = True
         if not ok:
             run.running = False  # the page run that follows stops the timer
             st.session_state["live_failed"] = True  # and says why the run paused
-        # Diverged, at the step limit or failed: stop the timer. The class grew or shrank, or
-        # the server's load changed: set the timer to the rate it can hold (only a
-        # whole-page run changes it).
-        # Slowed down near an explosion: the timer changes with a whole-page run too.
-        if was_running and (not run.running or run.speed != speed or run.retune(interval)):
+        # Started or paused here, or diverged, at the step limit or failed: start or stop the
+        # timer. The class grew or shrank, or the server's load changed: set the timer to the
+        # rate it can hold. Slowed down near an explosion, or the speed changed: the timer
+        # changes too. Only a whole-page run does that (and draws the divergence callout).
+        if (
+            run.running != timer_on
+            or _diverged(run) != page_diverged
+            or _tempo_widgets() != tempo
+            or (was_running and (run.speed != speed or run.retune(interval)))
+        ):
             st.rerun()
 
     live()
@@ -177,6 +199,16 @@ def render_live_panel(run: LiveRun, presets) -> None:
         st.caption("Drag on a chart to zoom in, even while it trains; double-click to zoom out.")
     render_replay(run)
     _render_suggestion(run)
+
+
+def _diverged(run: LiveRun) -> bool:
+    trainer = run.trainer
+    return trainer is not None and trainer.diverged
+
+
+def _tempo_widgets() -> tuple:
+    ss = st.session_state
+    return ss.get(SPEED_KEY), ss.get(EDGE_KEY)
 
 
 def _draw(run: LiveRun) -> None:
