@@ -78,3 +78,19 @@ def test_switching_modes_while_training_always_loads_the_new_modes_default(page,
     page.get_by_role("button", name="Pause").click()
     wait_idle(page)
     assert_no_exception(page)
+
+
+def test_a_tempo_switch_beside_the_buttons_reaches_the_link(page, app_url):
+    # The buttons' row is inside the live fragment; a switch there still reruns the page,
+    # which writes the link (a paused run: no timer would do it later).
+    open_app(page, app_url, "?preset=healthy")
+    assert "edge=off" not in page.evaluate("location.search")
+    page.get_by_text("Slow down", exact=True).click()
+    _wait_for(
+        page,
+        lambda: "edge=off" in page.evaluate("location.search"),
+        20,
+        "edge=off in the link",
+        lambda: page.evaluate("location.search"),
+    )
+    assert_no_exception(page)

@@ -29,6 +29,7 @@ from ui.playground.tempo_panel import (
 )
 from ui.projector import current_view
 from ui.state import effective_threshold
+from ui.tempo import DEFAULT_SPEED
 
 GHOST = "compare_with"  # the run before "Run again", drawn beside the new one
 SHOW_GHOST = "show_previous_run"
@@ -156,7 +157,7 @@ def render_live_panel(run: LiveRun, presets) -> None:
     interval = run.interval = run.timer(active_sessions() + (not run.running), current)
     # What this page run drew around the fragment; a button inside it that changes one of
     # these reruns the whole page after the fragment has drawn.
-    timer_on, page_diverged = run.running, _diverged(run)
+    timer_on, page_diverged, page_tempo = run.running, _diverged(run), _tempo_widgets()
 
     # The buttons are inside the fragment: Start reruns only the fragment, which draws the
     # first point at once (a whole-page run took twice as long); the page run that follows
@@ -166,7 +167,7 @@ def render_live_panel(run: LiveRun, presets) -> None:
         if st.session_state.get("run") is not run:  # Reset: the page builds the new run
             st.rerun()
         started, was_running, ok = time.monotonic(), run.running, False
-        speed, tempo = run.speed, _tempo_widgets()
+        speed = run.speed
         with shown_as_message("a live tick"):
             render_buttons(run)
             _draw(run)
@@ -187,7 +188,7 @@ def render_live_panel(run: LiveRun, presets) -> None:
         if (
             run.running != timer_on
             or _diverged(run) != page_diverged
-            or _tempo_widgets() != tempo
+            or _tempo_widgets() != page_tempo  # a widget in here changed, or slowed down
             or (was_running and (run.speed != speed or run.retune(interval)))
         ):
             st.rerun()
@@ -207,8 +208,9 @@ def _diverged(run: LiveRun) -> bool:
 
 
 def _tempo_widgets() -> tuple:
+    """The speed and slow-down widgets' values (their defaults before they are drawn)."""
     ss = st.session_state
-    return ss.get(SPEED_KEY), ss.get(EDGE_KEY)
+    return ss.get(SPEED_KEY, DEFAULT_SPEED), ss.get(EDGE_KEY, True)
 
 
 def _draw(run: LiveRun) -> None:
