@@ -196,3 +196,20 @@ def test_start_draws_the_first_point_before_the_page_is_sent_again(page, app_url
     sidebar = next(i for i, f in enumerate(after) if b"Clipping mode" in f)
     assert chart < sidebar, (chart, sidebar, len(after))
     assert_no_exception(page)
+
+
+def test_step_also_brings_the_replay_under_the_chart_up_to_date(page, app_url):
+    # Step is inside the live fragment; the replay scrubber under it is not, and must still
+    # reach the newest step (the page reruns after the fragment has drawn).
+    open_app(page, app_url, "?preset=healthy")
+    page.get_by_role("button", name="Step", exact=True).click()
+    _wait_for(page, lambda: _metrics(page).get("Step") == "1", 20, "step 1")
+    for n in range(2, 5):  # the scrubber shows from two recorded steps on
+        page.get_by_role("button", name="Step", exact=True).click()
+        _wait_for(
+            page,
+            lambda n=n: page.get_by_text(re.compile(rf"^Step {n}: loss")).count(),
+            20,
+            f"the replay's sentence for step {n}",
+        )
+    assert_no_exception(page)

@@ -158,6 +158,7 @@ def render_live_panel(run: LiveRun, presets) -> None:
     # What this page run drew around the fragment; a button inside it that changes one of
     # these reruns the whole page after the fragment has drawn.
     timer_on, page_diverged, page_tempo = run.running, _diverged(run), _tempo_widgets()
+    page_steps = _steps(run)
 
     # The buttons are inside the fragment: Start reruns only the fragment, which draws the
     # first point at once (a whole-page run took twice as long); the page run that follows
@@ -189,6 +190,7 @@ def render_live_panel(run: LiveRun, presets) -> None:
             run.running != timer_on
             or _diverged(run) != page_diverged
             or _tempo_widgets() != page_tempo  # a widget in here changed, or slowed down
+            or (not run.running and _steps(run) != page_steps)  # Step: the replay, the code
             or (was_running and (run.speed != speed or run.retune(interval)))
         ):
             st.rerun()
@@ -205,6 +207,11 @@ def render_live_panel(run: LiveRun, presets) -> None:
 def _diverged(run: LiveRun) -> bool:
     trainer = run.trainer
     return trainer is not None and trainer.diverged
+
+
+def _steps(run: LiveRun) -> int:
+    trainer = run.trainer
+    return trainer.steps_done if trainer is not None else 0
 
 
 def _tempo_widgets() -> tuple:
