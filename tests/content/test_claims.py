@@ -220,7 +220,7 @@ def test_the_engine_record_says_the_gradient_was_zeroed(on_host, monkeypatch):
     import gradclip_core.clipping as clipping
 
     monkeypatch.setattr(
-        clipping, "_torch_rule_record", lambda *a: _torch_rule_record(*a, on_host=on_host)
+        clipping, "_torch_rule_record", lambda *a, **k: _torch_rule_record(*a, **k, on_host=on_host)
     )
     for mode, threshold in (("norm", 1.0), ("autoclip", 10.0)):
         ours = [param_with_grad([1e20, 1.0, 2.0]), param_with_grad([3.0, 4.0])]
