@@ -49,7 +49,7 @@ _SPECS = {
     "options": "text:str correct:bool why:str",
     "concepts": "name:str hint:str claims:strs",
     "misconceptions": "claims:strs cancels:strs feedback:str",
-    "calls": "first:str then:str feedback:str cancels:strs?",
+    "calls": "first:str then:str feedback:str cancels:strs? listed:bool?",
 }
 # Examples for the "add `key = example`" fix text: by field name first, then by kind.
 _EXAMPLES = {

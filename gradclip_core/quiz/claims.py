@@ -178,7 +178,13 @@ def explain_prompt(entry: dict, where: str) -> ExplainPrompt:
         for m in e.pop("misconceptions", ())
     )
     order = tuple(
-        CallOrder(r["first"], r["then"], r["feedback"], tuple(r.get("cancels", ())))
+        CallOrder(
+            r["first"],
+            r["then"],
+            r["feedback"],
+            tuple(r.get("cancels", ())),
+            r.get("listed", False),
+        )
         for r in e.pop("order", ())
     )
     for n, c in enumerate(concepts, 1):

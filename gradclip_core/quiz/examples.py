@@ -62,6 +62,13 @@ _POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 laye
     r"(thousand|million|billion|k\b)?(?!\s*(?:\^|\*\*|[x×]))"
 )
 
+# "after 100 steps it is 1.1 x 100 = 110 times bigger": a factor times the steps, not a power
+_TIMES = re.compile(
+    r"\b(1\.\d+|2\.0*)\s*(?:x|×|\*|times)\s*(\d+)\s*(?:=|≈|~|\bis\b|\bgives?\b|\bmakes?\b)\s*"
+    r"(?:about\s+|roughly\s+|around\s+|approximately\s+|only\s+|just\s+)?(\d+(?:\.\d+)?)(?![\d.])"
+)
+_COMPOUNDING = re.compile(r"\b(?:steps?|layers?|time|power|compound\w*|recurren\w*|backprop\w*)\b")
+
 
 def mark(text: str) -> str:
     """``text`` (lower case) with :data:`MARKER` after each false result of a worked example."""
@@ -77,7 +84,14 @@ def mark(text: str) -> str:
 
 
 def _powers(text: str) -> str:
-    """``text`` with :data:`MARKER` after the result of each false compounding example."""
+    """``text`` with :data:`MARKER` after the result of each false compounding example (a
+    product written as repeated steps, "1.1 x 100 = 110" after "100 steps", is one too)."""
+    for m in reversed(list(_TIMES.finditer(text))):
+        base, times, said = float(m.group(1)), int(m.group(2)), float(m.group(3))
+        sentence = re.split(r"[.!?;](?=\s)|\n", text[: m.start()])[-1]
+        true = base**times
+        if times >= 10 and _COMPOUNDING.search(sentence) and not 0.67 <= said / true <= 1.5:
+            text = f"{text[: m.end()]} {MARKER}{text[m.end() :]}"
     for m in reversed(list(_POWER.finditer(text))):
         base, times, said, scale = m.groups()
         if said is None and scale is None:

@@ -26,6 +26,7 @@ from gradclip_core.quiz.bag import keyword_bag
 from gradclip_core.quiz.call_order import judge, mentions
 from gradclip_core.quiz.claims import CALLS, parse_claim, wordset
 from gradclip_core.quiz.items import ExplainPrompt
+from gradclip_core.quiz.listing import ahead, procedure
 from gradclip_core.quiz.match import (
     Pattern,
     contexts,
@@ -111,7 +112,7 @@ def _prepare(item: ExplainPrompt) -> _Prepared:
     texts = [item.question, item.model_answer, *CALLS.values()]
     vocab = frozenset(t.canon for text in texts for t in tokens(text)) | claim_words
     question = frozenset(t.canon for t in tokens(item.question))
-    pairs = tuple((r.first, r.then) for r in item.order)
+    pairs = tuple((r.first, r.then) for r in item.order if not r.listed)
     return _Prepared(question, vocab, subjects, groups, concepts, wrong, pairs)
 
 
@@ -194,10 +195,14 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
     """Per concept whether it is earned (after cancels), and the feedback to show."""
     found = clauses(text, prep.subjects)
     ctx = contexts(ordinals(found, prep.groups), prep.subjects)
-    if prep.pairs:
-        order = judge(_resolved(found, prep.vocab, prep.subjects), prep.vocab, list(prep.pairs))
-    else:
-        order = {}
+    resolved = _resolved(found, prep.vocab, prep.subjects) if item.order else found
+    order = judge(resolved, prep.vocab, list(prep.pairs)) if prep.pairs else {}
+    if any(r.listed for r in item.order):  # judged by a listed procedure only, its items
+        said = mentions(resolved, prep.vocab)  # not placed by an order word ("a after b")
+        listed = procedure(resolved, [m for m in said if not _PLACING & _raws(resolved[m.clause])])
+        for r in (r for r in item.order if r.listed):
+            backwards = ahead(listed, r.then, r.first) and not ahead(listed, r.first, r.then)
+            order[(r.first, r.then)] = "reversed" if backwards else "unknown"
 
     def said(patterns: tuple[Pattern, ...], assertive: bool = False) -> bool:
         return any(
@@ -229,8 +234,13 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
     return [ok and name not in cancelled for ok, name in zip(earned, names, strict=True)], mistakes
 
 
+def _raws(clause: Clause) -> set[str]:
+    return {t.raw for t in clause.toks}
+
+
 _PRONOUNS = wordset("it this")  # "you add it after backward()": the clip, named before
 _PLACES = wordset("after before")
+_PLACING = _PLACES | {"between"}  # "unscale_() between backward() and the clip": no list item
 # "the clip has to precede it": "it" is the call named last before the clause
 _ORDERING = wordset("after following follows follow before preceding precedes precede followed")
 _ONE_WORD = {"backward", "clip", "step", "unscale", "forward", "zero_grad"}  # calls as one word

@@ -84,6 +84,9 @@ class CallOrder:
     then: str  # the call that must come after it, e.g. "step"
     feedback: str  # shown when an answer puts them the other way round
     cancels: tuple[str, ...] = ()  # concepts that also earn nothing then (besides order claims)
+    # judged only by a listed procedure ("unscale_, then backward(), then clip, then step"):
+    # for a pair whose calls answers also name in explanations, in either order
+    listed: bool = False
 
 
 @dataclass(frozen=True)

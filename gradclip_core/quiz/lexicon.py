@@ -60,6 +60,7 @@ INFORMAL = {
     "b4": "before",
     "thru": "through",
     "tho": "though",
+    "evry": "every",  # too short to read as a typo
 }
 # "clamped below by eps", "floored from below", "never allowed below 1e-3": a floor, not "below"
 _FLOORED = re.compile(

@@ -36,7 +36,7 @@ def procedure(found: list[Clause], said: list[Mention]) -> list[str]:
     unscale_, clip, scaler.step(optimizer), scaler.update()"). It orders the calls it names,
     ahead of the order of first mentions (a clip named in an explanation before it does not
     count)."""
-    said = _items(said)
+    said = [m for m in _items(said) if not found[m.clause].negators.get(m.pos)]  # "not the clip"
     run: list[int] = []
     best: list[int] = []
     for n, clause in enumerate(found):
@@ -49,7 +49,8 @@ def procedure(found: list[Clause], said: list[Mention]) -> list[str]:
             continue
         named = [k for k in run if calls & {m.call for m in said if m.clause == k}]
         run = [k for k in run if not named or k > named[-1]] + [n]  # from after the repeat
-        best = run if len(run) > len(best) else best
+        # on a tie, a list in one sentence beats one that runs across sentences
+        best = max(best, run, key=lambda r: (len(r), len({found[k].sentence for k in r}) < 2))
     if len(best) < LIST_RUN:
         return []
     return [m.call for m in said if m.clause in best]
@@ -69,6 +70,9 @@ def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[
     gradients out of backward are scaled" does not put backward() after the clip); calls
     written as code ("loss.backward(); optimizer.step(); clip_grad_norm_(...)") can reverse."""
     said = [m for m in said if not found[m.clause].negators.get(m.pos)]  # "not after backward"
+    # "Without unscaling, clipping sees 32768": what would happen names no step of the procedure
+    leads = {c.sentence: c.toks[0].raw for c in reversed(found) if c.toks}
+    said = [m for m in said if leads.get(found[m.clause].sentence) != "without"]
     coded = [m for m in said if m.code]
     in_code = {a, b} <= {m.call for m in coded}
     if in_code:  # code outranks words

@@ -303,7 +303,13 @@ def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause
     for n, clause in enumerate(found):
         before = found[:n]
         if _has_subject(clause, subjects):
-            out.append((_elided(clause, before, subjects), None))
+            lead = next((t for t in clause.toks if meaningful(t)), None)
+            # "unscale_(), which multiplies them by the scale": "which" is the subject (a word
+            # in -s right after it is a verb: "which scales them up")
+            verb = lead is not None and (lead.canon not in subjects or _verb_s(clause, lead))
+            verb_first = clause.relative and verb
+            lent = before[-1] if verb_first and _has_subject(before[-1], subjects, True) else None
+            out.append((_elided(clause, before, subjects), lent))
             bearer.append(clause)
             continue
         donor = None
@@ -321,6 +327,11 @@ def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause
         out.append((clause, donor))
         bearer.append(donor)
     return out
+
+
+def _verb_s(clause: Clause, tok: Tok) -> bool:
+    """Whether ``tok`` is a verb in -s right after the relative word: "which scales ..."."""
+    return clause.toks[1:2] == [tok] and tok.raw.endswith("s") and not tok.raw.endswith("ss")
 
 
 def _existential(clause: Clause) -> bool:

@@ -9,16 +9,26 @@
 - a remark in brackets is a clause of its own (:func:`asides`), and a word or two after it that
   end the sentence ("checks each unit (one row of W) separately") go on the clause before it.
 
-All but :func:`asides` work on ``(kind, text, code)`` pieces (:func:`.text.tokens` explains the
-kinds).
+- a short phrase that sets the scene ("With Adam, clipping every step ...") goes on the clause
+  after it (:func:`fronted`, on the words of the clauses).
+
+All but :func:`asides` and :func:`fronted` work on ``(kind, text, code)`` pieces
+(:func:`.text.tokens` explains the kinds).
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from gradclip_core.quiz.claims import wordset
 
+if TYPE_CHECKING:
+    from gradclip_core.quiz.text import Tok
+
+FRONTED_WORDS = 3  # words a phrase that sets the scene ("with plain SGD,") may have
+_SCENE = wordset("with for in under using")  # "With Adam, ...": what the clause is about
+_JOINS = wordset("and or but so because which that then while whereas")
 CALL_WORDS = 5  # words a call before a dash remark may have: "scaler.unscale_(optimizer)"
 ASIDE_MIN_WORDS = 4  # words a bracketed remark needs to be a clause of its own
 _ASIDE = re.compile(r"(?:(?<=\s)|^)\(([a-z][^()]*)\)")  # "(and skips the step ...)"
@@ -85,3 +95,22 @@ def asides(text: str) -> str:
             out += [text[start : m.start()].rstrip(), rest, " — ", m.group(1), " — "]
             start = tail.end() if tail else m.end()
     return "".join(out) + text[start:]
+
+
+def fronted(parts: list[list[Tok]]) -> list[list[Tok]]:
+    """The parts with a short phrase that sets the scene ("With Adam, clipping every step ...",
+    "...: for SGD, it ...") read as part of the clause after it in its sentence (not one led by
+    "and", "but", "so", ...)."""
+    out: list[list[Tok]] = []
+    pending: list[Tok] = []
+    for n, part in enumerate(parts):
+        nxt = parts[n + 1] if n + 1 < len(parts) else None
+        short = len(part) <= FRONTED_WORDS and part[0].raw in _SCENE
+        joined = nxt and nxt[0].raw in _JOINS
+        aside = n > 0 and parts[n - 1][-1].raw in ("and", "or", "but")  # "and, for tanh, ..."
+        if short and nxt and nxt[0].sentence == part[0].sentence and not (joined or aside):
+            pending = part
+            continue
+        out.append(pending + part)
+        pending = []
+    return out

@@ -28,7 +28,8 @@ suppose). A clause supposes:
   is shrunk again and again", "..., the early ones count less"): led by "when" / "if" and
   someone or an action ("when you clip after every micro-batch, ...", "if clipping after each
   micro-batch, ...", "if clip after every micro-batch, ..."), or an imperative answered by "and"
-  ("skip the conversion and the gradients look thousands of times bigger");
+  ("skip the conversion and the gradients look thousands of times bigger", "With SGD, set it
+  far below and you cut the learning rate": up to its "and");
 - when it goes on a supposition led by "suppose" / "say" / "imagine" with "and" ("say 4
   micro-batches and you clipped after each backward");
 - when it opens its sentence with "to" / "in order to" and more of the sentence follows ("To
@@ -59,8 +60,13 @@ _INVERTED = wordset("were had should")  # "were it clipped ...", "had you clippe
 _LEADS = wordset("otherwise else whether suppose supposing imagine assume assuming say")
 _WHEN = wordset("when whenever if")  # "when you clip after every micro-batch, <harm>"
 # actions an answer supposes without a subject: "if clip after every micro-batch, <harm>"
-_ACTIONS = wordset("clip call do use apply skip unscale put run divide forget omit drop leave")
+_ACTIONS = wordset(
+    "clip call do use apply skip unscale put run divide forget omit drop leave set pick choose"
+)
 _AND = wordset("and or")
+_WHOLE = wordset("every everything all nearly almost each")  # "and every step gets clipped"
+_SCENE = wordset("with for in under using plain sgd adam")  # "With plain SGD, set it ..."
+_PLACED = wordset("after before then")  # "put it after backward and before step": one order
 # what a supposed way does wrong: "..., the running sum is shrunk again and again"
 _HARMS = (
     "shrunk",
@@ -92,6 +98,8 @@ _HARMS = (
     "bent",
     "bend",
     "tilt",
+    "halv",
+    "slow",
 )
 _DEICTIC = wordset("that this")  # "that's clipping after every micro-batch"
 _BE = wordset("s is was would")
@@ -181,13 +189,21 @@ def _rejected(found: list[Clause]) -> None:
                 clause.premise = len(clause.toks)
 
 
-def _harms(clauses: Sequence[Clause]) -> bool:
-    """Whether these clauses name a harm they do not deny ("nothing is lost" names none)."""
+def _harms(clauses: Sequence[Clause], start: int = 0) -> bool:
+    """Whether these clauses (from word ``start`` on) name a harm they do not deny ("nothing
+    is lost" names none)."""
     return any(
         t.raw.startswith(_HARMS) and not c.negators.get(j)
         for c in clauses
         for j, t in enumerate(c.toks)
+        if j >= start
     )
+
+
+def _consequence(raws: Sequence[str], k: int) -> bool:
+    """Whether "and" at ``k`` opens what an imperative leads to: "and you ...", "and every
+    step ..."."""
+    return raws[k] == "and" and raws[k + 1] in _SOMEONE | _WHOLE
 
 
 def _harmful(found: list[Clause]) -> None:
@@ -198,12 +214,18 @@ def _harmful(found: list[Clause]) -> None:
         rest = [c for c in found[n + 1 :] if c.sentence == clause.sentence]
         if len(raws) < 2 or not rest:
             continue
-        first = n == 0 or found[n - 1].sentence != clause.sentence
         action = raws[1] in _SOMEONE or raws[1] in _ACTIONS or raws[1].endswith("ing")
         led = raws[0] in _WHEN and action
-        ordered = first and raws[0] in _ACTIONS and rest[0].toks[0].raw in _AND
-        if (led and _harms(rest)) or (ordered and _harms(rest[:1])):
+        # "(With SGD,) set it far below ... and <harm>": an imperative that supposes
+        verb = next((r for r in raws[:4] if r not in _SCENE), "")
+        ordered = verb in _ACTIONS and rest[0].toks[0].raw in _AND
+        ordered = ordered and not _PLACED & {t.raw for t in rest[0].toks}  # "and right before"
+        if (led and _harms(rest)) or (ordered and _harms(rest[:2])):
             clause.premise = len(raws)
+        elif verb in _ACTIONS:  # "set it far below and you cut the learning rate": one clause
+            joint = next((k for k in range(2, len(raws) - 1) if _consequence(raws, k)), None)
+            if joint is not None and _harms([clause], joint):
+                clause.premise = max(clause.premise, joint)
         if raws[0] in _LEADS and raws[0] != "whether":
             for more in rest:
                 if more.toks[0].raw not in _AND:

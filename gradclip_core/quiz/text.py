@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gradclip_core.quiz import contrast, examples, remarks, suppose
+from gradclip_core.quiz import contrast, examples, remarks, scalars, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
 from gradclip_core.quiz.lexicon import INFORMAL, readings, word_forms
 
@@ -62,6 +62,7 @@ _RELATIVE = wordset("which that who")
 _ALONE = wordset("itself themselves itself alone")  # "not by itself": still the same negation
 # "without it, a spike throws the weights off": "without" denies only "it" (not "it exploding")
 _WITHOUT_WHAT = wordset("it this that them clipping clip one")
+_LEADS_ACTION = wordset("instead rather without")  # what they deny ends where "you" acts
 # plain negations: a second one in a clause starts its own reach ("it never touches the small
 # entries it can never change the direction"), unlike "don't forget", "not without"
 _PLAIN_NOT = wordset("not no never t cannot dont doesnt didnt isnt arent cant wont")
@@ -163,7 +164,7 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "65,504": one number
-    text = examples.mark(text)  # "(3, 4) becomes (0.75, 1) miscomputed"
+    text = scalars.mark(examples.mark(text))  # "(3, 4) becomes (0.75, 1) miscomputed"
     text = _mask_brackets(remarks.asides(_LIST_MARK.sub("\n", text)))
     text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"
     text = readings(text)  # "clamped below by eps": a floor, not "below λ"
@@ -251,7 +252,7 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
                 carry = part
     if carry and parts and carry[0].sentence == parts[-1][-1].sentence:
         parts[-1] += carry
-    found = [make_clause(part, subjects) for part in parts]
+    found = [make_clause(part, subjects) for part in remarks.fronted(parts)]
     suppose.suppositions(found)
     contrast.mark(found)
     return found
@@ -341,6 +342,7 @@ def _negations(toks: list[Tok]) -> dict[int, set[int]]:
     for j in range(len(toks)):
         if not is_negator(toks, j):
             continue
+        lone = toks[j].raw == "without"  # one word: "without unscaling you ..."
         end = min(len(toks), j + 1 + NEGATION_REACH)
         if toks[j].raw == "without" and _only_its_object(toks, j):
             end = j + 2  # "without it, a spike throws the weights off": only "it" is denied
@@ -352,8 +354,10 @@ def _negations(toks: list[Tok]) -> dict[int, set[int]]:
                 break  # "doesn't by itself guarantee it": "by itself" qualifies the negation
             if toks[j].raw in _PLAIN_NOT and toks[k].raw in _PLAIN_NOT and is_negator(toks, k):
                 break  # "it never touches X, it can never change Y": each its own
-            if toks[j].raw in ("instead", "rather") and toks[k].raw in ("you", "we") and k > j + 2:
-                break  # "instead of unscaling you clip at ...": "you" starts what is done
+            if toks[j].raw in _LEADS_ACTION and toks[k].raw in ("you", "we") and k > j + 2 - lone:
+                break  # "instead of unscaling you clip at ...", "without unscaling you'd clip"
+            if lone and toks[k].raw in _DETERMINERS and k > j + 1 + (toks[j + 1].raw == "the"):
+                break  # "without the unscale the clip would be too weak": the clip is asserted
             reach.setdefault(k, set()).add(j)
     return reach
 

@@ -218,3 +218,93 @@ def test_max_norm_zero_wipes_the_gradients_get_total_norm_only_measures():
     huge = param_with_grad([3e38, 3e38])  # finite entries, but the float32 norm overflows
     assert math.isinf(torch.nn.utils.clip_grad_norm_([huge], max_norm=math.inf).item())
     assert torch.isnan(huge.grad).all()
+
+
+def test_norm_clipping_keeps_proportions_it_does_not_take_signs():
+    _said("(that is signSGD, a different method)", "becomes (0.6, 0.8), not (1, 1)), and a")
+    p = param_with_grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+    assert not torch.equal(p.grad, torch.sign(torch.tensor([3.0, 4.0])))
+    small = param_with_grad([0.3, 0.4])  # under the threshold: left as it is
+    torch.nn.utils.clip_grad_norm_([small], max_norm=1.0)
+    assert torch.equal(small.grad, torch.tensor([0.3, 0.4]))
+
+
+def test_the_default_norm_is_euclidean_l1_is_the_sum_of_absolute_values():
+    _said("by default (norm_type=2.0): (3, 4) has norm 5", "(7 for (3, 4))")
+    default = inspect.signature(torch.nn.utils.clip_grad_norm_).parameters["norm_type"].default
+    assert default == 2.0
+    assert torch.nn.utils.clip_grad_norm_([param_with_grad([3.0, 4.0])], 100.0).item() == 5.0
+    l1 = torch.nn.utils.clip_grad_norm_([param_with_grad([3.0, 4.0])], 100.0, norm_type=1)
+    assert l1.item() == 7.0
+
+
+def test_norm_type_inf_still_scales_by_one_factor():
+    _said("so (3, 4) with max_norm 1 becomes (0.75, 1), not (1, 1)")
+    p = param_with_grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0, norm_type=math.inf)
+    assert torch.allclose(p.grad, torch.tensor([0.75, 1.0]), atol=1e-5)
+
+
+def test_tanh_activations_stay_bounded_while_the_gradient_explodes():
+    _said("With tanh the activations stay between -1 and 1 whatever the weights, yet the")
+    w = 1.5 * torch.eye(4, dtype=torch.float64)  # spectral radius 1.5
+    h0 = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    h, states = h0, []
+    for _ in range(50):
+        h = torch.tanh(w @ h)
+        states.append(h)
+    (grad,) = torch.autograd.grad(h.sum(), h0)
+    assert max(s.abs().max().item() for s in states) <= 1.0
+    assert grad.norm().item() > 1.5**50  # 1.5^50 * 2: it explodes
+
+
+def test_the_scaler_multiplies_and_unscale_divides():
+    _said("scaler.scale(loss) multiplies the loss, and so every gradient, by the loss scale")
+    w = torch.nn.Parameter(torch.tensor([1.0]))
+    opt = torch.optim.SGD([w], lr=1.0)
+    scaler = torch.amp.GradScaler("cpu")
+    loss = w.sum() * 3.0
+    assert scaler.scale(loss).item() == 3.0 * 65536  # the loss, multiplied by the scale
+    scaler.scale(loss).backward()
+    assert w.grad.item() == 3.0 * 65536
+    scaler.unscale_(opt)
+    assert w.grad.item() == 3.0  # divided by the scale, back to its true size
+
+
+def test_unscale_twice_before_update_raises():
+    _said("a second call before scaler.update() raises a RuntimeError")
+    w = torch.nn.Parameter(torch.tensor([0.0]))
+    opt = torch.optim.SGD([w], lr=1.0)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale(w.sum()).backward()
+    scaler.unscale_(opt)
+    with pytest.raises(RuntimeError):
+        scaler.unscale_(opt)
+    scaler.step(opt)
+    scaler.update()
+    scaler.scale(w.sum()).backward()
+    scaler.unscale_(opt)  # once per step again after update(): fine
+
+
+def test_a_clipped_step_keeps_its_direction_and_a_threshold_over_every_norm_never_clips():
+    _said("shortens the gradient to norm max_norm and keeps its direction", "never clips, so")
+    p = param_with_grad([6.0, 8.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=2.0)
+    assert p.grad.norm().item() == pytest.approx(2.0, rel=1e-5)
+    assert torch.allclose(p.grad / p.grad.norm(), torch.tensor([0.6, 0.8]))
+    norms = [3.0, 5.0, 10.0]  # the norms logged
+    for n in norms:
+        q = param_with_grad([n, 0.0])
+        torch.nn.utils.clip_grad_norm_([q], max_norm=max(norms) + 1)
+        assert torch.equal(q.grad, torch.tensor([n, 0.0]))
+
+
+def test_clipping_each_micro_batch_scales_the_first_by_f_to_the_n():
+    _said("that is 1/16 for the first and 1/2 for the last")
+    grads = torch.eye(4)  # four micro-batches, each its own direction, to tell them apart
+    running = torch.zeros(4)
+    for g in grads:
+        running = (running + g) * 0.5  # each clip halves the running sum
+    assert torch.equal(running, torch.tensor([1 / 16, 1 / 8, 1 / 4, 1 / 2]))

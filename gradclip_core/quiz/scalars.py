@@ -1,0 +1,96 @@
+"""Worked examples in answers that use plain numbers, checked by arithmetic (see .examples for
+vectors).
+
+- Clipping by norm with numbers: "a norm of 10 with max_norm 2 is scaled by 0.2" (or "norm 10,
+  max_norm 2 -> x0.2"): the factor must be max_norm / norm when the norm is over max_norm, and
+  1 (no change) when it is not. A false factor is marked with :data:`.examples.MARKER`.
+- Clipping after every micro-batch: with N micro-batches and each clip scaling the running sum
+  by f ("each clip halves it", "scales it by 0.5"), the first micro-batch ends up scaled by
+  f^N and the last by f. A false fraction given to the first or the last is marked with
+  :data:`MARKER`, a word a misconception of the bank can name.
+
+Both read the lower-cased answer, one sentence at a time, before it is split into words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gradclip_core.quiz.examples import MARKER as MISCOMPUTED
+
+MARKER = "misfactored"  # after a false fraction of a micro-batch; see lessons/quiz
+_NUM = r"(\d+/\d+|\d*\.\d+|\d+)(?![\d/.]*\d)"
+_SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept, as in .examples
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "ten": 10}
+_MICRO = re.compile(r"\b(\d+|two|three|four|five|six|eight|ten)\s+micro[- ]?batch")
+_PER_CLIP = re.compile(
+    r"\b(halv\w*|(?:in|by) half)\b"
+    rf"|\b(?:scal|multipl|shrink|shrunk|cut)\w*\s+(?:\w+\s+){{0,3}}?by\s+(?:a factor of\s+)?{_NUM}"
+)
+_ENDS = re.compile(r"\b(first|earliest|last|final|latest)\b")
+_FRACTION = re.compile(rf"(?<![\w.^]){_NUM}(?!\s*(?:micro|times|steps?|batch))")
+_NORM = re.compile(rf"(?<![\w_])(?<!max )norm\s*(?:of|is|=|:)?\s*{_NUM}")
+_LIMIT = re.compile(rf"\b(?:max_norm|max norm|threshold|limit)\s*(?:of|is|=|:)?\s*{_NUM}")
+_FACTOR = re.compile(
+    rf"(?:(?:->|→|=>|so|gives?|giving)\s*(?:a\s+)?(?:factor\s+(?:of\s+)?)?(?:x|×|\*)\s*{_NUM})"
+    rf"|(?:(?:scal|multipl|shrink|shrunk)\w*\s+(?:\w+\s+){{0,3}}?by\s+(?:a factor of\s+)?{_NUM})"
+    rf"|(?:factor\s+(?:is|of|=)\s*{_NUM})"
+)
+_CLOSE = 0.02  # relative tolerance for a stated fraction or factor
+
+
+def _value(text: str) -> float:
+    if "/" in text:
+        a, b = text.split("/")
+        return float(a) / float(b) if float(b) else float("inf")
+    return float(text)
+
+
+def _off(said: float, true: float) -> bool:
+    return abs(said - true) > _CLOSE * max(abs(true), 1e-9)
+
+
+def mark(text: str) -> str:
+    """``text`` (lower case) with a marker after each false number of a worked example."""
+    micro, per_clip = _MICRO.search(text), _PER_CLIP.search(text)
+    count = micro and (_COUNTS.get(micro.group(1)) or int(micro.group(1)))
+    factor = None
+    if per_clip:
+        factor = 0.5 if per_clip.group(1) else _value(per_clip.group(2))
+    out = []
+    for n, piece in enumerate(_SENTENCE.split(text)):
+        if n % 2 == 0 and count and factor and 0 < factor < 1:
+            piece = _micro_batches(piece, count, factor)
+        out.append(_norm_factor(piece) if n % 2 == 0 else piece)
+    return "".join(out)
+
+
+def _micro_batches(sentence: str, count: int, factor: float) -> str:
+    """The sentence with :data:`MARKER` after a false fraction given to the first or the last
+    micro-batch (the first fraction after the word that names it)."""
+    wrong = []
+    ends = list(_ENDS.finditer(sentence))
+    for n, end in enumerate(ends):
+        stop = ends[n + 1].start() if n + 1 < len(ends) else len(sentence)
+        said = _FRACTION.search(sentence, end.end(), stop)
+        if said is None or said.group(1).isdigit():
+            continue
+        first = end.group(1) in ("first", "earliest")
+        true = factor**count if first else factor
+        if _off(_value(said.group(1)), true):
+            wrong.append(said.end())
+    for at in reversed(wrong):
+        sentence = f"{sentence[:at]} {MARKER}{sentence[at:]}"
+    return sentence
+
+
+def _norm_factor(sentence: str) -> str:
+    """The sentence with :data:`.examples.MARKER` after a false clipping factor."""
+    norm, limit, factor = _NORM.search(sentence), _LIMIT.search(sentence), _FACTOR.search(sentence)
+    if not (norm and limit and factor):
+        return sentence
+    said = _value(next(g for g in factor.groups() if g is not None))
+    size, cap = _value(norm.group(1)), _value(limit.group(1))
+    if not size or not _off(said, min(1.0, cap / size)):
+        return sentence
+    return f"{sentence[: factor.end()]} {MISCOMPUTED}{sentence[factor.end() :]}"
