@@ -168,11 +168,11 @@ def test_rates_over_all_prompts_meet_the_targets():
 
 # Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
 # guard against regressions on unseen answers, set a little below what each set measures now
-# (blind11: 96.9 % good, 5.2 % wrong full). They are NOT the targets above: blind17, held out
-# until it was used to tune the grader, measured 94.8 % and 12.5 % on answers the grader had not
-# been tuned on.
+# (blind11: 96.9 % good, 5.2 % wrong full; blind18: 86.5 % and 30.2 %). They are NOT the targets
+# above: the grader misses mistakes its rubric does not list, and each writer invents new ones.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
+    "explain_answers_blind18.toml": (0.84, 0.33),
 }
 
 
