@@ -213,3 +213,23 @@ def test_step_also_brings_the_replay_under_the_chart_up_to_date(page, app_url):
             f"the replay's sentence for step {n}",
         )
     assert_no_exception(page)
+
+
+def test_while_training_a_tick_sends_the_run_without_the_buttons_widgets(page, app_url):
+    # A class of 30 shares one server: a tick of the live fragment redraws the run only.
+    # Its buttons' row (Pause, Step, Reset, speed, slow-down) comes with page runs, which are
+    # rare while training; sent with every tick it cost a third of the class's redraws.
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f)))
+    open_app(page, app_url, "?preset=healthy&lr=0.001")
+    page.get_by_role("button", name="Start").click()
+    _wait_for(page, lambda: _metrics(page).get("Status") == "training", 30, "training")
+    page.wait_for_timeout(2000)  # the page runs right after Start are over
+    sent = len(frames)
+    page.wait_for_timeout(3000)
+    after = [f if isinstance(f, bytes) else f.encode() for f in frames[sent:]]
+    ticks = sum(b"Gradient norm per layer" in f for f in after)
+    widgets = sum(b"Slow down" in f for f in after)
+    assert ticks >= 3, ticks
+    assert widgets <= ticks // 3, (widgets, ticks)
+    assert_no_exception(page)

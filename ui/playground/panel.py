@@ -160,9 +160,14 @@ def render_live_panel(run: LiveRun, presets) -> None:
     timer_on, page_diverged, page_tempo = run.running, _diverged(run), _tempo_widgets()
     page_steps = _steps(run)
 
-    # The buttons are inside the fragment: Start reruns only the fragment, which draws the
-    # first point at once (a whole-page run took twice as long); the page run that follows
-    # starts the timer.
+    # Paused, the buttons are inside the fragment: Start reruns only the fragment, which draws
+    # the first point at once (a whole-page run took twice as long); the page run that follows
+    # starts the timer. Training, they are drawn here, in the same place, and the timer's ticks
+    # redraw only the run (the buttons' widgets in every tick cost a class of 30 a third of
+    # its redraws: bench/classroom.py).
+    if timer_on:
+        render_buttons(run)
+
     @st.fragment(run_every=interval if run.running else None)
     def live() -> None:
         if st.session_state.get("run") is not run:  # Reset: the page builds the new run
@@ -170,7 +175,8 @@ def render_live_panel(run: LiveRun, presets) -> None:
         started, was_running, ok = time.monotonic(), run.running, False
         speed = run.speed
         with shown_as_message("a live tick"):
-            render_buttons(run)
+            if not timer_on:
+                render_buttons(run)
             _draw(run)
             if was_running:
                 # Also right after Start: the page run that follows would drop this one's
