@@ -178,12 +178,14 @@ def render_live_panel(run: LiveRun, presets) -> None:
             if not timer_on:
                 render_buttons(run)
             _draw(run)
-            if was_running:
-                # Also right after Start: the page run that follows would drop this one's
-                # output if it began before the server had sent it; training first gives it
-                # that time, and the page run draws those steps.
+            if was_running and timer_on:
                 run.advance(interval, active_sessions())
                 run.note_tick(started, interval)
+            elif was_running:
+                # Just started here: the page run that follows (it starts the timer) would
+                # drop what this run drew if it began before the server had sent it. Waiting
+                # lets the server's event loop send it; under heavy load the page run draws it.
+                time.sleep(START_SEND_S)
             ok = True
         if not ok:
             run.running = False  # the page run that follows stops the timer
@@ -208,6 +210,9 @@ def render_live_panel(run: LiveRun, presets) -> None:
         st.caption("Drag on a chart to zoom in, even while it trains; double-click to zoom out.")
     render_replay(run)
     _render_suggestion(run)
+
+
+START_SEND_S = 0.15  # after Start: time for the server to send the first point (see live())
 
 
 def _diverged(run: LiveRun) -> bool:
