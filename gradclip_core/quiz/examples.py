@@ -28,7 +28,7 @@ _NUM = r"-?(?:\d+\.?\d*|\.\d+)"
 _VECTOR = re.compile(rf"[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
 _SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept: a newline ends a sentence too
 _RESULT_VERBS = re.compile(  # "becomes (0.6, 0.8)", "scales it to roughly (0.995, 0.0995)"
-    r"(?:becomes?|gives?|giving|yields?|into|to|gets?|->|→|=>|makes?|returns?|is|are)"
+    r"(?:becomes?|gives?|giving|yields?|into|to|gets?|->|→|=>|≈|~|makes?|returns?|is|are)"
     r"(?:\s+\w+){0,2}\s*$"
     r"|\b(?:clamp|clipp|rescal|scal|capp|truncat|cut)\w*(?:\s+\w+){0,3}\s*:\s*$"  # "clamped:"
 )
@@ -40,6 +40,8 @@ _SOURCE_VERBS = re.compile(
     r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|goes|maps|with|has|of norm)\b"
 )
 _ADDS = re.compile(r"\b(?:add|adds|added|adding|plus|sum|sums|summed|accumulat\w*)\b[^,;:]*$")
+_PLUS = re.compile(r"[)\]]\s*\+\s*[(\[][^()\[\]]*[)\]]\s*=\s*$")  # "(1, 0) + (0, 1) = "
+_JOINED = re.compile(r"[)\]]\s*(?:\+|plus|and|&)\s*$")  # a list or a sum of vectors
 _NAMED = re.compile(r"(?:^|[,;:]|\band)\s*[a-z]\w*\s*=\s*$")  # another vector named
 _NAMING = re.compile(rf"\b([a-z]\w*)\s*=\s*[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
 _OF_NAME = re.compile(r"\b([a-z]\w*)\s*(?:->|→|=>|becomes?|turns into)\s*$")
@@ -58,7 +60,8 @@ _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "billion": 1e9}
 _POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 layers gives 24000"
     r"\b(\d\.\d+)\s*(?:\^|\*\*|\s+over\s+)(\d+)\b[^.;\d]{0,40}?"
     r"(?:≈|~|=|\bis|\bgives?|\bof|\bto|\babout|\broughly|\baround|\bnearly|\bapproximately)"
-    r"[^.;\d]{0,20}?(?:(\d+(?:\.\d+)?(?:e[-+]?\d+)?)|\b(?:a|one)\b)\s*"
+    r"[^.;\d]{0,20}?(?:(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?!\d|[.,]\d)|\b(?:a|one)\b)\s*"
+    r"(?:[x×*·]\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*)?"  # "6.4 × 10^8"
     r"(thousand|million|billion|k\b)?(?!\s*(?:\^|\*\*|[x×]))"
 )
 
@@ -72,13 +75,13 @@ _COMPOUNDING = re.compile(r"\b(?:steps?|layers?|time|power|compound\w*|recurren\
 
 def mark(text: str) -> str:
     """``text`` (lower case) with :data:`MARKER` after each false result of a worked example."""
-    out, source, limit = [], None, None
+    out, source, limit, seen = [], None, None, []
     names = {m.group(1): _values(_VECTOR.search(m.group())) for m in _NAMING.finditer(text)}
     for n, piece in enumerate(_SENTENCE.split(text)):
         if n % 2:  # a separator
             out.append(piece)
             continue
-        checked, source, limit = _sentence(piece, source, limit, names)
+        checked, source, limit = _sentence(piece, source, limit, names, seen)
         out.append(checked)
     return _powers("".join(out))
 
@@ -93,17 +96,21 @@ def _powers(text: str) -> str:
         if times >= 10 and _COMPOUNDING.search(sentence) and not 0.67 <= said / true <= 1.5:
             text = f"{text[: m.end()]} {MARKER}{text[m.end() :]}"
     for m in reversed(list(_POWER.finditer(text))):
-        base, times, said, scale = m.groups()
+        base, times, said, power, scale = m.groups()
         if said is None and scale is None:
             continue
         true = float(base) ** int(times)
-        claimed = float(said or 1) * _SCALES.get(scale or "", 1.0)
+        claimed = (
+            float((said or "1").replace(",", ""))
+            * _SCALES.get(scale or "", 1.0)
+            * 10 ** int(power or 0)
+        )
         if true >= 2 and not 0.67 <= claimed / true <= 1.5:
             text = f"{text[: m.end()]} {MARKER}{text[m.end() :]}"
     return text
 
 
-def _sentence(text: str, source, limit, names) -> tuple[str, tuple | None, float | None]:
+def _sentence(text: str, source, limit, names, seen) -> tuple[str, tuple | None, float | None]:
     vectors = [m for m in _VECTOR.finditer(text) if not _interval(_values(m))]
     if not vectors:
         return text, source, limit
@@ -118,10 +125,21 @@ def _sentence(text: str, source, limit, names) -> tuple[str, tuple | None, float
     if _SUPPOSES.search(text):  # "suppose max_norm 1 and g = (4, 0)": its limit holds on
         return text, _values(vectors[0]), _limit(bare, _values(vectors[0]), limit)
     limit = _limit(bare, source, limit)
-    wrong = []
+    wrong, added = [], None
     for n, m in enumerate(vectors):
         vec, after = _values(m), text[m.end() :]
         before = _VECTOR.sub(_kept, text[: m.start()])  # "clamped to [-2, 2]: (-2, 2, 1)"
+        if added is not None and _summed(vec, added, seen[:-1]):  # "adds (0, 4) -> (1, 4)"
+            source, limit, added = vec, _limit(bare, vec, limit), None
+            seen.append(vec)
+            continue
+        if added is not None and _PLUS.search(before) and len(vec) == len(added):  # "a + b = c"
+            wrong.append(m.end())
+        added = vec if _ADDS.search(before) or _JOINED.search(before) else None
+        seen.append(vec)
+        if _JOINED.search(before):  # "(3, 0) and (0, 4)", "(3, 0) + (0, 4)": one more source
+            source, limit = vec, _limit(bare, vec, limit)
+            continue
         is_result = (
             source is not None and len(vec) == len(source) and not _SOURCE_VERBS.match(after)
         )
@@ -129,6 +147,8 @@ def _sentence(text: str, source, limit, names) -> tuple[str, tuple | None, float
         if n == 0 and not (_RESULT_VERBS.search(before) or labelled):  # after "becomes" & co
             is_result = False
         if _ADDS.search(before) or _NAMED.search(before):  # "add g2 -> (3, 6)", ", g2 = (0, 6)"
+            is_result = False
+        if before.rstrip().endswith(":") and _THEN.match(after):  # "clipping each: (2, 0) -> "
             is_result = False
         if not is_result:
             source, limit = vec, _limit(bare, vec, limit)
@@ -145,6 +165,15 @@ def _sentence(text: str, source, limit, names) -> tuple[str, tuple | None, float
     for at in reversed(wrong):
         text = f"{text[:at]} {MARKER}{text[at:]}"
     return text, source, limit
+
+
+def _summed(vec: tuple, added: tuple, seen: list[tuple]) -> bool:
+    """Whether ``vec`` is ``added`` plus a vector named before it: a running sum, not a result."""
+    return any(
+        len(s) == len(vec) == len(added)
+        and all(_close(v, a + b) for v, a, b in zip(vec, added, s, strict=True))
+        for s in seen
+    )
 
 
 def _limit(bare: list[float], source: tuple | None, limit: float | None) -> float | None:

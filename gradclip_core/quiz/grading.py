@@ -30,11 +30,11 @@ from gradclip_core.quiz.listing import ahead, procedure
 from gradclip_core.quiz.match import (
     Pattern,
     contexts,
-    excluded_near,
     holds,
     ordinals,
     pattern,
 )
+from gradclip_core.quiz.near import excluded_near
 from gradclip_core.quiz.text import (
     MAX_ANSWER_CHARS,
     Clause,

@@ -198,20 +198,6 @@ def holds(
     return any(_fits(pat, clause, combo, assertive) for combo in combos)
 
 
-def excluded_near(
-    pat: Pattern, clause: Clause, before: Clause | None, after: Clause | None, vocab: frozenset[str]
-) -> bool:
-    """Whether ``clause`` is about words the claim excludes, named in the clause next to it: a
-    relative clause after them ("clip_grad_value_(...), which clamps every entry") or an "or"
-    aside before them ("(or, to clamp every entry, clip_grad_value_)")."""
-    if not pat.exclude:
-        return False
-    if clause.relative and before is not None and _excluded(pat.exclude, before, vocab):
-        return True
-    leads_or = clause.toks[:1] != [] and clause.toks[0].raw == "or"
-    return leads_or and after is not None and _excluded(pat.exclude, after, vocab)
-
-
 def _fits(pat: Pattern, clause: Clause, combo: tuple, assertive: bool) -> bool:
     """Whether one choice of positions is close enough, in order, asserted (when asked) and of
     the claim's polarity (``combo[0]`` holds the subject's positions)."""

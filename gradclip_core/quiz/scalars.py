@@ -29,7 +29,9 @@ _PER_CLIP = re.compile(
 )
 _ENDS = re.compile(r"\b(first|earliest|last|final|latest)\b")
 _FRACTION = re.compile(rf"(?<![\w.^]){_NUM}(?!\s*(?:micro|times|steps?|batch))")
-_NORM = re.compile(rf"(?<![\w_])(?<!max )norm\s*(?:of|is|=|:)?\s*{_NUM}")
+_NORM = re.compile(  # "a norm of 10", "norm sqrt(81 + 144) = 15"
+    rf"(?<![\w_])(?<!max )norm\s*(?:of|is|=|:)?\s*(?:(?:sqrt|√)\s*\(?[^)=;]*\)?\s*[=≈]\s*)?{_NUM}"
+)
 _LIMIT = re.compile(rf"\b(?:max_norm|max norm|threshold|limit)\s*(?:of|is|=|:)?\s*{_NUM}")
 _FACTOR = re.compile(
     rf"(?:(?:->|→|=>|so|gives?|giving)\s*(?:a\s+)?(?:factor\s+(?:of\s+)?)?(?:x|×|\*)\s*{_NUM})"
@@ -86,7 +88,8 @@ def _micro_batches(sentence: str, count: int, factor: float) -> str:
 
 def _norm_factor(sentence: str) -> str:
     """The sentence with :data:`.examples.MARKER` after a false clipping factor."""
-    norm, limit, factor = _NORM.search(sentence), _LIMIT.search(sentence), _FACTOR.search(sentence)
+    limit, factor = _LIMIT.search(sentence), _FACTOR.search(sentence)
+    norm = factor and _NORM.search(sentence, 0, factor.start())  # not the result's: "-> norm 3"
     if not (norm and limit and factor):
         return sentence
     said = _value(next(g for g in factor.groups() if g is not None))

@@ -153,6 +153,15 @@ def _inverted(raws: list[str]) -> bool:
     return raws[0] in _INVERTED and len(raws) > 2 and raws[1] in _SOMEONE | {"it", "they", "the"}
 
 
+_MAIN_SUBJECTS = frozenset(("it", "they", "we", "you", "agc", "pytorch"))
+
+
+def _purpose(raws: list[str]) -> int:
+    """The words of a purpose ("to keep the ratio meaningful") up to the subject of the main
+    clause that follows it with no comma ("... it also rescales the weights")."""
+    return next((j for j in range(3, len(raws)) if raws[j] in _MAIN_SUBJECTS), len(raws))
+
+
 def suppositions(found: list[Clause]) -> None:
     """Mark the clauses that suppose only in the light of their sentence: an "if" answered by
     a later "would" in the sentence, the subject of a clause led by "would" / "could", and a
@@ -167,7 +176,7 @@ def suppositions(found: list[Clause]) -> None:
             clause.premise = len(raws)
         first = n == 0 or found[n - 1].sentence != clause.sentence
         if first and same and (raws[:1] == ["to"] or raws[:3] == ["in", "order", "to"]):
-            clause.premise = len(raws)  # "To clip meaningfully, call unscale_ ...": a purpose
+            clause.premise = _purpose(raws)  # "To clip meaningfully, call unscale_ ...": a purpose
         if raws[:1] and raws[0] in WOULD:
             for before in reversed(found[:n]):
                 lead = before.toks[0].raw if before.toks else ""

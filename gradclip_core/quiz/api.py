@@ -1,0 +1,66 @@
+"""Calls of torch's clipping API in answers, checked against the real signatures.
+
+A fluent answer can invent an argument ("clip_grad_norm_(..., scaler=scaler)", "AdamW(...,
+max_grad_norm=1.0)") or use the result of a call that returns None ("grads =
+scaler.unscale_(optimizer)"), in words that all sound right. Each call written as code whose
+keyword arguments are not all the function's own is marked with :data:`MISNAMED`; each result
+of ``unscale_`` or ``clip_grad_value_`` assigned to a name is marked with :data:`MISRETURNED`.
+Both are words a misconception of the bank can name. The signatures are those of torch 2.13
+(``tests/content/test_explain_feedback_claims.py`` checks them). Reads the lower-cased answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+MISNAMED = "misnamed"  # after a call with an argument the function does not take
+MISRETURNED = "misreturned"  # after a name given the result of a call that returns None
+_OPTIMIZER = ("params", "lr", "weight_decay", "maximize", "foreach", "differentiable")
+KEYWORDS = {  # the keyword arguments each call takes, lower-cased
+    "clip_grad_norm_": ("parameters", "max_norm", "norm_type", "error_if_nonfinite", "foreach"),
+    "clip_grad_value_": ("parameters", "clip_value", "foreach"),
+    "unscale_": ("optimizer",),
+    "sgd": (*_OPTIMIZER, "momentum", "dampening", "nesterov", "fused"),
+    "adam": (
+        *_OPTIMIZER,
+        "betas",
+        "eps",
+        "amsgrad",
+        "capturable",
+        "fused",
+        "decoupled_weight_decay",
+    ),
+    "adamw": (*_OPTIMIZER, "betas", "eps", "amsgrad", "capturable", "fused"),
+}
+_CALL = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, KEYWORDS)) + r")\s*\(")
+_KEYWORD = re.compile(r"(?<![\w.=!<>])([a-z_]\w*)\s*=(?!=)")
+_NONE_RESULT = re.compile(  # "grads = scaler.unscale_(opt)", "clip_grad_norm_(scaler.unscale_("
+    r"(?:\b[a-z_]\w*\s*=|\bclip_grad_(?:norm|value)_\s*\()\s*(?:[\w.]*\.)?(?:unscale_|clip_grad_value_)\s*\("
+)
+
+
+def _closing(text: str, start: int) -> int:
+    """The index after the bracket that closes the one before ``start`` (or the text's end)."""
+    depth = 1
+    for n in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[n], 0)
+        if depth == 0:
+            return n + 1
+    return len(text)
+
+
+def mark(text: str) -> str:
+    """``text`` (lower case) with a marker after each call with a foreign keyword argument and
+    after each call whose None result is given a name."""
+    ends: list[tuple[int, str]] = []
+    for m in _CALL.finditer(text):
+        end = _closing(text, m.end())
+        inside = text[m.end() : end - 1]
+        flat = re.sub(r"\([^()]*\)", "", inside)  # arguments of nested calls are not its own
+        if any(k not in KEYWORDS[m.group(1)] for k in _KEYWORD.findall(flat)):
+            ends.append((end, MISNAMED))
+    for m in _NONE_RESULT.finditer(text):
+        ends.append((_closing(text, m.end()), MISRETURNED))
+    for at, word in sorted(ends, reverse=True):
+        text = f"{text[:at]} {word} {text[at:]}"
+    return text

@@ -1,0 +1,25 @@
+"""Questions in answers: a sentence that ends with "?" asks, it asserts nothing.
+
+"Why not just pick a small threshold to be safe? Because ..." names a choice the answer goes on
+to reject, so a misconception must not be read in it, and it earns no concept either. Each
+clause of a question is read as a supposition: it is led by "suppose", which
+:mod:`.suppose` marks as the premise of its clause. Reads the lower-cased answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+_QUESTION = re.compile(r"(?:(?<=[.!?;:\n])|^)([ \t]*)([^.!?;:\n]+)\?")  # its words, up to "?"
+_CLAUSE = re.compile(r"(,\s*(?:(?:and|but|or|so)\s+)?|\s+(?:and|but|or|so|because|which)\s+)")
+
+
+def mark(text: str) -> str:
+    """``text`` with each clause of a question led by "suppose"."""
+
+    def ask(m: re.Match) -> str:
+        parts = _CLAUSE.split(m.group(2))
+        said = "".join(p if n % 2 else f"suppose {p}" for n, p in enumerate(parts))
+        return f"{m.group(1)}{said}?"
+
+    return _QUESTION.sub(ask, text)

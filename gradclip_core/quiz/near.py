@@ -1,0 +1,35 @@
+"""Whether a clause that states a claim is about words the claim excludes, named next to it.
+
+A claim's excluded words ("... - clip_grad_value / clamp") usually stand in its own clause; they
+also count when they stand in the clause next to it (:func:`excluded_near`):
+
+- before a relative clause ("clip_grad_value_(...), which clamps every entry");
+- after an "or" aside ("(or, to clamp every entry, clip_grad_value_)");
+- after an arrow in the same sentence, naming no call ("clip per micro-batch -> the running sum
+  shrinks again and again": its harm, not the next step of a procedure).
+
+(A short clause that sets the scene before it, "Here I clip by value: every element is clamped",
+does not count: read so, too many wrong answers pass.)
+"""
+
+from __future__ import annotations
+
+from gradclip_core.quiz.match import Pattern, _excluded
+from gradclip_core.quiz.text import Clause
+
+_ACTS = frozenset(("clip", "clipping", "step", "update", "backward", "unscale", "zero_grad"))
+
+
+def excluded_near(
+    pat: Pattern, clause: Clause, before: Clause | None, after: Clause | None, vocab: frozenset[str]
+) -> bool:
+    """Whether ``clause`` is about words the claim excludes, named in the clause next to it (see
+    the module docstring)."""
+    if not pat.exclude:
+        return False
+    if clause.relative and before is not None and _excluded(pat.exclude, before, vocab):
+        return True
+    leads_or = clause.toks[:1] != [] and clause.toks[0].raw == "or"
+    if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"
+        leads_or |= after.sentence == clause.sentence and not _ACTS & {t.raw for t in after.toks}
+    return leads_or and after is not None and _excluded(pat.exclude, after, vocab)

@@ -1,0 +1,91 @@
+"""Statistics of logged gradient norms in answers, checked by arithmetic.
+
+- A median stated for numbers listed in the same sentence ("the norms 0.5, 0.6, 0.7, 0.8 and
+  12: the median is 0.7") must be their median (a mean given as the median is the usual slip);
+  a false one is marked with :data:`.examples.MARKER`.
+- An AGC example ("weight norm 2, gradient norm 1, λ = 0.1: scaled to norm 0.2") must scale a
+  unit over λ to norm λ · max(‖W‖, 1e-3) (:func:`agc`); a false one is marked the same way.
+- A threshold at the p-th percentile of the logged norms lets p % of the steps pass unclipped
+  and clips the other 100 - p %: "at the 90th percentile 90 % of the steps get clipped" is
+  marked with :data:`MISSHARED`, a word a misconception of the bank can name.
+
+Both read the lower-cased answer, one sentence at a time.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+
+from gradclip_core.quiz.examples import MARKER as MISCOMPUTED
+
+MISSHARED = "misshared"  # after a share of clipped steps that a percentile does not give
+_NUM = r"\d+(?:\.\d+)?"
+_SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")
+_LISTED = re.compile(rf"(?<![\w.^]){_NUM}(?:\s*(?:,|,?\s*and)\s*{_NUM}){{2,}}")
+_MEDIAN = re.compile(
+    rf"\bmedian\s*(?:is|=|≈|~|of|:|would be|comes out at|at)\s*(?:about\s+|roughly\s+|around\s+)?"
+    rf"({_NUM})(?![\d.]\d)"
+)
+_PERCENTILE = re.compile(r"\b(\d{1,2})(?:th|st|nd|rd)?[ -]*(?:percentile|pct)\b|\bp(\d{1,2})\b")
+_CLIPPED = re.compile(
+    rf"({_NUM})\s*(?:%|percent)\s*(?:of\s+)?(?:the\s+|all\s+)?(?:\w+\s+){{0,2}}?"
+    r"(?:get|gets|are|is|would\s+be|will\s+be|be)?\s*(?:clipped|clip)\b"
+)
+_CLOSE = 0.02  # relative tolerance for a stated median
+
+
+def _median(sentence: str) -> str:
+    listed, said = _LISTED.search(sentence), _MEDIAN.search(sentence)
+    if not (listed and said) or said.start() < listed.end():
+        return sentence
+    values = [float(v) for v in re.findall(_NUM, listed.group())]
+    true = statistics.median(values)
+    if abs(float(said.group(1)) - true) <= _CLOSE * max(abs(true), 1e-9):
+        return sentence
+    return f"{sentence[: said.end()]} {MISCOMPUTED}{sentence[said.end() :]}"
+
+
+def _share(sentence: str) -> str:
+    at = _PERCENTILE.search(sentence)
+    if at is None:
+        return sentence
+    p = float(at.group(1) or at.group(2))
+    for m in reversed(list(_CLIPPED.finditer(sentence, at.end()))):
+        if p != 50 and abs(float(m.group(1)) - p) < 0.5:
+            sentence = f"{sentence[: m.end()]} {MISSHARED}{sentence[m.end() :]}"
+    return sentence
+
+
+def mark(text: str) -> str:
+    """``text`` (lower case) with a marker after each false median or share of clipped steps."""
+    pieces = _SENTENCE.split(text)
+    return agc("".join(_share(_median(p)) if n % 2 == 0 else p for n, p in enumerate(pieces)))
+
+
+_AGC_NUMBERS = {  # "weight norm 2, gradient norm 1, λ = 0.1"
+    "w": re.compile(rf"\bweights?(?:'s)?\s+norm\s*(?:of|is|=|:)?\s*({_NUM})"),
+    "g": re.compile(rf"\bgrad(?:ient)?s?(?:'s)?\s+norm\s*(?:of|is|=|:)?\s*({_NUM})"),
+    "lam": re.compile(rf"(?:λ|\blambda)\s*(?:=|is|of|:)\s*({_NUM})"),
+}
+_AGC_RESULT = re.compile(
+    rf"\b(?:scaled|rescaled|shrunk|clipped|cut)\s+(?:\w+\s+){{0,2}}?to\s+(?:a\s+)?norm\s+({_NUM})"
+)
+AGC_EPS = 1e-3  # the floor on a unit's weight norm, as in gradclip_core.clipping
+
+
+def agc(text: str) -> str:
+    """``text`` (lower case) with :data:`.examples.MARKER` after a false AGC result: a unit with
+    weight norm w and gradient norm g over λ is scaled to norm λ · max(w, 1e-3), else kept."""
+    out = []
+    for n, piece in enumerate(_SENTENCE.split(text)):
+        found = {k: r.search(piece) for k, r in _AGC_NUMBERS.items()}
+        said = _AGC_RESULT.search(piece)
+        if n % 2 == 0 and said and all(found.values()):
+            w, g, lam = (float(found[k].group(1)) for k in ("w", "g", "lam"))
+            limit = lam * max(w, AGC_EPS)
+            true = limit if g > limit else g
+            if abs(float(said.group(1)) - true) > _CLOSE * max(true, 1e-9):
+                piece = f"{piece[: said.end()]} {MISCOMPUTED}{piece[said.end() :]}"
+        out.append(piece)
+    return "".join(out)
