@@ -174,12 +174,13 @@ def test_rates_over_all_prompts_meet_the_targets():
     assert wrong_rate <= WRONG_TARGET
 
 
-# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bound
-# guards against regressions on unseen answers, set a little below what the set measures now
-# (blind11: 96.9 % good, 5.2 % wrong full). It is NOT the targets above: the grader misses
-# mistakes its rubric does not list, and each writer invents new ones.
+# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
+# guard against regressions on unseen answers, set a little below what each set measures now
+# (blind11: 96.9 % good, 5.2 % wrong full; blind19: 87.5 % and 16.7 %). They are NOT the targets
+# above: the grader misses mistakes its rubric does not list, and each writer invents new ones.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
+    "explain_answers_blind19.toml": (0.85, 0.19),
 }
 
 
