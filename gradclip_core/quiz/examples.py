@@ -26,7 +26,7 @@ import re
 MARKER = "miscomputed"  # the word after a false result; see lessons/quiz/03_explain.toml
 _NUM = r"-?(?:\d+\.?\d*|\.\d+)"
 _VECTOR = re.compile(rf"[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
-_SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept: a newline ends a sentence too
+SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept: a newline ends a sentence too
 _RESULT_VERBS = re.compile(  # "becomes (0.6, 0.8)", "scales it to roughly (0.995, 0.0995)"
     r"(?:becomes?|gives?|giving|yields?|into|to|gets?|->|→|=>|≈|~|makes?|returns?|is|are)"
     r"(?:\s+\w+){0,2}\s*$"
@@ -77,7 +77,7 @@ def mark(text: str) -> str:
     """``text`` (lower case) with :data:`MARKER` after each false result of a worked example."""
     out, source, limit, seen = [], None, None, []
     names = {m.group(1): _values(_VECTOR.search(m.group())) for m in _NAMING.finditer(text)}
-    for n, piece in enumerate(_SENTENCE.split(text)):
+    for n, piece in enumerate(SENTENCE.split(text)):
         if n % 2:  # a separator
             out.append(piece)
             continue

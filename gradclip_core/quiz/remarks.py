@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from gradclip_core.quiz.text import Tok
 
 FRONTED_WORDS = 3  # words a phrase that sets the scene ("with plain SGD,") may have
-_SCENE = wordset("with for in under using")  # "With Adam, ...": what the clause is about
+SCENE = wordset("with for in under using")  # "With Adam, ...": what the clause is about
 _JOINS = wordset("and or but so because which that then while whereas")
 CALL_WORDS = 5  # words a call before a dash remark may have: "scaler.unscale_(optimizer)"
 ASIDE_MIN_WORDS = 4  # words a bracketed remark needs to be a clause of its own
@@ -105,7 +105,7 @@ def fronted(parts: list[list[Tok]]) -> list[list[Tok]]:
     pending: list[Tok] = []
     for n, part in enumerate(parts):
         nxt = parts[n + 1] if n + 1 < len(parts) else None
-        short = len(part) <= FRONTED_WORDS and part[0].raw in _SCENE
+        short = len(part) <= FRONTED_WORDS and part[0].raw in SCENE
         joined = nxt and nxt[0].raw in _JOINS
         aside = n > 0 and parts[n - 1][-1].raw in ("and", "or", "but")  # "and, for tanh, ..."
         if short and nxt and nxt[0].sentence == part[0].sentence and not (joined or aside):

@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 
 from gradclip_core.quiz.examples import MARKER as MISCOMPUTED
+from gradclip_core.quiz.examples import SENTENCE
 
 MARKER = "misfactored"  # after a false fraction of a micro-batch; see lessons/quiz
 _NUM = r"(\d+/\d+|\d*\.\d+|\d+)(?![\d/.]*\d)"
-_SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept, as in .examples
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "ten": 10}
 _MICRO = re.compile(r"\b(\d+|two|three|four|five|six|eight|ten)\s+micro[- ]?batch")
 _PER_CLIP = re.compile(
@@ -38,7 +38,7 @@ _FACTOR = re.compile(
     rf"|(?:(?:scal|multipl|shrink|shrunk)\w*\s+(?:\w+\s+){{0,3}}?by\s+(?:a factor of\s+)?{_NUM})"
     rf"|(?:factor\s+(?:is|of|=)\s*{_NUM})"
 )
-_CLOSE = 0.02  # relative tolerance for a stated fraction or factor
+CLOSE = 0.02  # relative tolerance for a stated number (a fraction, a factor, a median)
 
 
 def _value(text: str) -> float:
@@ -48,8 +48,9 @@ def _value(text: str) -> float:
     return float(text)
 
 
-def _off(said: float, true: float) -> bool:
-    return abs(said - true) > _CLOSE * max(abs(true), 1e-9)
+def off(said: float, true: float) -> bool:
+    """Whether a stated number is further from the true one than :data:`CLOSE` allows."""
+    return abs(said - true) > CLOSE * max(abs(true), 1e-9)
 
 
 def mark(text: str) -> str:
@@ -60,7 +61,7 @@ def mark(text: str) -> str:
     if per_clip:
         factor = 0.5 if per_clip.group(1) else _value(per_clip.group(2))
     out = []
-    for n, piece in enumerate(_SENTENCE.split(text)):
+    for n, piece in enumerate(SENTENCE.split(text)):
         if n % 2 == 0 and count and factor and 0 < factor < 1:
             piece = _micro_batches(piece, count, factor)
         out.append(_norm_factor(piece) if n % 2 == 0 else piece)
@@ -79,7 +80,7 @@ def _micro_batches(sentence: str, count: int, factor: float) -> str:
             continue
         first = end.group(1) in ("first", "earliest")
         true = factor**count if first else factor
-        if _off(_value(said.group(1)), true):
+        if off(_value(said.group(1)), true):
             wrong.append(said.end())
     for at in reversed(wrong):
         sentence = f"{sentence[:at]} {MARKER}{sentence[at:]}"
@@ -94,6 +95,6 @@ def _norm_factor(sentence: str) -> str:
         return sentence
     said = _value(next(g for g in factor.groups() if g is not None))
     size, cap = _value(norm.group(1)), _value(limit.group(1))
-    if not size or not _off(said, min(1.0, cap / size)):
+    if not size or not off(said, min(1.0, cap / size)):
         return sentence
     return f"{sentence[: factor.end()]} {MISCOMPUTED}{sentence[factor.end() :]}"

@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 import statistics
 
+from gradclip_core.clipping import AGC_EPS
 from gradclip_core.quiz.examples import MARKER as MISCOMPUTED
+from gradclip_core.quiz.examples import SENTENCE
+from gradclip_core.quiz.scalars import off
 
 MISSHARED = "misshared"  # after a share of clipped steps that a percentile does not give
 _NUM = r"\d+(?:\.\d+)?"
-_SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")
 _LISTED = re.compile(rf"(?<![\w.^]){_NUM}(?:\s*(?:,|,?\s*and)\s*{_NUM}){{2,}}")
 _MEDIAN = re.compile(
     rf"\bmedian\s*(?:is|=|≈|~|of|:|would be|comes out at|at)\s*(?:about\s+|roughly\s+|around\s+)?"
@@ -32,7 +34,6 @@ _CLIPPED = re.compile(
     rf"({_NUM})\s*(?:%|percent)\s*(?:of\s+)?(?:the\s+|all\s+)?(?:\w+\s+){{0,2}}?"
     r"(?:get|gets|are|is|would\s+be|will\s+be|be)?\s*(?:clipped|clip)\b"
 )
-_CLOSE = 0.02  # relative tolerance for a stated median
 
 
 def _median(sentence: str) -> str:
@@ -41,7 +42,7 @@ def _median(sentence: str) -> str:
         return sentence
     values = [float(v) for v in re.findall(_NUM, listed.group())]
     true = statistics.median(values)
-    if abs(float(said.group(1)) - true) <= _CLOSE * max(abs(true), 1e-9):
+    if not off(float(said.group(1)), true):
         return sentence
     return f"{sentence[: said.end()]} {MISCOMPUTED}{sentence[said.end() :]}"
 
@@ -59,7 +60,7 @@ def _share(sentence: str) -> str:
 
 def mark(text: str) -> str:
     """``text`` (lower case) with a marker after each false median or share of clipped steps."""
-    pieces = _SENTENCE.split(text)
+    pieces = SENTENCE.split(text)
     return agc("".join(_share(_median(p)) if n % 2 == 0 else p for n, p in enumerate(pieces)))
 
 
@@ -71,21 +72,20 @@ _AGC_NUMBERS = {  # "weight norm 2, gradient norm 1, λ = 0.1"
 _AGC_RESULT = re.compile(
     rf"\b(?:scaled|rescaled|shrunk|clipped|cut)\s+(?:\w+\s+){{0,2}}?to\s+(?:a\s+)?norm\s+({_NUM})"
 )
-AGC_EPS = 1e-3  # the floor on a unit's weight norm, as in gradclip_core.clipping
 
 
 def agc(text: str) -> str:
     """``text`` (lower case) with :data:`.examples.MARKER` after a false AGC result: a unit with
     weight norm w and gradient norm g over λ is scaled to norm λ · max(w, 1e-3), else kept."""
     out = []
-    for n, piece in enumerate(_SENTENCE.split(text)):
+    for n, piece in enumerate(SENTENCE.split(text)):
         found = {k: r.search(piece) for k, r in _AGC_NUMBERS.items()}
         said = _AGC_RESULT.search(piece)
         if n % 2 == 0 and said and all(found.values()):
             w, g, lam = (float(found[k].group(1)) for k in ("w", "g", "lam"))
             limit = lam * max(w, AGC_EPS)
             true = limit if g > limit else g
-            if abs(float(said.group(1)) - true) > _CLOSE * max(true, 1e-9):
+            if off(float(said.group(1)), true):
                 piece = f"{piece[: said.end()]} {MISCOMPUTED}{piece[said.end() :]}"
         out.append(piece)
     return "".join(out)

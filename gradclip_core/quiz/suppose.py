@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gradclip_core.quiz.claims import wordset
+from gradclip_core.quiz.remarks import SCENE
 
 if TYPE_CHECKING:
     from gradclip_core.quiz.text import Clause
@@ -65,7 +66,7 @@ _ACTIONS = wordset(
 )
 _AND = wordset("and or")
 _WHOLE = wordset("every everything all nearly almost each")  # "and every step gets clipped"
-_SCENE = wordset("with for in under using plain sgd adam")  # "With plain SGD, set it ..."
+_SCENE = SCENE | wordset("plain sgd adam")  # "With plain SGD, set it ..."
 _PLACED = wordset("after before then")  # "put it after backward and before step": one order
 # what a supposed way does wrong: "..., the running sum is shrunk again and again"
 _HARMS = (
