@@ -35,7 +35,11 @@ from gradclip_core.trainer import Trainer  # noqa: E402
 CASES = {
     "rnn on adding (default)": TrainConfig(),
     "mlp on regression": TrainConfig(model="mlp", task="regression"),
+    # Plain SGD's update norms follow from the gradients; with momentum they are measured on
+    # the weights (a copy before the step, a subtraction after): shown, not judged.
+    "mlp, momentum 0.9": TrainConfig(model="mlp", task="regression", momentum=0.9),
 }
+JUDGED = ("rnn on adding (default)", "mlp on regression")  # issue 13's two defaults
 COMMAND = "python bench/step_overhead.py"
 TARGET = 1.05  # issue 13: instrumented step over the bare loop
 
@@ -165,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         for i, (name, r) in enumerate(result.items()):
             engine, plain, ratio, low, high = r["cpu"]
             judged = ratio if args.device == "cpu" else r["wall"][2]
-            worst[name] = max(worst[name], judged)
+            if case in JUDGED:
+                worst[name] = max(worst[name], judged)
             print(
                 f"{case if i == 0 else '':<25}{name:>16}{engine:>11.3f}{plain:>9.3f}"
                 f"{ratio:>7.3f}x{f'{low:.2f}-{high:.2f}':>12}{r['wall'][2]:>11.3f}x"
@@ -186,7 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, ratio in worst.items():
         verdict = "meets" if ratio <= TARGET else "misses"
         clock = "CPU-time" if args.device == "cpu" else "wall"
-        print(f"worst {clock} ratio against the {name}: {ratio:.3f}x ({verdict} {TARGET:.2f}x)")
+        print(
+            f"worst {clock} ratio of the two defaults against the {name}: {ratio:.3f}x "
+            f"({verdict} {TARGET:.2f}x)"
+        )
     return 0
 
 

@@ -102,7 +102,10 @@ class Trainer:
         self.spectral_every = spectral_every
         self._spectral = math.nan
         self._alive = torch.ones((), dtype=torch.bool, device=self.device)
-        self._meter = (CpuMeter if self._eager else DeviceMeter)(self.params)
+        if self._eager:
+            self._meter = CpuMeter(self.params, update_from_grads=_plain_sgd(self.optimizer))
+        else:
+            self._meter = DeviceMeter(self.params)
         self._constants: dict[float, torch.Tensor] = {}  # host floats as device tensors
         self._pending: list = []  # rows: tuples (CPU, see _update_cpu) or device vectors
         # Host-side facts per pending step: step, lr, mode code, spectral radius (CPU).
@@ -208,7 +211,7 @@ class Trainer:
         after = None if clip.derived_after else clip.param_norms_after
         return (head, clip.param_norms_before, after), finite
 
-    def _cpu_rows(self) -> np.ndarray:
+    def _cpu_rows(self, lr: np.ndarray) -> np.ndarray:
         head, before, after = zip(*self._pending, strict=True)
         head = np.array(head)  # (k, 4 + 2P): loss, norm before, threshold, cosine, squares
         before = torch.stack(before).numpy()  # (k, P) float32
@@ -217,6 +220,15 @@ class Trainer:
             norms_after = before * _torch_norm_factor(head[:, 1], head[:, 2])[:, None]  # (k, P)
         if not derived.all():
             norms_after[~derived] = torch.stack([a for a in after if a is not None]).numpy()
+        if self._meter.update_from_grads:
+            # Plain SGD moves each weight by -lr * g: the update's norms are lr times the
+            # clipped gradient's, as the optimizer computes them (before the weights round
+            # them to float32). A step skipped for a non-finite loss or norm moved nothing.
+            n_p = len(self.params)
+            moved = np.isfinite(head[:, 0]) & np.isfinite(head[:, 1])
+            with np.errstate(invalid="ignore", over="ignore"):
+                update = lr[:, None] * norms_after.astype(np.float64)  # (k, P)
+            head[:, 4 : 4 + n_p] = np.where(moved[:, None], np.square(update), 0.0)
         return np.concatenate(
             [
                 head[:, :4],
@@ -255,11 +267,11 @@ class Trainer:
         """Read pending metrics back to the host, record them, and detect divergence."""
         if not self._pending:
             return
+        meta = np.array(self._pending_meta, dtype=np.float64)  # (k, 4)
         if self._eager:
-            rows = self._cpu_rows()  # (k, 4 + 4P)
+            rows = self._cpu_rows(meta[:, 1])  # (k, 4 + 4P)
         else:
             rows = torch.stack(self._pending).cpu().numpy().astype(np.float64)
-        meta = np.array(self._pending_meta, dtype=np.float64)  # (k, 4)
         self._pending = []
         self._pending_meta = []
         scalars, layers = self._derive(rows, meta)
@@ -377,6 +389,14 @@ def _threshold(mode: str, threshold: float | None) -> float:
     if problem := threshold_problem(mode, threshold):
         raise ConfigError([("threshold", problem)])
     return float(threshold)
+
+
+def _plain_sgd(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether every step is ``w -= lr * g`` (SGD without momentum or weight decay)."""
+    return isinstance(optimizer, torch.optim.SGD) and all(
+        g["momentum"] == 0 and g["weight_decay"] == 0 and not g["maximize"]
+        for g in optimizer.param_groups
+    )
 
 
 def _make_optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:

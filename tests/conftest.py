@@ -2,17 +2,21 @@
 instead of showing its message (a learner's server leaves it unset). The browser journeys'
 ``streamlit run`` inherits it. ``one_torch_thread`` trains as the app's server does."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
 import torch
 
 os.environ.setdefault("GRADCLIP_RAISE", "1")
-# Saved progress and classes go to a database of the test run's own, never the app's file.
-os.environ.setdefault(
-    "GRADCLIP_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='gradclip-tests-')}/tests.db"
-)
+# Saved progress and classes go to a database of the test run's own, never the app's file,
+# removed when the run ends.
+if "GRADCLIP_DATABASE_URL" not in os.environ:
+    _DB_DIR = tempfile.mkdtemp(prefix="gradclip-tests-")
+    atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+    os.environ["GRADCLIP_DATABASE_URL"] = f"sqlite:///{_DB_DIR}/tests.db"
 
 
 @pytest.fixture

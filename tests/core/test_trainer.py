@@ -109,6 +109,40 @@ def test_many_steps_match_a_loop_with_torchs_default_optimizer(small_config, opt
         assert torch.equal(p, q)
 
 
+@pytest.mark.parametrize(
+    ("optimizer", "momentum", "from_grads"),
+    [("sgd", 0.0, True), ("sgd", 0.9, False), ("adam", 0.0, False)],
+)
+def test_update_norms_are_the_weights_change(small_config, optimizer, momentum, from_grads):
+    # Plain SGD's update norms are derived from the clipped gradients (lr * |g|), the others
+    # measured on the weights: both must be what the weights really did, layer by layer,
+    # through a change of mode and of learning rate.
+    config = small_config(optimizer=optimizer, momentum=momentum, clip_mode="norm", threshold=0.5)
+    trainer = Trainer(config)
+    assert trainer._meter.update_from_grads is from_grads
+    layer_of = np.asarray(trainer.model.layer_of_parameters())
+    changes = []
+    for step in range(24):
+        if step == 12:
+            trainer.set_clip("agc", 0.05)
+            trainer.set_lr(config.lr / 3)
+        before = [p.detach().clone() for p in trainer.params]
+        trainer.step()
+        squares = [
+            float((p.detach() - b).double().square().sum())
+            for p, b in zip(trainer.params, before, strict=True)
+        ]
+        changes.append(np.sqrt(np.bincount(layer_of, squares)))
+    h = trainer.history
+    weights = np.sqrt(
+        np.bincount(layer_of, [float(p.detach().double().square().sum()) for p in trainer.params])
+    )
+    np.testing.assert_allclose(h.layer_matrix("update_ratio")[-1], changes[-1] / weights, rtol=1e-4)
+    np.testing.assert_allclose(
+        h.column("update_norm"), np.linalg.norm(np.array(changes), axis=1), rtol=1e-4
+    )
+
+
 def test_the_host_computes_torchs_clip_factor_bit_for_bit():
     # The trainer derives clip-by-norm's per-tensor norms after on the host (cheaper than
     # four tensor ops a step); the factor must be the one clip_grads_with_norm_ applied.
@@ -196,7 +230,10 @@ def test_the_deferred_path_records_what_the_eager_path_records(small_config, mod
     assert frame["step"].tolist() == eager["step"].tolist()
     numbers = [c for c in eager.columns if c not in ("mode", "spectral_radius")]
     for column in numbers:
-        np.testing.assert_allclose(frame[column], eager[column], rtol=1e-5, err_msg=column)
+        # Plain SGD on the CPU records lr * |g|; the device measures the weights' change,
+        # which float32 rounds (about 1e-5 relative for updates this small).
+        rtol = 1e-4 if column.startswith("update") else 1e-5
+        np.testing.assert_allclose(frame[column], eager[column], rtol=rtol, err_msg=column)
     assert (frame["mode"] == eager["mode"]).all()
 
 
