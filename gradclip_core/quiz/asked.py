@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 
 _QUESTION = re.compile(r"(?:(?<=[.!?;:\n])|^)([ \t]*)([^.!?;:\n]+)\?")  # its words, up to "?"
-_CLAUSE = re.compile(r"(,\s*(?:(?:and|but|or|so)\s+)?|\s+(?:and|but|or|so|because|which)\s+)")
+CLAUSE = re.compile(r"(,\s*(?:(?:and|but|or|so)\s+)?|\s+(?:and|but|or|so|because|which)\s+)")
 
 
 def mark(text: str) -> str:
     """``text`` with each clause of a question led by "suppose"."""
 
     def ask(m: re.Match) -> str:
-        parts = _CLAUSE.split(m.group(2))
+        parts = CLAUSE.split(m.group(2))
         said = "".join(p if n % 2 else f"suppose {p}" for n, p in enumerate(parts))
         return f"{m.group(1)}{said}?"
 

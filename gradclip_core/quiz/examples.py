@@ -36,8 +36,9 @@ _LABEL = re.compile(  # "By value: (1, -0.5)", "norm clipping: (0.6, 0.8)": a mo
     r"\b(?:by\s+)?(?:value|norm|clip_grad_value_?|clip_grad_norm_?)(?:\s+clipping)?\s*:\s*$"
 )
 _THEN = re.compile(r"^\s*(?:->|→|=>|becomes?|turns?|gives?|goes)")  # ... unless it is a source
-_SOURCE_VERBS = re.compile(
-    r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|goes|maps|with|has|of norm)\b"
+_SOURCE_VERBS = re.compile(  # "(1, 1) with value clipping" names its mode: a result
+    r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|goes|maps|has|of norm"
+    r"|with(?!\s+(?:the\s+)?(?:value|norm)[\s-]+clipping|\s+clip_grad_))\b"
 )
 _ADDS = re.compile(r"\b(?:add|adds|added|adding|plus|sum|sums|summed|accumulat\w*)\b[^,;:]*$")
 _PLUS = re.compile(r"[)\]]\s*\+\s*[(\[][^()\[\]]*[)\]]\s*=\s*$")  # "(1, 0) + (0, 1) = "
@@ -94,7 +95,7 @@ def _powers(text: str) -> str:
         sentence = re.split(r"[.!?;](?=\s)|\n", text[: m.start()])[-1]
         true = base**times
         if times >= 10 and _COMPOUNDING.search(sentence) and not 0.67 <= said / true <= 1.5:
-            text = f"{text[: m.end()]} {MARKER}{text[m.end() :]}"
+            text = f"{text[: m.end()]} {MARKER} {text[m.end() :]}"
     for m in reversed(list(_POWER.finditer(text))):
         base, times, said, power, scale = m.groups()
         if said is None and scale is None:
@@ -106,7 +107,7 @@ def _powers(text: str) -> str:
             * 10 ** int(power or 0)
         )
         if true >= 2 and not 0.67 <= claimed / true <= 1.5:
-            text = f"{text[: m.end()]} {MARKER}{text[m.end() :]}"
+            text = f"{text[: m.end()]} {MARKER} {text[m.end() :]}"
     return text
 
 

@@ -17,6 +17,7 @@ _STEMMER = snowballstemmer.stemmer("english")
 _SYNONYMS = """
 limit cap restrict bound clamp constrain ceiling curb
 large big huge massive enormous giant extreme larger bigger greater great
+large gigantic colossal immense tremendous monstrous humongous
 max maximum
 explode explosion blow blowup skyrocket
 stable steady stability stabilise stabilize
@@ -85,12 +86,18 @@ def floors(text: str) -> str:
     return _FLOORED.sub(lambda m: m.group(1) or "floored at", text)
 
 
+_MODAL_THEN = re.compile(r"\b(would|will|could|can|might|may|must|should)\s+then\b")
+
+
 def readings(text: str) -> str:
     """``text`` (lower case) with what a phrase stands for spelt out: a floor as a floor
     (:func:`floors`), an index one step away ("h_{t-1}") as its letter, the noun "fix" as
     "remedy", and a number given to λ ("lambda = 0.01") as
     "λ" wherever it recurs later, so a worked example says what it claims in the prompt's
-    words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ")."""
+    words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ"). A
+    "then" right after a modal ("they would then count more") is an adverb: dropped, it starts
+    no clause."""
+    text = _MODAL_THEN.sub(r"\1", text)
     text = _FIX_NOUN.sub(r"\1 remedy", floors(_INDEX.sub(r"\1", text)))
     named = _LAMBDA.search(text)
     if not named:

@@ -39,6 +39,7 @@ FUZZY_RATIO = 85  # rapidfuzz ratio (0..100) needed for a typo match
 PREDICATE_SPAN = 10  # words from the first to the last part of a claim, subject aside
 ORDERED_GAP = 1  # words allowed between two parts of a claim joined by " > "
 DONOR_REACH = 2  # clauses back a clause may take its subject from (any in its own sentence)
+TOPIC_SENTENCES = 2  # sentences back a topic carried on from clause to clause may come from
 MAX_TRIES = 256  # combinations of part matches tried per claim and clause
 _BE = wordset("is are was were be s re")  # "there are", "there's"
 _CONTRASTIVE = wordset("instead rather")  # "X instead of Y": Y is set against X
@@ -309,7 +310,9 @@ def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause
                 for k, c in enumerate(before)
                 if c.sentence == clause.sentence or k >= len(before) - DONOR_REACH
             ]
-            donor = next((bearer[k] for k in reversed(near) if bearer[k]), None)
+            lent = [bearer[k] for k in reversed(near) if bearer[k]][:1]
+            fresh = [c for c in lent if c.sentence >= clause.sentence - TOPIC_SENTENCES]
+            donor = fresh[0] if fresh else None  # a topic fades a few sentences on
         out.append((clause, donor))
         bearer.append(donor)
     return out

@@ -5,6 +5,8 @@
   a false one is marked with :data:`.examples.MARKER`.
 - An AGC example ("weight norm 2, gradient norm 1, λ = 0.1: scaled to norm 0.2") must scale a
   unit over λ to norm λ · max(‖W‖, 1e-3) (:func:`agc`); a false one is marked the same way.
+- A threshold set to a fraction of the median ("10 % of the median", "a quarter of the median",
+  "0.5 x the median") lies below it: it is marked with :data:`SUBMEDIAN`, as "below the median".
 - A threshold at the p-th percentile of the logged norms lets p % of the steps pass unclipped
   and clips the other 100 - p %: "at the 90th percentile 90 % of the steps get clipped" is
   marked with :data:`MISSHARED`, a word a misconception of the bank can name.
@@ -23,6 +25,7 @@ from gradclip_core.quiz.examples import SENTENCE
 from gradclip_core.quiz.scalars import off
 
 MISSHARED = "misshared"  # after a share of clipped steps that a percentile does not give
+SUBMEDIAN = "submedian"  # after a threshold that is a fraction of the median
 _NUM = r"\d+(?:\.\d+)?"
 _LISTED = re.compile(rf"(?<![\w.^]){_NUM}(?:\s*(?:,|,?\s*and)\s*{_NUM}){{2,}}")
 _MEDIAN = re.compile(
@@ -34,6 +37,20 @@ _CLIPPED = re.compile(
     rf"({_NUM})\s*(?:%|percent)\s*(?:of\s+)?(?:the\s+|all\s+)?(?:\w+\s+){{0,2}}?"
     r"(?:get|gets|are|is|would\s+be|will\s+be|be)?\s*(?:clipped|clip)\b"
 )
+
+
+_FRACTION_OF_MEDIAN = re.compile(  # "10 % of the median", "a quarter of the median norm"
+    rf"(?:\b({_NUM})\s*(?:%|percent)|\b(?:half|a\s+third|a\s+quarter|a\s+fifth|a\s+tenth|"
+    rf"a\s+fraction)|(?<![\d.])(0?\.\d+)\s*(?:x|×|\*|times))\s*(?:of\s+)?(?:the\s+)?median\b"
+)
+
+
+def _fraction(text: str) -> str:
+    """``text`` with :data:`SUBMEDIAN` after each threshold set to a fraction of the median."""
+    for m in reversed(list(_FRACTION_OF_MEDIAN.finditer(text))):
+        if m.group(1) is None or 0 < float(m.group(1)) < 100:
+            text = f"{text[: m.end()]} {SUBMEDIAN}{text[m.end() :]}"
+    return text
 
 
 def _median(sentence: str) -> str:
@@ -61,28 +78,31 @@ def _share(sentence: str) -> str:
 def mark(text: str) -> str:
     """``text`` (lower case) with a marker after each false median or share of clipped steps."""
     pieces = SENTENCE.split(text)
-    return agc("".join(_share(_median(p)) if n % 2 == 0 else p for n, p in enumerate(pieces)))
+    checked = "".join(_share(_median(p)) if n % 2 == 0 else p for n, p in enumerate(pieces))
+    return _fraction(agc(checked))
 
 
-_AGC_NUMBERS = {  # "weight norm 2, gradient norm 1, λ = 0.1"
-    "w": re.compile(rf"\bweights?(?:'s)?\s+norm\s*(?:of|is|=|:)?\s*({_NUM})"),
-    "g": re.compile(rf"\bgrad(?:ient)?s?(?:'s)?\s+norm\s*(?:of|is|=|:)?\s*({_NUM})"),
+_AGC_NUMBERS = {  # "weight norm 2, gradient norm 1, λ = 0.1", "||W|| = 2, ||G|| = 1"
+    "w": re.compile(rf"(?:\bweights?(?:'s)?\s+norm|\|\|w\|\|)\s*(?:of|is|=|:)?\s*({_NUM})"),
+    "g": re.compile(rf"(?:\bgrad(?:ient)?s?(?:'s)?\s+norm|\|\|g\|\|)\s*(?:of|is|=|:)?\s*({_NUM})"),
     "lam": re.compile(rf"(?:λ|\blambda)\s*(?:=|is|of|:)\s*({_NUM})"),
 }
-_AGC_RESULT = re.compile(
-    rf"\b(?:scaled|rescaled|shrunk|clipped|cut)\s+(?:\w+\s+){{0,2}}?to\s+(?:a\s+)?norm\s+({_NUM})"
+_AGC_RESULT = re.compile(  # "scaled to norm 0.2", "rescaled to norm lambda / ||w|| = 0.005"
+    rf"\b(?:scaled|rescaled|shrunk|clipped|cut)\s+(?:\w+\s+){{0,2}}?to\s+(?:a\s+)?norm\s+"
+    rf"(?:[^\d.;=]{{1,30}}=\s*)?({_NUM})"
 )
 
 
 def agc(text: str) -> str:
     """``text`` (lower case) with :data:`.examples.MARKER` after a false AGC result: a unit with
     weight norm w and gradient norm g over λ is scaled to norm λ · max(w, 1e-3), else kept."""
-    out = []
+    out, lam = [], None
     for n, piece in enumerate(SENTENCE.split(text)):
         found = {k: r.search(piece) for k, r in _AGC_NUMBERS.items()}
+        lam = float(found["lam"].group(1)) if found["lam"] else lam  # "Example with λ = 0.1."
         said = _AGC_RESULT.search(piece)
-        if n % 2 == 0 and said and all(found.values()):
-            w, g, lam = (float(found[k].group(1)) for k in ("w", "g", "lam"))
+        if n % 2 == 0 and said and found["w"] and found["g"] and lam is not None:
+            w, g = (float(found[k].group(1)) for k in ("w", "g"))
             limit = lam * max(w, AGC_EPS)
             true = limit if g > limit else g
             if off(float(said.group(1)), true):

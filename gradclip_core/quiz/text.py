@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gradclip_core.quiz import api, asked, contrast, examples, remarks, scalars, stats, suppose
+from gradclip_core.quiz import contrast, marks, remarks, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
 from gradclip_core.quiz.lexicon import INFORMAL, readings, word_forms
 
@@ -164,7 +164,7 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "65,504": one number
-    text = asked.mark(api.mark(stats.mark(scalars.mark(examples.mark(text)))))  # "miscomputed"
+    text = marks.mark(text)  # "miscomputed", "misnamed", "suppose", ...
     text = _mask_brackets(remarks.asides(_LIST_MARK.sub("\n", text)))
     text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"
     text = readings(text)  # "clamped below by eps": a floor, not "below λ"

@@ -519,3 +519,82 @@ def test_agc_uses_a_fixed_lambda_plain_norms_and_leaves_the_weights():
     assert torch.equal(w.detach(), before)
     assert w.grad[0].norm().item() == pytest.approx(0.01 * 5.0, rel=1e-5)  # ‖G‖ / ‖W‖ = λ
     assert w.grad[1].norm().item() == pytest.approx(0.01 * 1e-3, rel=1e-4)  # the eps floor
+
+
+def test_clipping_after_the_step_changes_nothing_in_that_update():
+    _said("once it has run the update has already used the raw ones")
+    clipped_late, unclipped = param_with_grad([3.0, 4.0]), param_with_grad([3.0, 4.0])
+    torch.optim.SGD([clipped_late], lr=0.1).step()
+    torch.nn.utils.clip_grad_norm_([clipped_late], max_norm=1.0)  # after the step
+    torch.optim.SGD([unclipped], lr=0.1).step()
+    assert torch.equal(clipped_late.data, unclipped.data)
+    assert torch.allclose(clipped_late.data, torch.tensor([-0.3, -0.4]))
+
+
+def test_clipping_never_stretches_a_short_gradient():
+    _said("Clipping never stretches a short gradient", "clip_grad_norm_ never scales a gradient up")
+    short = param_with_grad([0.3, 0.4])  # norm 0.5, under max_norm
+    torch.nn.utils.clip_grad_norm_([short], max_norm=1.0)
+    assert torch.equal(short.grad, torch.tensor([0.3, 0.4]))
+
+
+def test_backprop_through_time_multiplies_by_the_transpose_not_the_inverse():
+    _said("by the transpose of the recurrent matrix (times the activation's derivative)")
+    torch.manual_seed(0)
+    w = torch.randn(3, 3, dtype=torch.float64)
+    h0 = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    h1 = torch.tanh(w @ h0)
+    upstream = torch.randn(3, dtype=torch.float64)
+    (grad,) = torch.autograd.grad(h1, h0, upstream)
+    expected = w.T @ ((1 - h1.detach() ** 2) * upstream)
+    assert torch.allclose(grad, expected)
+    assert not torch.allclose(grad, torch.linalg.inv(w) @ upstream)
+
+
+def test_a_tanh_rnn_still_explodes_with_a_large_recurrent_matrix():
+    _said("a tanh RNN can still have exploding gradients when the recurrent matrix's spectral")
+    w = 1.5 * torch.eye(4, dtype=torch.float64)  # spectral radius 1.5, tanh' at 0 is 1
+    h0 = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    h = h0
+    for _ in range(40):
+        h = torch.tanh(w @ h)
+    (grad,) = torch.autograd.grad(h.sum(), h0)
+    assert grad.norm().item() > 1e6
+
+
+def test_the_scaled_norm_is_the_true_norm_times_the_loss_scale():
+    _said("a norm of 0.5 with scale 65536 gives 0.5 × 65536 = 32768")
+    assert 0.5 * 65536 == 32768
+    w = torch.zeros(2, requires_grad=True)
+    loss = (w * torch.tensor([0.3, 0.4])).sum()  # true gradient (0.3, 0.4), norm 0.5
+    (loss * 65536).backward()
+    assert w.grad.norm().item() == pytest.approx(32768.0)
+
+
+def test_a_threshold_below_the_median_clips_more_than_half_the_steps():
+    _said("A threshold below the median clips more than half of the steps")
+    norms = np.random.default_rng(0).lognormal(size=1001)
+    median = np.median(norms)
+    for threshold in (0.9 * median, 0.5 * median, 0.1 * median):
+        assert (norms > threshold).mean() > 0.5
+    assert (norms > median).mean() == pytest.approx(0.5, abs=0.001)
+
+
+def test_clip_grad_norm_takes_one_total_norm_not_one_per_tensor():
+    _said("does not compare each parameter tensor's (or layer's) norm with max_norm")
+    small, large = param_with_grad([0.3, 0.4]), param_with_grad([6.0, 8.0])  # norms 0.5, 10
+    total = torch.nn.utils.clip_grad_norm_([small, large], max_norm=1.0)
+    assert total.item() == pytest.approx(math.hypot(0.5, 10.0), rel=1e-6)
+    factor = 1.0 / total.item()
+    assert torch.allclose(small.grad, torch.tensor([0.3, 0.4]) * factor, rtol=1e-5)
+    assert torch.allclose(large.grad, torch.tensor([6.0, 8.0]) * factor, rtol=1e-5)
+
+
+def test_norm_clipping_keeps_the_direction_of_a_tight_clip():
+    _said("Norm clipping does not change the direction")
+    p = param_with_grad([2.0, -5.0, 1.0])
+    raw = p.grad.clone()
+    torch.nn.utils.clip_grad_norm_([p], max_norm=0.01)
+    cosine = torch.nn.functional.cosine_similarity(p.grad, raw, dim=0)
+    assert cosine.item() == pytest.approx(1.0, abs=1e-6)
+    assert p.grad.norm().item() == pytest.approx(0.01, rel=1e-4)

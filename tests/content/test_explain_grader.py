@@ -53,8 +53,14 @@ numbers in worked examples, invented API arguments and defaults, wrong reasons; 
 86.5 % good and 30.2 % wrong full, then used to tune the grader: 96.9 % and 0 % after) and
 ``explain_answers_round17.toml`` (6 and 6 a prompt, variants of each weakness class blind18
 showed, phrased apart from it, written after most fixes, at 42/48 good and 4/48 wrong full;
-45/48 and 0/48 after; plus 13 good answers probing the new rules for false alarms, all full)
-count in the rates only.
+45/48 and 0/48 after; plus 13 good answers probing the new rules for false alarms, all full),
+``explain_answers_blind19.toml`` (12 and 12 a prompt, written blind: false arithmetic in worked
+examples, growth called linear, the inverse of the recurrent matrix, tanh RNNs that cannot
+explode, clipping after the step, a threshold below the median or a default max_norm; held out
+at 87.5 % good and 16.7 % wrong full, then used to tune the grader: 94.8 % and 1.0 % after) and
+``explain_answers_round18.toml`` (6 and 6 a prompt, variants of each weakness class blind19
+showed, phrased apart from it, written before the fixes, at 39/48 good and 26/48 wrong full;
+43/48 and 2/48 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -103,6 +109,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round16.toml",
     "explain_answers_blind18.toml",
     "explain_answers_round17.toml",
+    "explain_answers_blind19.toml",
+    "explain_answers_round18.toml",
 )
 
 
@@ -174,13 +182,12 @@ def test_rates_over_all_prompts_meet_the_targets():
     assert wrong_rate <= WRONG_TARGET
 
 
-# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bounds
-# guard against regressions on unseen answers, set a little below what each set measures now
-# (blind11: 96.9 % good, 5.2 % wrong full; blind19: 87.5 % and 16.7 %). They are NOT the targets
-# above: the grader misses mistakes its rubric does not list, and each writer invents new ones.
+# Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bound
+# guards against regressions on unseen answers, set a little below what the set measures now
+# (blind11: 96.9 % good, 5.2 % wrong full). It is NOT the targets above: the grader misses
+# mistakes its rubric does not list, and each writer invents new ones.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
-    "explain_answers_blind19.toml": (0.85, 0.19),
 }
 
 

@@ -1,0 +1,82 @@
+"""Plain arithmetic in answers, checked: products and quotients written out, and growth that a
+worked example states to be in proportion to the depth.
+
+- A product or quotient of plain numbers with its result ("0.5 x 65536 = 32768", "3/15 = 0.2",
+  "0.01 x 2 / 1 = 0.02"), read left to right, must hold to the precision written (or within
+  :data:`.scalars.CLOSE`); a false result is marked with :data:`.examples.MARKER`.
+- "50 steps give about 50 times the gradient", "a 100-layer net has 100 times the gradient",
+  "twice as long gives twice as large": a gradient that grows in proportion to the number of
+  steps or layers grows linearly. It is marked with :data:`MISGROWN`, a word a misconception of
+  the bank can name (backpropagation multiplies one factor per step: the growth is a power).
+
+Reads the lower-cased answer, before it is split into words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gradclip_core.quiz.examples import MARKER as MISCOMPUTED
+from gradclip_core.quiz.scalars import CLOSE
+
+MISGROWN = "misgrown"  # after growth stated in proportion to the steps or layers
+_NUM = r"\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+_OPS = r"(?:x|×|\*|·|/)"
+_EXPR = re.compile(  # "0.5 x 65536 = 32768": numbers joined by operators, then their result
+    rf"(?<![\w.^/*×·(,-])({_NUM}(?:\s*{_OPS}\s*{_NUM})+)\s*(?:=|≈|~)\s*"
+    rf"(?:about\s+|roughly\s+|around\s+|approximately\s+)?({_NUM})(?![\d.]*\d|\s*[x×*/^(]\s*\d)"
+)
+_TERM = re.compile(rf"({_OPS})?\s*({_NUM})")
+_PROPORTIONAL = (  # "50 steps give roughly 50 times the gradient"
+    re.compile(
+        r"\b(\d+)[ -]*(?:time[ -]?)?(?:steps?|layers?|timesteps?)\b[^.;:]{0,60}?"
+        r"\b(?:about|roughly|around|approximately|nearly|some)?\s*\1\s*(?:times|x|×)(?!\s*\d)"
+    ),
+    re.compile(
+        r"\btwice\s+as\s+(?:long|deep|many)\b[^.;:]{0,60}?\btwice\s+as\s+(?:large|big|much|high)\b"
+    ),
+    re.compile(
+        r"\bdoubl\w*\s+the\s+(?:length|depth|steps|layers)\b[^.;:]{0,40}?\bdoubl\w*\s+the\s+grad"
+    ),
+)
+
+
+def _evaluate(expr: str) -> float | None:
+    """The value of "a x b / c", read left to right (None on a division by zero)."""
+    value = None
+    for op, num in _TERM.findall(expr):
+        x = float(num)
+        if value is None:
+            value = x
+        elif op == "/":
+            if not x:
+                return None
+            value /= x
+        else:
+            value *= x
+    return value
+
+
+def _precision(said: str) -> float:
+    """Half a unit of the last digit written: "3276.8" is read to 0.05."""
+    mantissa = said.split("e")[0]
+    places = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    exponent = int(said.split("e")[1]) if "e" in said else 0
+    return 0.5 * 10 ** (exponent - places)
+
+
+def _false(expr: str, said: str) -> bool:
+    true = _evaluate(expr)
+    if true is None:
+        return False
+    return abs(float(said) - true) > max(CLOSE * abs(true), _precision(said))
+
+
+def mark(text: str) -> str:
+    """``text`` (lower case) with a marker after each false product or quotient and after each
+    growth stated in proportion to the number of steps or layers."""
+    ends = [(m.end(), MISCOMPUTED) for m in _EXPR.finditer(text) if _false(*m.groups())]
+    ends += [(m.end(), MISGROWN) for pattern in _PROPORTIONAL for m in pattern.finditer(text)]
+    for at, word in sorted(ends, reverse=True):
+        text = f"{text[:at]} {word} {text[at:]}"
+    return text

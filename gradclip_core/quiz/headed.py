@@ -1,0 +1,45 @@
+"""Headings in answers: a way named as a heading describes a case, it asserts nothing.
+
+"Clipping after each micro-batch: after the first backward .grad = (6, 0), clipped to (5, 0)."
+and "Wrong way, clipping the scaled grads: their norm is ..." walk through a way the answer goes
+on to reject (or has rejected), and "why: clipping before unscale = comparing S-times-too-big
+grads" names one by what it amounts to. A sentence led by such a heading (a gerund of an action
+before ":" or "=", or a label that rejects, "wrong way", "incorrect", before "," or ":") is read
+as a supposition: each of its clauses is led by "suppose", which :mod:`.suppose` marks as the
+premise of its clause. Reads the lower-cased answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gradclip_core.quiz.asked import CLAUSE
+
+# a verb that makes the words before ":" a statement: "clipping happens after the step: ..."
+_FINITE = (
+    r"\b(?:is|are|was|were|happens?|goes|runs?|comes?|must|should|has|have|does|do|can|will"
+    r"|works?|means|gives|makes|takes|needs|keeps|looks|belongs|scales|rescales|shrinks)\b"
+)
+_HEADED = re.compile(  # from the heading to the end of its sentence
+    r"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?(?:why\s*:\s*)?)"
+    r"((?:(?:the\s+)?(?:wrong|incorrect|naive|bad)(?:\s+(?:way|order|version|approach))?\s*[,:]\s*"
+    rf"|(?:clipping|unscaling|calling|applying)\b(?!\s+\w+s\b)"  # no verb in -s right after
+    rf"(?:(?!{_FINITE})[^.!?;:=\n]){{0,80}}[:=]\s*)"
+    r"(?:[^.!?;\n]|\.(?!\s|$))*)"  # up to the end of the sentence (".grad" does not end it)
+)
+_PARTS = re.compile(rf":\s*|{CLAUSE.pattern[1:-1]}")  # "clipping ...: after the first ..."
+
+
+def mark(text: str) -> str:
+    """``text`` with each clause of a sentence led by a heading led by "suppose"."""
+
+    def suppose(m: re.Match) -> str:
+        body, out, start = m.group(2), [], 0
+        for cut in _PARTS.finditer(body):
+            before = body[start : cut.start()]
+            if before.count("(") + before.count("[") == before.count(")") + before.count("]"):
+                out.append(f"suppose {before}{cut.group()}")  # not a comma inside "(6, 0)"
+                start = cut.end()
+        return f"{m.group(1)}{''.join(out)}suppose {body[start:]}"
+
+    return _HEADED.sub(suppose, text)
