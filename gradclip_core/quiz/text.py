@@ -27,6 +27,8 @@ from gradclip_core.quiz import api, asked, contrast, examples, remarks, scalars,
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
 from gradclip_core.quiz.lexicon import INFORMAL, readings, word_forms
 
+from . import arith, defaults
+
 MAX_ANSWER_CHARS = 5000  # longer answers are graded on their first 5,000 characters
 NEGATION_REACH = 10  # words after a negation that it can deny
 
@@ -164,7 +166,8 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "65,504": one number
-    text = asked.mark(api.mark(stats.mark(scalars.mark(examples.mark(text)))))  # "miscomputed"
+    text = stats.mark(scalars.mark(examples.mark(arith.mark(text))))  # "miscomputed"
+    text = asked.mark(api.mark(defaults.mark(text)))  # "misnamed", "misdefaulted"
     text = _mask_brackets(remarks.asides(_LIST_MARK.sub("\n", text)))
     text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"
     text = readings(text)  # "clamped below by eps": a floor, not "below λ"

@@ -53,7 +53,11 @@ numbers in worked examples, invented API arguments and defaults, wrong reasons; 
 86.5 % good and 30.2 % wrong full, then used to tune the grader: 96.9 % and 0 % after) and
 ``explain_answers_round17.toml`` (6 and 6 a prompt, variants of each weakness class blind18
 showed, phrased apart from it, written after most fixes, at 42/48 good and 4/48 wrong full;
-45/48 and 0/48 after; plus 13 good answers probing the new rules for false alarms, all full)
+45/48 and 0/48 after; plus 13 good answers probing the new rules for false alarms, all full),
+``explain_answers_blind20.toml`` (12 and 12 a prompt, written blind, held out at 87.5 % good and
+19.8 % wrong full, then used to tune the grader: 93.8 % and 0 % after) and
+``explain_answers_round19.toml`` (5 and 5 a prompt, variants of each weakness class blind20
+showed, written before the fixes, at 24/40 good and 24/40 wrong full; 28/40 and 2/40 after)
 count in the rates only.
 """
 
@@ -103,6 +107,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round16.toml",
     "explain_answers_blind18.toml",
     "explain_answers_round17.toml",
+    "explain_answers_blind20.toml",
+    "explain_answers_round19.toml",
 )
 
 
