@@ -107,7 +107,8 @@ def _powers(text: str) -> str:
             * 10 ** int(power or 0)
         )
         if true >= 2 and not 0.67 <= claimed / true <= 1.5:
-            text = f"{text[: m.end()]} {MARKER} {text[m.end() :]}"
+            at = m.start() + len(m.group(0).rstrip())  # the marker stays a word of its own
+            text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
     return text
 
 

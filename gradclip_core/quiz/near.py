@@ -3,7 +3,8 @@
 A claim's excluded words ("... - clip_grad_value / clamp") usually stand in its own clause; they
 also count when they stand in the clause next to it (:func:`excluded_near`):
 
-- before a relative clause ("clip_grad_value_(...), which clamps every entry");
+- before a relative clause ("clip_grad_value_(...), which clamps every entry") that takes its
+  subject from it ("..., which makes the early micro-batches count more" names its own);
 - after an "or" aside ("(or, to clamp every entry, clip_grad_value_)");
 - after an arrow in the same sentence, naming no call ("clip per micro-batch -> the running sum
   shrinks again and again": its harm, not the next step of a procedure).
@@ -14,7 +15,7 @@ does not count: read so, too many wrong answers pass.)
 
 from __future__ import annotations
 
-from gradclip_core.quiz.match import Pattern, _excluded
+from gradclip_core.quiz.match import Pattern, _excluded, _slot_hits
 from gradclip_core.quiz.text import Clause
 
 _ACTS = frozenset(("clip", "clipping", "step", "update", "backward", "unscale", "zero_grad"))
@@ -27,7 +28,8 @@ def excluded_near(
     the module docstring)."""
     if not pat.exclude:
         return False
-    if clause.relative and before is not None and _excluded(pat.exclude, before, vocab):
+    own = bool(pat.subject) and bool(_slot_hits(pat.subject, clause, vocab))
+    if clause.relative and before is not None and not own and _excluded(pat.exclude, before, vocab):
         return True
     leads_or = clause.toks[:1] != [] and clause.toks[0].raw == "or"
     if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"

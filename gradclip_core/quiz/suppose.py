@@ -178,12 +178,27 @@ def suppositions(found: list[Clause]) -> None:
         first = n == 0 or found[n - 1].sentence != clause.sentence
         if first and same and (raws[:1] == ["to"] or raws[:3] == ["in", "order", "to"]):
             clause.premise = _purpose(raws)  # "To clip meaningfully, call unscale_ ...": a purpose
+        if _condition_goes_on(found, n):
+            clause.premise = len(raws)  # "if the norm is under it, or every entry is, ...": a case
         if raws[:1] and raws[0] in WOULD:
             for before in reversed(found[:n]):
                 lead = before.toks[0].raw if before.toks else ""
                 if before.sentence != clause.sentence or lead in _OWN_CLAUSE:
                     break
                 before.premise = len(before.toks)
+
+
+def _condition_goes_on(found: list[Clause], n: int) -> bool:
+    """Whether clause ``n``, led by "or" right after a clause led by "if" / "when" / "unless",
+    adds a second case to that condition: a main clause follows in its sentence ("and" rarely
+    does: "..., if it is above 1, and finally step()" goes on with the procedure)."""
+    clause = found[n]
+    if n == 0 or not clause.toks or clause.toks[0].raw != "or":
+        return False
+    before, after = found[n - 1], found[n + 1 : n + 2]
+    lead = before.toks[0].raw if before.toks else ""
+    same = before.sentence == clause.sentence and after and after[0].sentence == clause.sentence
+    return bool(same) and lead in _SUPPOSE | {"when", "whenever"}
 
 
 def _rejected(found: list[Clause]) -> None:

@@ -598,3 +598,149 @@ def test_norm_clipping_keeps_the_direction_of_a_tight_clip():
     cosine = torch.nn.functional.cosine_similarity(p.grad, raw, dim=0)
     assert cosine.item() == pytest.approx(1.0, abs=1e-6)
     assert p.grad.norm().item() == pytest.approx(0.01, rel=1e-4)
+
+
+def test_the_defaults_checker_and_its_feedback_match_torch_signatures():
+    """gradclip_core.quiz.defaults marks a false stated default; its table must be torch's."""
+    from gradclip_core.quiz.defaults import DEFAULTS, REQUIRED
+
+    _said(
+        "clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, "
+        "foreach=None) has no default max_norm",
+        "clip_grad_value_(parameters, clip_value, foreach=None) has no default clip_value",
+        "GradScaler starts at init_scale=65536.0 (2^16) with growth_factor=2.0, "
+        "backoff_factor=0.5 and growth_interval=2000",
+    )
+    params = {
+        **inspect.signature(torch.nn.utils.clip_grad_norm_).parameters,
+        **inspect.signature(torch.nn.utils.clip_grad_value_).parameters,
+        **inspect.signature(torch.amp.GradScaler).parameters,
+    }
+    for name in REQUIRED:
+        assert params[name].default is inspect.Parameter.empty, name
+    for name, spellings in DEFAULTS.items():
+        real = params[name].default
+        assert str(real).lower() in spellings or float(real) == spellings[0], name
+    assert 2.0**16 == 65536.0
+
+
+def test_a_nan_total_norm_raises_only_with_error_if_nonfinite():
+    _said("raises on a nan or inf total norm only if you pass error_if_nonfinite=True")
+    p = param_with_grad([float("nan"), 1.0])
+    assert torch.isnan(torch.nn.utils.clip_grad_norm_([p], max_norm=1.0))
+    with pytest.raises(RuntimeError):
+        torch.nn.utils.clip_grad_norm_(
+            [param_with_grad([float("inf")])], 1.0, error_if_nonfinite=True
+        )
+
+
+def test_a_total_norm_of_50_under_max_norm_1_is_scaled_by_a_fiftieth():
+    _said("gradients of total norm 50 with max_norm=1.0 are multiplied by 1/50 = 0.02")
+    p = param_with_grad([30.0, 40.0])  # norm 50
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([30.0, 40.0]) * 0.02, atol=1e-6)
+    assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_clip_grad_norm_returns_a_tensor_of_the_norm_before_and_clips_grad_in_place():
+    _said("returns the total norm of the gradients before clipping, as a tensor, not the clipped")
+    p = param_with_grad([3.0, 4.0])
+    grad = p.grad
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert isinstance(total, torch.Tensor) and total.item() == pytest.approx(5.0)
+    assert p.grad is grad and torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+    torch.optim.SGD([p], lr=1.0).step()
+    assert torch.allclose(p.detach(), torch.tensor([-0.6, -0.8]))  # the step reads clipped .grad
+
+
+def test_the_learning_rate_changes_the_step_not_the_backpropagated_gradient():
+    _said("lowering it shrinks the step but not the gradient")
+    grads, steps = [], []
+    for lr in (1.0, 0.001):
+        torch.manual_seed(0)
+        rnn = torch.nn.RNN(3, 3)
+        opt = torch.optim.SGD(rnn.parameters(), lr=lr)
+        rnn(torch.randn(20, 1, 3))[0].sum().backward()
+        grads.append(rnn.weight_hh_l0.grad.clone())
+        before = rnn.weight_hh_l0.detach().clone()
+        opt.step()
+        steps.append((rnn.weight_hh_l0.detach() - before).norm().item())
+    assert torch.equal(grads[0], grads[1])
+    assert steps[1] == pytest.approx(steps[0] * 0.001, rel=1e-3)
+
+
+def test_the_sigmoid_damps_more_than_tanh():
+    _said("The sigmoid's derivative is at most 0.25 and tanh's at most 1")
+    x = torch.linspace(-6, 6, 1201, requires_grad=True)
+    torch.sigmoid(x).sum().backward()
+    sig = x.grad.clone()
+    x.grad = None
+    torch.tanh(x).sum().backward()
+    assert sig.max().item() == pytest.approx(0.25) and x.grad.max().item() == pytest.approx(1.0)
+    assert sig.max() * 4 <= x.grad.max()  # the best factor a sigmoid layer can pass on
+
+
+def test_a_true_norm_of_a_half_shows_up_as_32768_under_the_initial_scale():
+    _said("a true norm of 0.5 shows up as 0.5 × 65,536 = 32,768")
+    w = torch.nn.Parameter(torch.zeros(2))
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale((w * torch.tensor([0.3, 0.4])).sum()).backward()  # true gradient norm 0.5
+    assert w.grad.norm().item() == pytest.approx(0.5 * 65536) == 32768
+
+
+def test_an_inf_step_is_skipped_and_the_scale_halves():
+    _said(
+        "scaler.step(optimizer) skips optimizer.step() for that iteration",
+        "weight decay included) are left exactly as they were",
+        "scaler.update() halves the scale (backoff_factor=0.5)",
+    )
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = torch.optim.AdamW([w], lr=0.1, weight_decay=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale((w * torch.tensor([float("inf"), 1.0])).sum()).backward()
+    scaler.step(opt)
+    scaler.update()
+    assert torch.equal(w.detach(), torch.tensor([1.0, 2.0])) and not opt.state
+    assert scaler.get_scale() == 32768.0
+
+
+def test_the_scale_doubles_only_after_growth_interval_good_steps():
+    _said("doubles the scale only after growth_interval=2000 consecutive steps without inf")
+    w = torch.nn.Parameter(torch.tensor([1.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", growth_interval=3)
+    scales = []
+    for _ in range(3):
+        opt.zero_grad()
+        scaler.scale(w.sum()).backward()
+        scaler.step(opt)
+        scaler.update()
+        scales.append(scaler.get_scale())
+    assert scales == [65536.0, 65536.0, 131072.0]
+    assert torch.amp.GradScaler("cpu").get_growth_interval() == 2000
+
+
+def test_unscale_is_documented_for_clipping_and_not_deprecated():
+    _said("scaler.unscale_(optimizer) before clipping is not deprecated", "its docstring says so")
+    doc = torch.amp.GradScaler.unscale_.__doc__.lower()
+    assert "clipping" in doc and "deprecat" not in doc
+
+
+def test_a_second_unscale_names_the_update_and_micro_batches_share_one_scale():
+    _said("unscale_() has already been called on this optimizer since the last update()")
+    _said("since they all carry the same scale")
+    w = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([w], lr=1.0)
+    scaler = torch.amp.GradScaler("cpu")
+    for g in (torch.tensor([1.0, 0.0]), torch.tensor([0.0, 2.0])):  # two micro-batches
+        scaler.scale((w * g).sum()).backward()
+    scaler.unscale_(opt)
+    assert torch.allclose(w.grad, torch.tensor([1.0, 2.0]))  # the true sum
+    with pytest.raises(RuntimeError, match=r"already been called on this optimizer since the"):
+        scaler.unscale_(opt)
+
+
+def test_clip_grad_norm_has_no_adaptive_mode():
+    _said("has no adaptive or unit-wise mode: an unknown keyword raises a TypeError")
+    with pytest.raises(TypeError):
+        torch.nn.utils.clip_grad_norm_([param_with_grad([1.0])], max_norm=0.01, adaptive=True)

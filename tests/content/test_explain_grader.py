@@ -60,7 +60,12 @@ explode, clipping after the step, a threshold below the median or a default max_
 at 87.5 % good and 16.7 % wrong full, then used to tune the grader: 94.8 % and 1.0 % after) and
 ``explain_answers_round18.toml`` (6 and 6 a prompt, variants of each weakness class blind19
 showed, phrased apart from it, written before the fixes, at 39/48 good and 26/48 wrong full;
-43/48 and 2/48 after) count in the rates only.
+43/48 and 2/48 after),
+``explain_answers_blind20.toml`` (12 and 12 a prompt, written blind, held out at 87.5 % good and
+19.8 % wrong full, then used to tune the grader: 93.8 % and 0 % after) and
+``explain_answers_round19.toml`` (5 and 5 a prompt, variants of each weakness class blind20
+showed, written before the fixes, at 24/40 good and 24/40 wrong full; 28/40 and 2/40 after)
+count in the rates only.
 """
 
 from __future__ import annotations
@@ -111,6 +116,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round17.toml",
     "explain_answers_blind19.toml",
     "explain_answers_round18.toml",
+    "explain_answers_blind20.toml",
+    "explain_answers_round19.toml",
 )
 
 

@@ -1,0 +1,69 @@
+"""Stated arithmetic in answers, checked: "1/50 = 0.05", "0.5 × 65536 = 131072".
+
+A fluent worked example can carry one false number in words that all sound right ("clipping
+multiplies all gradients by 1/50 = 0.05"; "the factor is 0.01/0.05 = 0.5"). :mod:`.examples`
+checks vectors and compounding, :mod:`.scalars` a clipping factor only when norm, limit and
+factor share a sentence; neither checks a plain equality. This module does: each ``a OP b
+(=|≈|~|is) c`` with numbers a, b, c and OP one of / ÷ × x * · ^ ** whose c is off from a OP b is
+followed by :data:`MARKER` ("miscomputed", the word the bank's misconceptions name), as a word
+of its own.
+
+A result written with d decimals is accepted when it rounds to the true value at d decimals, or
+is within :data:`REL` of it ("2/6.34 ≈ 0.315", "1.1^100 ≈ 13,800"). In a chain "a/b = c = d"
+only c is checked; an operand that is part of a longer product ("0.01 × 2.0 / 0.1 = 0.2") is not
+checked at all. Supposing does not matter: arithmetic is true or false whatever is supposed.
+Reads the lower-cased answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+MARKER = "miscomputed"
+REL = 0.02  # relative tolerance
+_N = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
+_OPS = {"/": "div", "÷": "div", "×": "mul", "x": "mul", "*": "mul", "·": "mul"}
+_OPS |= {"^": "pow", "**": "pow"}
+_EQ = re.compile(
+    rf"(?<![\w.,/^*])-?{_N}\s*(\*\*|\^|/|÷|×|·|\*|x(?=\s*\d))\s*-?{_N}"
+    r"\s*(?:=|≈|~|\bis\b|\bequals\b)\s*(?:about\s+|roughly\s+|approximately\s+|only\s+|just\s+)?"
+    rf"-?{_N}(?![\d.]*\d)(\s*%)?(?!\s*(?:/|\*|×|\^))"
+)
+_CHAINED = re.compile(r"(?:\*\*|\^|/|÷|×|·|\*|\bx|[-+])\s*$")  # an operand of a longer product
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def _true(a: float, op: str, b: float) -> float | None:
+    kind = _OPS[op]
+    if kind == "div":
+        return a / b if b else None
+    if kind == "mul":
+        return a * b
+    return a**b if b <= 400 else None
+
+
+def _ok(said_text: str, said: float, true: float) -> bool:
+    if abs(said - true) <= REL * max(abs(true), 1e-12):
+        return True
+    places = len(said_text.split(".")[1]) if "." in said_text else 0
+    return places > 0 and round(true, places) == round(said, places)
+
+
+def mark(text: str) -> str:
+    """``text`` with :data:`MARKER` (as a word) after each false stated equality."""
+    found = []
+    for m in _EQ.finditer(text):
+        if _CHAINED.search(text[: m.start()]):
+            continue
+        a, op, b, c, pct = m.groups()
+        true = _true(_num(a), op, _num(b))
+        if true is None:
+            continue
+        if not _ok(c, _num(c) / (100 if pct else 1), true):
+            found.append(m.end())
+    for at in reversed(found):
+        text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
+    return text

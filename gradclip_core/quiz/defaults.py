@@ -1,0 +1,80 @@
+"""Stated defaults of torch's clipping and AMP API, checked against torch 2.13.
+
+A fluent answer can give a real argument a false default ("since error_if_nonfinite=True is the
+default, it raises on nan", "max_norm defaults to 1.0") in words that all sound right;
+:mod:`.api` checks keyword *names* only. Each statement that names an argument, a value and the
+word "default" together ("X=V is the default", "X defaults to V", "by default X is V", "the
+default X is V", "X is V by default", "X at its default of V", "X has a default of V", "X
+(default V)") whose V is not torch's default is followed by :data:`MARKER`, a word a
+misconception of the bank can name. An argument with no default (:data:`REQUIRED`) has no true
+stated default. The table is torch 2.13's (``tests/content/test_explain_feedback_claims.py``
+compares it with ``inspect.signature``). Reads the lower-cased answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+MARKER = "misdefaulted"
+DEFAULTS: dict[str, tuple[float | str, ...]] = {  # argument -> accepted spellings of its default
+    "error_if_nonfinite": ("false",),
+    "norm_type": (2.0, "l2", "euclidean"),
+    "foreach": ("none",),
+    "init_scale": (65536.0,),
+    "growth_factor": (2.0,),
+    "backoff_factor": (0.5,),
+    "growth_interval": (2000.0,),
+    "enabled": ("true",),
+}
+REQUIRED = ("max_norm", "clip_value")  # no default in torch 2.13: any stated one is false
+_ALIASES = {"initial scale": "init_scale", "loss scale": "init_scale", "scale": "init_scale"}
+_ARG = "|".join(sorted([*DEFAULTS, *REQUIRED, *_ALIASES], key=len, reverse=True))
+_VAL = r"(true|false|none|inf|l1|l2|\d[\d,]*(?:\.\d+)?(?:\s*(?:\*\*|\^)\s*\d+)?)\b"
+_IS = r"\s*(?:=|is|of|:)\s*"
+_FORMS = [
+    re.compile(rf"\b({_ARG})\s*(?:=|of|is|:)?\s*{_VAL}\s*(?:is|being|as)\s+(?:the\s+)?default\b"),
+    re.compile(rf"\b({_ARG})\s+defaults?\s+(?:to|is|of|=)\s*{_VAL}"),
+    re.compile(rf"\bby default\s*,?\s+(?:the\s+)?({_ARG}){_IS}{_VAL}"),
+    re.compile(rf"\bdefault\s+(?:value\s+(?:of|for)\s+)?(?:the\s+)?({_ARG}){_IS}{_VAL}"),
+    re.compile(rf"\b({_ARG})\s*\(\s*default\s*:?\s*=?\s*{_VAL}"),
+    re.compile(rf"\b({_ARG})\s*(?:is|=)\s*{_VAL}\s+by default\b"),
+    re.compile(rf"\b({_ARG})\s+(?:at|to)\s+its\s+default\s+(?:value\s+)?(?:of\s+)?{_VAL}"),
+    re.compile(rf"\b({_ARG})\s+has\s+a\s+default\s+(?:value\s+)?(?:of\s+)?{_VAL}"),
+    re.compile(rf"\bby default\s*\(\s*({_ARG})\s*=\s*{_VAL}"),  # "the l1 norm by default (...)"
+]
+
+
+def _value(v: str) -> float | str:
+    v = re.sub(r"\s+", "", v.lower())
+    for sep in ("**", "^"):
+        if sep in v:
+            a, b = v.split(sep)
+            return float(a.replace(",", "")) ** float(b)
+    try:
+        return float(v.replace(",", ""))
+    except ValueError:
+        return v
+
+
+def _is_default(arg: str, said: str) -> bool:
+    if arg in REQUIRED:
+        return False
+    val = _value(said)
+    for ok in DEFAULTS[arg]:
+        if isinstance(ok, float) and isinstance(val, float) and abs(val - ok) <= 1e-9 * ok:
+            return True
+        if isinstance(ok, str) and val == ok:
+            return True
+    return False
+
+
+def mark(text: str) -> str:
+    """``text`` (lower case) with :data:`MARKER` after each false stated default."""
+    ends = set()
+    for form in _FORMS:
+        for m in form.finditer(text):
+            if not _is_default(_ALIASES.get(m.group(1), m.group(1)), m.group(2)):
+                ends.add(m.end())
+    for at in sorted(ends, reverse=True):
+        text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
+    return text
