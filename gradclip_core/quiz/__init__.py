@@ -30,6 +30,7 @@ from gradclip_core.quiz.checks import (
     right_orders,
     rule_text,
 )
+from gradclip_core.quiz.deck import FlashcardDeck
 from gradclip_core.quiz.grading import Grade, dead_claims, grade_explanation
 from gradclip_core.quiz.items import (
     BLANK,
@@ -56,7 +57,6 @@ from gradclip_core.quiz.items import (
 )
 from gradclip_core.quiz.progress import (
     MODES,
-    FlashcardDeck,
     ModeProgress,
     Progress,
     ProgressError,
