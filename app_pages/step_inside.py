@@ -9,7 +9,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gradclip_core.clipping import DEFAULT_THRESHOLDS, MODE_LABELS
 from gradclip_core.presets import load_presets
-from gradclip_core.step_inside import STAGE_TITLES, STAGES, take_apart, training_loop
+from gradclip_core.step_code import training_loop
+from gradclip_core.step_inside import STAGE_TITLES, STAGES, take_apart
 from ui.live import LiveRun, start_janitor
 from ui.page_state import remember_widgets, restore_widgets
 from ui.playground.controls import THRESHOLD_MEANING

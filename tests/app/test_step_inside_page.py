@@ -114,7 +114,7 @@ def test_figures_use_log_axes_and_leave_out_zeros():
 
 
 def test_code_html_escapes_and_marks_the_stage():
-    from gradclip_core.step_inside import CodeLine
+    from gradclip_core.step_code import CodeLine
 
     html = code_html([CodeLine("x = a < b", "forward"), CodeLine("y", "loss")], "loss")
     assert "a &lt; b" in html

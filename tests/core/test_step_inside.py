@@ -12,7 +12,8 @@ import torch
 from gradclip_core import TrainConfig, Trainer, clip_gradients
 from gradclip_core.clipping import DEFAULT_THRESHOLDS
 from gradclip_core.presets import load_presets
-from gradclip_core.step_inside import STAGES, take_apart, training_loop
+from gradclip_core.step_code import training_loop
+from gradclip_core.step_inside import STAGES, take_apart
 
 MODES = tuple(DEFAULT_THRESHOLDS)
 PRESETS = load_presets()

@@ -13,7 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gradclip_core.clipping import MODE_LABELS
-from gradclip_core.step_inside import STAGE_SHORT, STAGES, CodeLine, StepInside
+from gradclip_core.step_code import CodeLine
+from gradclip_core.step_inside import STAGE_SHORT, STAGES, StepInside
 from ui.captions import fmt
 from ui.charts import MODE_COLORS, RAW_COLOR, THRESHOLD_COLOR
 from ui.live_chart import PLOTLY_CONFIG
