@@ -7,8 +7,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from gradclip_core.compare import Setting
-from gradclip_core.export import config_to_toml, standalone_script
+from gradclip_core.export import config_to_toml
 from gradclip_core.presets import load_presets
+from gradclip_core.script import standalone_script
 from ui.playground.take_home import read_settings
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

@@ -36,16 +36,15 @@ from gradclip_core.config import (
 from gradclip_core.export import (
     FIELDS,
     MAX_FILE_BYTES,
-    VARIANTS,
     config_from_toml,
     config_to_toml,
     history_csv,
     parse_config_toml,
     read_config_file,
-    standalone_script,
 )
 from gradclip_core.history import SCALARS
 from gradclip_core.presets import PRESET_DIR, get_preset, load_presets
+from gradclip_core.script import VARIANTS, standalone_script
 from gradclip_core.trainer import Trainer
 
 # One thread, here and in every script: the same kernels, so the same numbers.

@@ -11,12 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from gradclip_core.config import ConfigError, TrainConfig
-from gradclip_core.export import (
-    config_from_toml,
-    config_to_toml,
-    history_csv,
-    standalone_script,
-)
+from gradclip_core.export import config_from_toml, config_to_toml, history_csv
+from gradclip_core.script import standalone_script
 from ui.live import LiveRun
 from ui.playground.controls import seed_widgets
 
