@@ -31,15 +31,9 @@ from tests.postgres_fixture import postgres_server  # noqa: F401
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from school import (  # noqa: E402
-    QUESTIONS,
-    Pupil,
-    School,
-    arrive,
-    find_haproxy,
-    reconnect,
-    wait_saved,
-)
+from school import QUESTIONS, arrive, reconnect, wait_saved  # noqa: E402
+from school_pupil import Pupil  # noqa: E402
+from school_servers import School, find_haproxy  # noqa: E402
 
 STUDENTS = 6
 
