@@ -5,7 +5,10 @@ max_grad_norm=1.0)") or use the result of a call that returns None ("grads =
 scaler.unscale_(optimizer)"), in words that all sound right. Each call written as code whose
 keyword arguments are not all the function's own is marked with :data:`MISNAMED`; each result
 of ``unscale_`` or ``clip_grad_value_`` assigned to a name is marked with :data:`MISRETURNED`.
-Both are words a misconception of the bank can name. The signatures are those of torch 2.13
+A clipping function torch.nn.utils does not have ("torch.nn.utils.clip_grad_adaptive_(...)") and
+``unscale_`` given something other than an optimizer ("scaler.unscale_(loss)") are marked with
+:data:`MISCALLED`. All are words a misconception of the bank can name. The signatures are those
+of torch 2.13
 (``tests/content/test_explain_feedback_claims.py`` checks them). Reads the lower-cased answer.
 """
 
@@ -15,6 +18,13 @@ import re
 
 MISNAMED = "misnamed"  # after a call with an argument the function does not take
 MISRETURNED = "misreturned"  # after a name given the result of a call that returns None
+MISCALLED = "miscalled"  # after a clipping function torch lacks, or unscale_ not given an optimizer
+# torch.nn.utils' clipping functions in torch 2.13 (clip_grad is the module that holds them)
+UTILS = ("clip_grad", "clip_grad_norm", "clip_grad_norm_", "clip_grad_value_")
+UTILS += ("clip_grads_with_norm_", "get_total_norm")
+_UTILS = re.compile(r"\bnn\.utils\.([a-z_]\w*)")
+_CLIPPING = re.compile(r"clip|agc|adaptive|unit")  # a name that claims to clip
+_UNSCALE = re.compile(r"\bunscale_\s*\(\s*([\w.]*)")
 _OPTIMIZER = ("params", "lr", "weight_decay", "maximize", "foreach", "differentiable")
 KEYWORDS = {  # the keyword arguments each call takes, lower-cased
     "clip_grad_norm_": ("parameters", "max_norm", "norm_type", "error_if_nonfinite", "foreach"),
@@ -50,8 +60,9 @@ def _closing(text: str, start: int) -> int:
 
 
 def mark(text: str) -> str:
-    """``text`` (lower case) with a marker after each call with a foreign keyword argument and
-    after each call whose None result is given a name."""
+    """``text`` (lower case) with a marker after each call with a foreign keyword argument,
+    after each call whose None result is given a name, and after each call torch lacks or
+    ``unscale_`` given no optimizer."""
     ends: list[tuple[int, str]] = []
     for m in _CALL.finditer(text):
         end = _closing(text, m.end())
@@ -61,6 +72,15 @@ def mark(text: str) -> str:
             ends.append((end, MISNAMED))
     for m in _NONE_RESULT.finditer(text):
         ends.append((_closing(text, m.end()), MISRETURNED))
+    for m in _UTILS.finditer(text):
+        if _CLIPPING.search(m.group(1)) and m.group(1) not in UTILS:
+            called = text[m.end() :].lstrip().startswith("(")
+            ends.append(
+                (_closing(text, text.index("(", m.end()) + 1) if called else m.end(), MISCALLED)
+            )
+    for m in _UNSCALE.finditer(text):  # "unscale_(optimizer)", "unscale_(opt)", not "(loss)"
+        if m.group(1) and "opt" not in m.group(1).rsplit(".", 1)[-1]:
+            ends.append((_closing(text, m.end()), MISCALLED))
     for at, word in sorted(ends, reverse=True):
         text = f"{text[:at]} {word} {text[at:]}"
     return text

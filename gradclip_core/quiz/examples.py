@@ -36,8 +36,10 @@ _LABEL = re.compile(  # "By value: (1, -0.5)", "norm clipping: (0.6, 0.8)": a mo
     r"\b(?:by\s+)?(?:value|norm|clip_grad_value_?|clip_grad_norm_?)(?:\s+clipping)?\s*:\s*$"
 )
 _THEN = re.compile(r"^\s*(?:->|→|=>|becomes?|turns?|gives?|goes)")  # ... unless it is a source
+# "points elsewhere than (3, 4)", "differs from (0.5, 4)": a vector compared with, not a result
+_COMPARED = re.compile(r"\b(?:than|from|versus|vs|unlike|compared (?:to|with))\s*$")
 _SOURCE_VERBS = re.compile(  # "(1, 1) with value clipping" names its mode: a result
-    r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|goes|maps|has|of norm"
+    r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|clamped|capped|goes|maps|has|of norm"
     r"|with(?!\s+(?:the\s+)?(?:value|norm)[\s-]+clipping|\s+clip_grad_))\b"
 )
 _ADDS = re.compile(r"\b(?:add|adds|added|adding|plus|sum|sums|summed|accumulat\w*)\b[^,;:]*$")
@@ -148,7 +150,7 @@ def _sentence(text: str, source, limit, names, seen) -> tuple[str, tuple | None,
         labelled = _LABEL.search(before) and not _THEN.match(after)
         if n == 0 and not (_RESULT_VERBS.search(before) or labelled):  # after "becomes" & co
             is_result = False
-        if _ADDS.search(before) or _NAMED.search(before):  # "add g2 -> (3, 6)", ", g2 = (0, 6)"
+        if _ADDS.search(before) or _NAMED.search(before) or _COMPARED.search(before):
             is_result = False
         if before.rstrip().endswith(":") and _THEN.match(after):  # "clipping each: (2, 0) -> "
             is_result = False

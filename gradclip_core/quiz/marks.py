@@ -2,9 +2,11 @@
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.figures`,
 :mod:`.scalars`, :mod:`.stats`), calls and stated defaults against torch's signatures
-(:mod:`.api`, :mod:`.defaults`), and questions and headings are read as suppositions
-(:mod:`.asked`, :mod:`.headed`). Each leaves a marker word the bank's misconceptions can name
-("miscomputed", "misnamed", "misdefaulted", "suppose", ...). Reads the lower-cased answer.
+(:mod:`.api`, :mod:`.defaults`), norm clipping told as an entry-by-entry cap and wrong
+definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
+suppositions (:mod:`.asked`, :mod:`.headed`). Once checked, a short fraction is read as its
+value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
+("miscomputed", "misnamed", "misclamped", "suppose", ...). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from gradclip_core.quiz import (
     arith,
     asked,
     defaults,
+    definitions,
+    entrywise,
     examples,
     figures,
     headed,
+    quotients,
     scalars,
     stats,
 )
@@ -26,4 +31,6 @@ def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
+    text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
+    text = quotients.mark(text)  # "1/4" read as 0.25
     return headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"

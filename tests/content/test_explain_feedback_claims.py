@@ -680,14 +680,6 @@ def test_the_sigmoid_damps_more_than_tanh():
     assert sig.max() * 4 <= x.grad.max()  # the best factor a sigmoid layer can pass on
 
 
-def test_a_true_norm_of_a_half_shows_up_as_32768_under_the_initial_scale():
-    _said("a true norm of 0.5 shows up as 0.5 × 65,536 = 32,768")
-    w = torch.nn.Parameter(torch.zeros(2))
-    scaler = torch.amp.GradScaler("cpu")
-    scaler.scale((w * torch.tensor([0.3, 0.4])).sum()).backward()  # true gradient norm 0.5
-    assert w.grad.norm().item() == pytest.approx(0.5 * 65536) == 32768
-
-
 def test_an_inf_step_is_skipped_and_the_scale_halves():
     _said(
         "scaler.step(optimizer) skips optimizer.step() for that iteration",
@@ -744,3 +736,139 @@ def test_clip_grad_norm_has_no_adaptive_mode():
     _said("has no adaptive or unit-wise mode: an unknown keyword raises a TypeError")
     with pytest.raises(TypeError):
         torch.nn.utils.clip_grad_norm_([param_with_grad([1.0])], max_norm=0.01, adaptive=True)
+
+
+def test_norm_clipping_scales_small_entries_too_it_does_not_cap_them():
+    _said("so (3, 0.5) with max_norm 1 becomes about (0.99, 0.16), not (1, 0.5)")
+    by_norm, by_value = param_with_grad([3.0, 0.5]), param_with_grad([3.0, 0.5])
+    torch.nn.utils.clip_grad_norm_([by_norm], max_norm=1.0)
+    torch.nn.utils.clip_grad_value_([by_value], clip_value=1.0)
+    assert torch.allclose(by_norm.grad, torch.tensor([0.99, 0.16]), atol=0.005)
+    assert torch.equal(by_value.grad, torch.tensor([1.0, 0.5]))  # the entry-by-entry cap
+
+
+def test_torch_has_no_other_clipping_function_and_unscale_takes_the_optimizer():
+    _said(
+        "torch.nn.utils has clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_ and "
+        "get_total_norm (and the deprecated clip_grad_norm) and no other clipping function",
+        "given the loss it raises an AttributeError",
+    )
+    names = {n for n in dir(torch.nn.utils) if "clip" in n or "total_norm" in n}
+    assert names == {
+        "clip_grad",  # the module that holds them
+        "clip_grad_norm",
+        "clip_grad_norm_",
+        "clip_grad_value_",
+        "clip_grads_with_norm_",
+        "get_total_norm",
+    }
+    w = torch.nn.Parameter(torch.ones(2))
+    scaler = torch.amp.GradScaler("cpu")
+    loss = scaler.scale(w.sum())
+    loss.backward()
+    with pytest.raises(AttributeError):
+        scaler.unscale_(loss)
+
+
+def test_backward_adds_into_grad_it_does_not_reset_it():
+    _said("backward() does not reset or overwrite .grad: it adds the new gradients")
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    (3 * w).sum().backward()
+    torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)  # clipped before the next backward
+    (3 * w).sum().backward()
+    clipped = torch.tensor([3.0, 3.0]) / math.hypot(3.0, 3.0)
+    assert torch.allclose(w.grad, clipped + 3.0)  # the fresh gradient added on top
+
+
+def test_a_nan_or_inf_gradient_stays_nan_through_clipping():
+    _said("A nan or inf gradient gives clip_grad_norm_ a nan or inf total norm")
+    _said("scaling by max_norm / norm leaves the entries nan")
+    for bad in (float("nan"), float("inf")):
+        p = param_with_grad([bad, 1.0])
+        total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+        assert not math.isfinite(total.item())
+        assert torch.isnan(p.grad[0])
+
+
+def test_a_batch_gradient_is_the_mean_of_the_examples_gradients():
+    _said("the batch gradient is their mean (or sum), so a bigger batch compounds nothing")
+    w = torch.nn.Parameter(torch.tensor([0.5, -1.0]))
+    x = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 4.0]])
+    ((x @ w) ** 2).mean().backward()
+    one_by_one = [torch.autograd.grad((row @ w) ** 2, w)[0] for row in x]
+    assert torch.allclose(w.grad, torch.stack(one_by_one).mean(0))
+
+
+def test_activation_slopes_relu_0_or_1_tanh_at_most_1_sigmoid_at_most_a_quarter():
+    _said("ReLU's derivative is 0 or 1 (1 for every positive input), tanh's is at most 1")
+    _said("and the sigmoid's at most 0.25")
+    x = torch.linspace(-6, 6, 12001, requires_grad=True)
+    slopes = {f: torch.autograd.grad(f(x).sum(), x)[0] for f in (torch.relu, torch.tanh)}
+    slopes[torch.sigmoid] = torch.autograd.grad(torch.sigmoid(x).sum(), x)[0]
+    assert set(slopes[torch.relu].tolist()) == {0.0, 1.0}
+    assert slopes[torch.relu][x > 0].eq(1.0).all()
+    assert slopes[torch.tanh].max().item() == pytest.approx(1.0)
+    assert slopes[torch.sigmoid].max().item() == pytest.approx(0.25)
+
+
+def test_unscale_keeps_an_inf_gradient_and_the_step_is_skipped():
+    _said(
+        "scaler.unscale_(optimizer) does not replace inf or nan gradients",
+        "The non-finite values stay; scaler.step(optimizer) then skips optimizer.step()",
+    )
+    w = torch.nn.Parameter(torch.tensor([1.0, 1.0]))
+    opt = torch.optim.SGD([w], lr=1.0)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale(w.sum()).backward()
+    w.grad[1] = float("inf")
+    scaler.unscale_(opt)
+    assert w.grad[0].item() == 1.0 and math.isinf(w.grad[1].item())
+    scaler.step(opt)
+    scaler.update()
+    assert torch.equal(w.detach(), torch.tensor([1.0, 1.0])) and scaler.get_scale() == 512.0
+
+
+def test_adam_cancels_a_uniform_rescale_but_not_clipping():
+    _said("one uniform rescale of every gradient would mostly cancel, but clipping shrinks only")
+    g = torch.Generator().manual_seed(0)
+    grads = [torch.randn(3, generator=g) * s for s in (1.0, 1.0, 8.0, 1.0, 1.0)]  # one spike
+
+    def adam_path(scale) -> torch.Tensor:
+        w = torch.nn.Parameter(torch.zeros(3))
+        opt = torch.optim.Adam([w], lr=0.1)
+        for grad in grads:
+            w.grad = grad.clone()
+            scale(w)
+            opt.step()
+        return w.detach().clone()
+
+    plain = adam_path(lambda w: None)
+    uniform = adam_path(lambda w: w.grad.mul_(0.1))
+    clipped = adam_path(lambda w: torch.nn.utils.clip_grad_norm_([w], max_norm=1.0))
+    assert torch.allclose(plain, uniform, atol=1e-5)  # a uniform shrink cancels
+    assert not torch.allclose(plain, clipped, atol=1e-2)  # clipping changes the path
+
+
+def test_the_median_is_not_the_mean_and_90_percent_lie_below_the_90th_percentile():
+    _said("the median is the middle of the sorted norms (half the steps lie below it), not")
+    _said("the 90th percentile is the value 90 % of the steps stay below")
+    norms = np.array([1.0, 1.1, 0.9, 1.2, 1.0, 0.95, 1.05, 1.15, 0.85, 40.0])  # one spike
+    assert np.median(norms) == pytest.approx(1.025)
+    assert norms.mean() > 4 * np.median(norms)  # a spike drags the mean up
+    many = np.random.default_rng(0).lognormal(size=10_000)
+    assert (many < np.percentile(many, 90)).mean() == pytest.approx(0.9, abs=0.001)
+
+
+def test_max_norm_0_zeroes_every_gradient_and_inf_leaves_them():
+    _said(
+        "max_norm=0 does not turn clipping off: clip_grad_norm_ multiplies every gradient by "
+        "0 / (norm + 1e-6), so all the gradients become zero",
+        "pass max_norm=float('inf'), which leaves the gradients as they are",
+        "call torch.nn.utils.get_total_norm on the gradients",
+    )
+    zeroed, kept = param_with_grad([3.0, 4.0]), param_with_grad([3.0, 4.0])
+    assert torch.nn.utils.clip_grad_norm_([zeroed], max_norm=0).item() == 5.0
+    assert torch.equal(zeroed.grad, torch.zeros(2))
+    torch.nn.utils.clip_grad_norm_([kept], max_norm=float("inf"))
+    assert torch.equal(kept.grad, torch.tensor([3.0, 4.0]))
+    assert torch.nn.utils.get_total_norm([kept.grad]).item() == 5.0

@@ -64,7 +64,15 @@ showed, phrased apart from it, written before the fixes, at 39/48 good and 26/48
 ``explain_answers_blind20.toml`` (12 and 12 a prompt, written blind, held out at 87.5 % good and
 19.8 % wrong full, then used to tune the grader: 93.8 % and 0 % after) and
 ``explain_answers_round19.toml`` (5 and 5 a prompt, variants of each weakness class blind20
-showed, written before the fixes, at 24/40 good and 24/40 wrong full; 28/40 and 2/40 after)
+showed, written before the fixes, at 24/40 good and 24/40 wrong full; 28/40 and 2/40 after),
+``explain_answers_blind21.toml`` (12 and 12 a prompt, written blind: norm clipping told as an
+entry-by-entry cap, nan-free training promised, backward() said to zero .grad, clip_value read as
+a norm, unscale_(loss), an AGC function torch lacks, AGC said to need BatchNorm, the median called
+the mean, max_norm=0 read as no clipping; held out at 90.6 % good and 26.0 % wrong full on this
+session's starting grader and 90.6 % / 21.9 % after the blind19 and blind20 rounds, then used to
+tune the grader: 97.9 % and 3.1 % after) and ``explain_answers_round20.toml`` (5 and 5 a
+prompt, variants of each weakness class blind21 showed, phrased apart from it, written before
+the fixes, at 34/40 good and 26/40 wrong full; 38/40 and 8/40 after)
 count in the rates only.
 """
 
@@ -118,6 +126,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round18.toml",
     "explain_answers_blind20.toml",
     "explain_answers_round19.toml",
+    "explain_answers_blind21.toml",
+    "explain_answers_round20.toml",
 )
 
 
