@@ -1,8 +1,8 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.figures`,
-:mod:`.scalars`, :mod:`.stats`), calls and stated defaults against torch's signatures
-(:mod:`.api`, :mod:`.defaults`), and questions and headings are read as suppositions
+:mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), calls and stated defaults against torch's
+signatures (:mod:`.api`, :mod:`.defaults`), and questions and headings are read as suppositions
 (:mod:`.asked`, :mod:`.headed`). Each leaves a marker word the bank's misconceptions can name
 ("miscomputed", "misnamed", "misdefaulted", "suppose", ...). Reads the lower-cased answer.
 """
@@ -19,11 +19,13 @@ from gradclip_core.quiz import (
     headed,
     scalars,
     stats,
+    vecnorm,
 )
 
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
+    text = vecnorm.mark(text)  # "miscomputed": a false norm stated for a vector
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     return headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"

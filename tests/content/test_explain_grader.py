@@ -64,7 +64,12 @@ showed, phrased apart from it, written before the fixes, at 39/48 good and 26/48
 ``explain_answers_blind20.toml`` (12 and 12 a prompt, written blind, held out at 87.5 % good and
 19.8 % wrong full, then used to tune the grader: 93.8 % and 0 % after) and
 ``explain_answers_round19.toml`` (5 and 5 a prompt, variants of each weakness class blind20
-showed, written before the fixes, at 24/40 good and 24/40 wrong full; 28/40 and 2/40 after)
+showed, written before the fixes, at 24/40 good and 24/40 wrong full; 28/40 and 2/40 after),
+``explain_answers_blind22.toml`` (12 and 12 a prompt, written blind, held out at 87.5 % good and
+24.0 % wrong full on this session's starting grader and 86.5 % / 21.9 % after the blind19 and
+blind20 rounds, then used to tune the grader: 96.9 % and 2.1 % after) and
+``explain_answers_round21.toml`` (5 and 5 a prompt, variants of each weakness class blind22
+showed, written before the fixes, at 28/40 good and 25/40 wrong full; 37/40 and 2/40 after)
 count in the rates only.
 """
 
@@ -118,6 +123,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round18.toml",
     "explain_answers_blind20.toml",
     "explain_answers_round19.toml",
+    "explain_answers_blind22.toml",
+    "explain_answers_round21.toml",
 )
 
 
