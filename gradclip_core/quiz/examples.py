@@ -115,7 +115,7 @@ def _powers(text: str) -> str:
 
 
 def _sentence(text: str, source, limit, names, seen) -> tuple[str, tuple | None, float | None]:
-    vectors = [m for m in _VECTOR.finditer(text) if not _interval(_values(m))]
+    vectors = [m for m in _VECTOR.finditer(text) if not (_interval(_values(m)) or _row(text, m))]
     if not vectors:
         return text, source, limit
     masked = _VECTOR.sub(lambda m: "#" * len(m.group()), text)  # its positions kept
@@ -192,6 +192,11 @@ def _limit(bare: list[float], source: tuple | None, limit: float | None) -> floa
 def _kept(m: re.Match) -> str:
     """A vector as written, a range to clamp into dropped."""
     return "" if _interval(_values(m)) else m.group()
+
+
+def _row(text: str, m: re.Match) -> bool:
+    """Whether a vector is a row of a matrix written out ("np.array([[1.2, 0.0], [0.0, 0.5]])")."""
+    return text[: m.start()].endswith("[") or text[m.end() :].startswith("]")
 
 
 def _interval(vec: tuple) -> bool:

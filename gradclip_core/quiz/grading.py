@@ -35,6 +35,7 @@ from gradclip_core.quiz.match import (
     pattern,
 )
 from gradclip_core.quiz.near import excluded_near
+from gradclip_core.quiz.scope import possessed
 from gradclip_core.quiz.text import (
     MAX_ANSWER_CHARS,
     Clause,
@@ -269,6 +270,7 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
                     toks[j] = _as_call(tok, last[0].call)
             elif (
                 tok.raw in _PRONOUNS
+                and not possessed(toks, j)
                 and j < marker
                 and not placed
                 and any(m.call == "clip" and m.i < tok.i for m in said)

@@ -1,12 +1,13 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.figures`,
-:mod:`.scalars`, :mod:`.stats`), calls and stated defaults against torch's signatures
-(:mod:`.api`, :mod:`.defaults`), norm clipping told as an entry-by-entry cap and wrong
-definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
-suppositions (:mod:`.asked`, :mod:`.headed`). Once checked, a short fraction is read as its
+:mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), calls and stated defaults against torch's
+signatures (:mod:`.api`, :mod:`.defaults`), norm clipping told as an entry-by-entry cap and
+wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
+as suppositions (:mod:`.asked`, :mod:`.headed`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
-("miscomputed", "misnamed", "misclamped", "suppose", ...). Reads the lower-cased answer.
+("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose", ...). Reads the
+lower-cased answer.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from gradclip_core.quiz import (
     quotients,
     scalars,
     stats,
+    vecnorm,
 )
 
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
+    text = vecnorm.mark(text)  # "miscomputed": a false norm stated for a vector
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"

@@ -7,7 +7,10 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
   subject from it ("..., which makes the early micro-batches count more" names its own);
 - after an "or" aside ("(or, to clamp every entry, clip_grad_value_)");
 - after an arrow in the same sentence, naming no call ("clip per micro-batch -> the running sum
-  shrinks again and again": its harm, not the next step of a procedure).
+  shrinks again and again": its harm, not the next step of a procedure);
+- after the condition it depends on, in the same sentence, when that condition says "over the
+  limit" ("if the norm is larger than the threshold, all gradients are shrunk so that their norm
+  equals it": only the large ones).
 
 (A short clause that sets the scene before it, "Here I clip by value: every element is clamped",
 does not count: read so, too many wrong answers pass.)
@@ -19,6 +22,8 @@ from gradclip_core.quiz.match import Pattern, _excluded, _slot_hits
 from gradclip_core.quiz.text import Clause
 
 _ACTS = frozenset(("clip", "clipping", "step", "update", "backward", "unscale", "zero_grad"))
+_CONDITIONS = frozenset(("if", "when", "whenever", "once"))  # a clause that sets a condition
+_OVER = frozenset(("abov", "exceed", "larg", "beyond", "past", "high"))  # canon ("over" is "/")
 
 
 def excluded_near(
@@ -31,7 +36,17 @@ def excluded_near(
     own = bool(pat.subject) and bool(_slot_hits(pat.subject, clause, vocab))
     if clause.relative and before is not None and not own and _excluded(pat.exclude, before, vocab):
         return True
+    over = tuple(a for a in pat.exclude if all(w.canon in _OVER for w in a))
+    if over and _condition(before, clause) and _excluded(over, before, vocab):
+        return True
     leads_or = clause.toks[:1] != [] and clause.toks[0].raw == "or"
     if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"
         leads_or |= after.sentence == clause.sentence and not _ACTS & {t.raw for t in after.toks}
     return leads_or and after is not None and _excluded(pat.exclude, after, vocab)
+
+
+def _condition(before: Clause | None, clause: Clause) -> bool:
+    """Whether ``before`` is the condition ``clause`` depends on ("[and] if ..., ...")."""
+    if before is None or before.sentence != clause.sentence:
+        return False
+    return bool(_CONDITIONS & {t.raw for t in before.toks[:2]})

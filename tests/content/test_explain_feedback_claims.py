@@ -872,3 +872,160 @@ def test_max_norm_0_zeroes_every_gradient_and_inf_leaves_them():
     torch.nn.utils.clip_grad_norm_([kept], max_norm=float("inf"))
     assert torch.equal(kept.grad, torch.tensor([3.0, 4.0]))
     assert torch.nn.utils.get_total_norm([kept.grad]).item() == 5.0
+
+
+def test_norm_clipping_scales_by_the_ratio_not_its_square():
+    _said("not by its square", "scales the norm by that same factor", "scaled by 1/10 = 0.1")
+    g = torch.tensor([6.0, 8.0])  # norm 10
+    assert torch.linalg.vector_norm(0.1 * g).item() == pytest.approx(0.1 * 10.0)
+    p = param_with_grad(g.tolist())
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, g / 10, atol=1e-5)
+    assert torch.linalg.vector_norm(p.grad).item() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_nan_gradient_stays_nan_after_clipping_without_an_error():
+    _said("a non-finite gradient stays non-finite after clipping", "without raising")
+    p = param_with_grad([float("nan"), 1.0])
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.isnan(total) and torch.isnan(p.grad).any()
+    q = param_with_grad([float("inf"), 1.0])
+    assert torch.isinf(torch.nn.utils.clip_grad_norm_([q], max_norm=1.0))
+    assert not torch.isfinite(q.grad).all()
+
+
+def test_clip_grad_norm_returns_the_norm_before_clipping_3_4_gives_5():
+    _said("make it return 5 while .grad is rescaled to (0.6, 0.8), of norm 1")
+    p = param_with_grad([3.0, 4.0])
+    assert torch.nn.utils.clip_grad_norm_([p], max_norm=1.0).item() == pytest.approx(5.0)
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+
+
+def test_backward_adds_to_grad_rather_than_resetting_it():
+    _said("backward() does not reset .grad: it adds the new gradients")
+    _said("backward() does not average: it adds each micro-batch's gradient to .grad")
+    w = torch.nn.Parameter(torch.tensor([1.0]))
+    (2 * w).sum().backward()
+    (3 * w).sum().backward()
+    assert w.grad.item() == 5.0  # the sum, not 3 (reset) or 2.5 (mean)
+
+
+def test_clipping_runs_under_no_grad_so_it_records_nothing():
+    _said("clip_grad_norm_ and clip_grad_value_ already run under no_grad")
+    src = inspect.getsource(torch.nn.utils.clip_grad)
+    for name in ("clip_grad_norm_", "clip_grad_value_"):
+        at = src.index(f"def {name}(")
+        assert "@_no_grad" in src[src.rindex("\n\n\n", 0, at) : at]
+    p = torch.nn.Parameter(torch.tensor([3.0, 4.0]))
+    p.grad = torch.tensor([3.0, 4.0], requires_grad=True) * 1.0  # a grad inside a graph
+    with torch.enable_grad():
+        total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert not total.requires_grad
+
+
+def test_norm_clipping_never_enlarges_a_small_gradient():
+    _said("a gradient of norm 0.2 with max_norm 1 passes unchanged")
+    p = param_with_grad([0.12, 0.16])  # norm 0.2
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([0.12, 0.16]))
+
+
+def test_clip_grad_norm_uses_l2_by_default_inf_and_l1_on_request():
+    _said("uses the L2 norm by default (norm_type=2.0), so (3, 4) has norm 5")
+    _said("(the largest absolute entry, 4) or the L1 norm (7)")
+    sig = inspect.signature(torch.nn.utils.clip_grad_norm_)
+    assert sig.parameters["norm_type"].default == 2.0
+    for norm_type, want in ((2.0, 5.0), (float("inf"), 4.0), (1.0, 7.0)):
+        p = param_with_grad([3.0, -4.0])
+        got = torch.nn.utils.clip_grad_norm_([p], max_norm=100.0, norm_type=norm_type)
+        assert got.item() == pytest.approx(want)
+
+
+def test_tanh_and_sigmoid_derivative_maxima_and_a_tanh_rnn_can_explode():
+    _said("tanh's derivative is at most 1 (at 0) and the sigmoid's at most 0.25 (at 0)")
+    _said("3^20 ≈ 3.5e9 times larger over 20 steps")
+    x = torch.linspace(-4, 4, 80001, dtype=torch.float64, requires_grad=True)
+    torch.tanh(x).sum().backward()
+    assert x.grad.max().item() == pytest.approx(1.0)
+    x.grad = None
+    torch.sigmoid(x).sum().backward()
+    assert x.grad.max().item() == pytest.approx(0.25)
+    h0 = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    w, h = 3.0 * torch.eye(2, dtype=torch.float64), h0
+    for _ in range(20):
+        h = torch.tanh(w @ h)  # h stays at 0, where tanh' = 1
+    h.sum().backward()
+    assert h0.grad[0].item() == pytest.approx(3.0**20)
+    assert pytest.approx(3.5e9, rel=0.01) == 3.0**20
+
+
+def test_loss_scale_multiplies_the_norm_by_s_not_s_squared():
+    _said("the L2 norm grows by s, not s²", "0.5 × 65,536 = 32,768")
+    w = torch.nn.Parameter(torch.tensor([0.3, 0.4]))  # gradient (0.3, 0.4): norm 0.5
+    scaler = torch.amp.GradScaler("cpu")
+    assert scaler.get_scale() == 65536.0
+    scaler.scale((w * w.detach()).sum()).backward()
+    assert torch.linalg.vector_norm(w.grad).item() == pytest.approx(0.5 * 65536)
+    assert 0.5 * 65536 == 32768
+
+
+def test_unscale_keeps_inf_and_the_step_is_skipped_and_scale_halved():
+    _said("it divides them by the scale and records that it found them, leaving them non-finite")
+    _said("scaler.step(optimizer) then skips optimizer.step()", "(halves it by default)")
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale((w * torch.tensor([float("inf"), 2.0])).sum()).backward()
+    scaler.unscale_(opt)
+    assert torch.isinf(w.grad[0]) and w.grad[1].item() == 2.0
+    before = w.detach().clone()
+    scaler.step(opt)
+    assert torch.equal(before, w.detach())
+    scaler.update()
+    assert scaler.get_scale() == 2.0
+
+
+def test_the_scaled_gradients_look_larger_not_smaller():
+    _said("before unscale_ their norm looks far too large, not too small")
+    w = torch.nn.Parameter(torch.tensor([0.3, 0.4]))
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale((w * w.detach()).sum()).backward()
+    assert torch.linalg.vector_norm(w.grad).item() == pytest.approx(1024 * 0.5)
+
+
+def test_clip_grad_norm_before_backward_sees_no_gradient_and_returns_0():
+    orders = tomllib.loads(EXPLAIN.read_text(encoding="utf-8"))["prompt"]
+    said = "\n".join(r["feedback"] for p in orders for r in p.get("order", []))
+    assert "(or none after zero_grad(), and returns 0)" in said  # an order rule's feedback
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    model(torch.ones(1, 2)).sum().backward()
+    opt.zero_grad()  # sets .grad to None by default
+    assert torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0).item() == 0.0
+
+
+def test_gradient_norm_grows_like_the_square_root_of_the_count():
+    _said("twice the parameters, about 1.41 times the norm")
+    gen = torch.Generator().manual_seed(0)
+    small = torch.linalg.vector_norm(torch.randn(100_000, generator=gen))
+    large = torch.linalg.vector_norm(torch.randn(200_000, generator=gen))
+    assert (large / small).item() == pytest.approx(math.sqrt(2), rel=0.02)
+
+
+def test_max_norm_acts_through_max_norm_over_total_norm():
+    _said("multiplies the gradients by max_norm / total_norm when the total norm is over max_norm")
+    for max_norm, want in ((1.0, [0.6, 0.8]), (2.0, [1.2, 1.6])):
+        p = param_with_grad([3.0, 4.0])
+        torch.nn.utils.clip_grad_norm_([p], max_norm=max_norm)
+        assert torch.allclose(p.grad, torch.tensor(want), atol=1e-5)
+
+
+def test_agc_floor_is_a_max_not_a_sum_and_a_unit_is_a_row():
+    _said("it takes max(‖W_i‖, 1e-3), a floor", "an AGC unit is a row")
+    w, g = torch.tensor(0.5), torch.tensor(0.02)
+    assert g / torch.clamp(w, min=1e-3) == g / w  # the floor leaves ‖W‖ >= 1e-3 alone
+    assert g / (w + 1e-3) != g / w
+    lin = torch.nn.Linear(3, 2)
+    assert tuple(lin.weight.shape) == (2, 3)  # (out_features, in_features)
+    x = torch.randn(3)
+    assert torch.allclose(lin(x)[1], lin.weight[1] @ x + lin.bias[1])  # row 1 feeds output 1

@@ -72,7 +72,12 @@ the mean, max_norm=0 read as no clipping; held out at 90.6 % good and 26.0 % wro
 session's starting grader and 90.6 % / 21.9 % after the blind19 and blind20 rounds, then used to
 tune the grader: 97.9 % and 3.1 % after) and ``explain_answers_round20.toml`` (5 and 5 a
 prompt, variants of each weakness class blind21 showed, phrased apart from it, written before
-the fixes, at 34/40 good and 26/40 wrong full; 38/40 and 8/40 after)
+the fixes, at 34/40 good and 26/40 wrong full; 38/40 and 8/40 after),
+``explain_answers_blind22.toml`` (12 and 12 a prompt, written blind, held out at 87.5 % good and
+24.0 % wrong full on this session's starting grader and 86.5 % / 21.9 % after the blind19 and
+blind20 rounds, then used to tune the grader: 96.9 % and 2.1 % after) and
+``explain_answers_round21.toml`` (5 and 5 a prompt, variants of each weakness class blind22
+showed, written before the fixes, at 28/40 good and 25/40 wrong full; 37/40 and 2/40 after)
 count in the rates only.
 """
 
@@ -128,6 +133,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round19.toml",
     "explain_answers_blind21.toml",
     "explain_answers_round20.toml",
+    "explain_answers_blind22.toml",
+    "explain_answers_round21.toml",
 )
 
 

@@ -1,0 +1,49 @@
+"""Norms stated for a vector written out, checked: "(3, 4) has norm 5".
+
+A vector followed closely by its norm ("(3, 4) has norm 5", "for (6, 8) the norm is 6 + 8 = 14",
+"sum (4, 4), norm ≈ 5.66", "(1, 1), whose norm is 1.41") states its L2 norm, the default of
+``clip_grad_norm_`` (``norm_type=2.0``). A number off by more than the precision written (or
+:data:`.scalars.CLOSE`) is marked with :data:`.examples.MARKER`. Sentences that name another norm
+(L1, inf, ``norm_type``, a squared norm) or suppose ("if", "would") are not checked.
+
+Reads the lower-cased answer, before it is split into words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from gradclip_core.quiz.examples import MARKER, SENTENCE
+from gradclip_core.quiz.scalars import CLOSE
+
+_NUM = r"-?\d+(?:\.\d+)?"
+_STATED = re.compile(
+    rf"[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]"  # the vector
+    r"(?:\s*,?\s*(?:the|its|it|has|have|had|whose|which|a|an|of|total|l2|euclidean|with|and|is)\b)*"
+    r"\s*,?\s*(?:norm|length)\s*(?:is|=|of|:)?\s*"
+    r"(?:about\s+|roughly\s+|approximately\s+|around\s+|exactly\s+|only\s+|≈\s*|~\s*)?"
+    # "6 + 8 = ", "√72 ≈ ": the sum or root that leads to the number
+    r"(?:[\d.]+(?:\s*[-+×x*/]\s*[\d.]+)*\s*(?:=|≈|~)\s*|√\d+\s*(?:=|≈|~)\s*)?"
+    r"(\d+(?:\.\d+)?)(?![\d.]*\d|\s*[-+×x*/^²]\s*\d)"
+)
+_OTHER_NORMS = re.compile(r"\bl1\b|\bl∞|\binf\b|infinity|∞|norm_type|1-norm|squared|norm²|\bmax\b")
+_SUPPOSES = re.compile(r"\b(?:if|would|were|suppose|imagine)\b")
+
+
+def _false(vector: str, said: str) -> bool:
+    true = math.hypot(*(float(x) for x in vector.split(",")))
+    places = len(said.split(".")[1]) if "." in said else 0
+    return abs(float(said) - true) > max(CLOSE * true, 0.5 * 10**-places)
+
+
+def mark(text: str) -> str:
+    """``text`` (lower case) with :data:`MARKER` after each false norm stated for a vector."""
+    out = []
+    for part in SENTENCE.split(text):
+        if not (_OTHER_NORMS.search(part) or _SUPPOSES.search(part)):
+            ends = [m.end() for m in _STATED.finditer(part) if _false(*m.groups())]
+            for at in reversed(ends):
+                part = f"{part[:at]} {MARKER}{part[at:]}"
+        out.append(part)
+    return "".join(out)
