@@ -885,7 +885,7 @@ def test_norm_clipping_scales_by_the_ratio_not_its_square():
 
 
 def test_a_nan_gradient_stays_nan_after_clipping_without_an_error():
-    _said("a non-finite gradient stays non-finite after clipping", "without raising")
+    _said("A nan or inf gradient gives clip_grad_norm_ a nan or inf total norm")
     p = param_with_grad([float("nan"), 1.0])
     total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
     assert torch.isnan(total) and torch.isnan(p.grad).any()
@@ -902,7 +902,7 @@ def test_clip_grad_norm_returns_the_norm_before_clipping_3_4_gives_5():
 
 
 def test_backward_adds_to_grad_rather_than_resetting_it():
-    _said("backward() does not reset .grad: it adds the new gradients")
+    _said("backward() does not reset or overwrite .grad: it adds the new gradients")
     _said("backward() does not average: it adds each micro-batch's gradient to .grad")
     w = torch.nn.Parameter(torch.tensor([1.0]))
     (2 * w).sum().backward()
@@ -924,7 +924,7 @@ def test_clipping_runs_under_no_grad_so_it_records_nothing():
 
 
 def test_norm_clipping_never_enlarges_a_small_gradient():
-    _said("a gradient of norm 0.2 with max_norm 1 passes unchanged")
+    _said("one whose norm is under the threshold passes unchanged")
     p = param_with_grad([0.12, 0.16])  # norm 0.2
     torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
     assert torch.allclose(p.grad, torch.tensor([0.12, 0.16]))
@@ -970,8 +970,8 @@ def test_loss_scale_multiplies_the_norm_by_s_not_s_squared():
 
 
 def test_unscale_keeps_inf_and_the_step_is_skipped_and_scale_halved():
-    _said("it divides them by the scale and records that it found them, leaving them non-finite")
-    _said("scaler.step(optimizer) then skips optimizer.step()", "(halves it by default)")
+    _said("it divides the .grad tensors by the scale in place and only records whether any entry")
+    _said("skips optimizer.step() for that iteration and scaler.update() lowers the scale")
     w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
     opt = torch.optim.SGD([w], lr=0.1)
     scaler = torch.amp.GradScaler("cpu", init_scale=4.0)
