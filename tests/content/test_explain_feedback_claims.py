@@ -1029,3 +1029,33 @@ def test_agc_floor_is_a_max_not_a_sum_and_a_unit_is_a_row():
     assert tuple(lin.weight.shape) == (2, 3)  # (out_features, in_features)
     x = torch.randn(3)
     assert torch.allclose(lin(x)[1], lin.weight[1] @ x + lin.bias[1])  # row 1 feeds output 1
+
+
+def test_clip_grad_norm_does_not_reset_grad_and_backward_adds_to_it():
+    _said("clip_grad_norm_ does not reset .grad: it only rescales it in place")
+    _said("backward() adds to whatever .grad holds, so the loop still needs optimizer.zero_grad()")
+    p = torch.nn.Parameter(torch.tensor([3.0, 4.0]))
+    (p * torch.tensor([3.0, 4.0])).sum().backward()
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))  # rescaled, not cleared
+    (p * torch.tensor([3.0, 4.0])).sum().backward()
+    assert torch.allclose(p.grad, torch.tensor([3.6, 4.8]))  # added on top
+
+
+def test_a_second_unscale_before_update_raises_it_is_not_skipped():
+    _said("a second call before scaler.update() raises a RuntimeError")
+    _said("it is not silently skipped")
+    p = torch.nn.Parameter(torch.ones(2))
+    opt = torch.optim.SGD([p], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale((p * p).sum()).backward()
+    scaler.unscale_(opt)
+    with pytest.raises(RuntimeError, match=r"already been called on this optimizer since the"):
+        scaler.unscale_(opt)
+
+
+def test_one_spike_drags_the_mean_not_the_median():
+    _said("for norms 0.5, 0.6, 0.7, 0.8 and 12 the mean is 2.92, the median 0.7")
+    norms = torch.tensor([0.5, 0.6, 0.7, 0.8, 12.0])
+    assert norms.mean().item() == pytest.approx(2.92)
+    assert norms.median().item() == pytest.approx(0.7)
