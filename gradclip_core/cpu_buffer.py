@@ -90,6 +90,22 @@ class CpuMeter:
             parts = (np.square(prev.astype(np.float64)), np.square(w.astype(np.float64)))
         return [x for part in parts for x in np.add.reduceat(part, self._offsets).tolist()]
 
+    def fill_updates(self, head: np.ndarray, norms_after: np.ndarray, lr: np.ndarray) -> None:
+        """With ``update_from_grads``: the update's sums of squares in ``head[:, 4:4 + P]``
+        (rows: loss, norm before, threshold, cosine, squares), from each step's learning rate
+        ``lr (k,)`` and clipped gradient norms ``norms_after (k, P)``; else nothing to do.
+
+        Plain SGD moves each weight by -lr * g: the update's norms are lr times the clipped
+        gradient's, as the optimizer computes them (before the weights round them to
+        float32). A step skipped for a non-finite loss or norm moved nothing.
+        """
+        if not self.update_from_grads:
+            return
+        moved = np.isfinite(head[:, 0]) & np.isfinite(head[:, 1])
+        with np.errstate(invalid="ignore", over="ignore"):
+            update = lr[:, None] * norms_after.astype(np.float64)  # (k, P)
+        head[:, 4 : 4 + len(self.params)] = np.where(moved[:, None], np.square(update), 0.0)
+
     def _weight_squares(self) -> list[float]:
         """Per-parameter sums of squares of the weights ``(P,)``: one row, half the work."""
         w = self._flat_np
@@ -102,6 +118,14 @@ class CpuMeter:
                 return squares
             self.huge = True  # from now on in float64
         return np.add.reduceat(np.square(w.astype(np.float64)), self._offsets).tolist()
+
+
+def plain_sgd(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether every step is ``w -= lr * g`` (SGD without momentum or weight decay)."""
+    return isinstance(optimizer, torch.optim.SGD) and all(
+        g["momentum"] == 0 and g["weight_decay"] == 0 and not g["maximize"]
+        for g in optimizer.param_groups
+    )
 
 
 def _torch_norm_factor(norm: np.ndarray, max_norm: np.ndarray) -> np.ndarray:

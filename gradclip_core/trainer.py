@@ -33,7 +33,7 @@ from .clipping import (
     clip_gradients,
 )
 from .config import CLIP_MODES, ConfigError, TrainConfig, threshold_problem
-from .cpu_buffer import CpuMeter, _torch_norm_factor
+from .cpu_buffer import CpuMeter, _torch_norm_factor, plain_sgd
 from .device import resolve_device
 from .device_meter import DeviceMeter
 from .divergence import Divergence, diagnose
@@ -103,7 +103,7 @@ class Trainer:
         self._spectral = math.nan
         self._alive = torch.ones((), dtype=torch.bool, device=self.device)
         if self._eager:
-            self._meter = CpuMeter(self.params, update_from_grads=_plain_sgd(self.optimizer))
+            self._meter = CpuMeter(self.params, update_from_grads=plain_sgd(self.optimizer))
         else:
             self._meter = DeviceMeter(self.params)
         self._constants: dict[float, torch.Tensor] = {}  # host floats as device tensors
@@ -220,15 +220,7 @@ class Trainer:
             norms_after = before * _torch_norm_factor(head[:, 1], head[:, 2])[:, None]  # (k, P)
         if not derived.all():
             norms_after[~derived] = torch.stack([a for a in after if a is not None]).numpy()
-        if self._meter.update_from_grads:
-            # Plain SGD moves each weight by -lr * g: the update's norms are lr times the
-            # clipped gradient's, as the optimizer computes them (before the weights round
-            # them to float32). A step skipped for a non-finite loss or norm moved nothing.
-            n_p = len(self.params)
-            moved = np.isfinite(head[:, 0]) & np.isfinite(head[:, 1])
-            with np.errstate(invalid="ignore", over="ignore"):
-                update = lr[:, None] * norms_after.astype(np.float64)  # (k, P)
-            head[:, 4 : 4 + n_p] = np.where(moved[:, None], np.square(update), 0.0)
+        self._meter.fill_updates(head, norms_after, lr)  # plain SGD: from the gradients
         return np.concatenate(
             [
                 head[:, :4],
@@ -389,14 +381,6 @@ def _threshold(mode: str, threshold: float | None) -> float:
     if problem := threshold_problem(mode, threshold):
         raise ConfigError([("threshold", problem)])
     return float(threshold)
-
-
-def _plain_sgd(optimizer: torch.optim.Optimizer) -> bool:
-    """Whether every step is ``w -= lr * g`` (SGD without momentum or weight decay)."""
-    return isinstance(optimizer, torch.optim.SGD) and all(
-        g["momentum"] == 0 and g["weight_decay"] == 0 and not g["maximize"]
-        for g in optimizer.param_groups
-    )
 
 
 def _make_optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:

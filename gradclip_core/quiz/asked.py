@@ -14,6 +14,18 @@ _QUESTION = re.compile(r"(?:(?<=[.!?;:\n])|^)([ \t]*)([^.!?;:\n]+)\?")  # its wo
 CLAUSE = re.compile(r"(,\s*(?:(?:and|but|or|so)\s+)?|\s+(?:and|but|or|so|because|which)\s+)")
 
 
+def supposed(body: str, cuts: re.Pattern = CLAUSE) -> str:
+    """``body`` with each of its clauses (split at ``cuts``, never inside brackets: the comma of
+    "(6, 0)" splits nothing) led by "suppose"."""
+    out, start = [], 0
+    for cut in cuts.finditer(body):
+        before = body[start : cut.start()]
+        if before.count("(") + before.count("[") == before.count(")") + before.count("]"):
+            out.append(f"suppose {before}{cut.group()}")
+            start = cut.end()
+    return f"{''.join(out)}suppose {body[start:]}"
+
+
 def mark(text: str) -> str:
     """``text`` with each clause of a question led by "suppose"."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from gradclip_core.quiz.asked import CLAUSE
+from gradclip_core.quiz.asked import CLAUSE, supposed
 
 # a verb that makes the words before ":" a statement: "clipping happens after the step: ..."
 _FINITE = (
@@ -32,14 +32,4 @@ _PARTS = re.compile(rf":\s*|{CLAUSE.pattern[1:-1]}")  # "clipping ...: after the
 
 def mark(text: str) -> str:
     """``text`` with each clause of a sentence led by a heading led by "suppose"."""
-
-    def suppose(m: re.Match) -> str:
-        body, out, start = m.group(2), [], 0
-        for cut in _PARTS.finditer(body):
-            before = body[start : cut.start()]
-            if before.count("(") + before.count("[") == before.count(")") + before.count("]"):
-                out.append(f"suppose {before}{cut.group()}")  # not a comma inside "(6, 0)"
-                start = cut.end()
-        return f"{m.group(1)}{''.join(out)}suppose {body[start:]}"
-
-    return _HEADED.sub(suppose, text)
+    return _HEADED.sub(lambda m: m.group(1) + supposed(m.group(2), _PARTS), text)

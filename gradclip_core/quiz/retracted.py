@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from gradclip_core.quiz.asked import CLAUSE
+from gradclip_core.quiz.asked import supposed
 
 _WHEN = r"(?:first|initially|originally|once|previously|at\s+first)"
 _BELIEF = r"(?:thought|believed|assumed|expected|figured|guessed|was\s+sure)"
@@ -31,14 +31,4 @@ _RETRACTED = re.compile(  # from "I ... thought" up to the word that retracts it
 
 def mark(text: str) -> str:
     """``text`` with each clause of a retracted belief led by "suppose"."""
-
-    def suppose(m: re.Match) -> str:
-        body, out, start = m.group(2), [], 0
-        for cut in CLAUSE.finditer(body):
-            before = body[start : cut.start()]
-            if before.count("(") + before.count("[") == before.count(")") + before.count("]"):
-                out.append(f"suppose {before}{cut.group()}")  # not a comma inside "(6, 0)"
-                start = cut.end()
-        return f"{m.group(1)}{''.join(out)}suppose {body[start:]}"
-
-    return _RETRACTED.sub(suppose, text)
+    return _RETRACTED.sub(lambda m: m.group(1) + supposed(m.group(2)), text)
