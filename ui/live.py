@@ -240,10 +240,11 @@ class LiveRun:
         elapsed = now - started
         gap = started - self._tick_started if self._tick_started is not None else 0.0
         self._tick_started = started
-        overran = elapsed > interval or LATE * interval < gap < PAUSED * interval
+        late = LATE * interval < gap < PAUSED * interval
+        overran = elapsed > interval or late
         self.behind = self.running and overran
         if overran:
-            self.policy.note_overrun()
+            self.policy.note_overrun(max(elapsed, gap if late else 0.0) / interval)
 
 
 def release_idle(is_connected, now: float | None = None) -> int:

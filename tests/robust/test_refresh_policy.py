@@ -58,16 +58,20 @@ def _windows(
     draw: float,
     train: float = 0.0,
     overrun: float = 0.0,
+    lag: float = 2.0,
     count: int = 10,
 ) -> None:
-    """``count`` one-second windows of ``ticks`` ticks, each costing ``draw + train`` CPU s."""
+    """``count`` one-second windows of ``ticks`` ticks, each costing ``draw + train`` CPU s.
+
+    A share ``overrun`` of them overran, each taking ``lag`` intervals.
+    """
     for _ in range(count):
         late = round(overrun * ticks)
         for i in range(ticks):
             clocks.advance(1.0 / ticks, draw + train)
             policy.note_tick(train)
             if i < late:
-                policy.note_overrun()
+                policy.note_overrun(lag)
 
 
 def _demand(policy: RefreshPolicy, active: int, interval: float) -> float:
@@ -171,7 +175,8 @@ def test_overruns_lower_the_capacity_and_it_comes_back_slowly():
     clocks = Clocks()
     policy = _policy(clocks)
     _windows(policy, clocks, ticks=60, draw=0.010, count=20)
-    calm = policy.interval(30)
+    calm = policy.interval(30)  # a page loading: the windows right after it never cut
+    _windows(policy, clocks, ticks=60, draw=0.010, count=policy.SETTLE)
     # Ticks are cheap on paper (0.6 cores), yet half of them overrun: the process is not
     # getting the cores it is owed (the GIL, other programs on the machine).
     seen = [policy.capacity]
@@ -345,3 +350,63 @@ def test_many_sessions_report_and_ask_at_once():
     assert all(0 < v <= SLOWEST for v in seen)
     assert policy.FLOOR * BUDGET <= policy.capacity <= BUDGET
     assert 0.0 <= policy.overrun <= 1.0
+
+
+def test_overruns_just_after_pages_move_rung_do_not_cut_but_lasting_ones_do():
+    clocks = Clocks()
+    policy = _policy(clocks)
+    _windows(policy, clocks, ticks=60, draw=0.010, count=20)
+    calm = policy.interval(30)
+    # The same overloaded window cuts the capacity when no page has just moved...
+    control_clocks = Clocks()
+    control = _policy(control_clocks)
+    _windows(control, control_clocks, ticks=60, draw=0.010, count=20)
+    _windows(control, control_clocks, ticks=60, draw=0.010, overrun=0.6, count=1)
+    assert control.capacity < BUDGET
+    # ... but not right after a page moved to another rung: its full rerun is the burst.
+    assert policy.interval(30, current=SLOWEST) != SLOWEST
+    _windows(policy, clocks, ticks=60, draw=0.010, overrun=0.6, count=policy.SETTLE - 1)
+    assert policy.capacity == BUDGET
+    assert policy.interval(30, current=calm) == calm  # no page moved: nothing is settling
+    # Overruns that last past the settling windows are an overload: the capacity is cut.
+    _windows(policy, clocks, ticks=60, draw=0.010, overrun=0.6, count=1)
+    assert policy.capacity == pytest.approx(policy.CUT * BUDGET)
+
+
+def test_ticks_a_little_late_that_keep_up_with_the_rate_asked_do_not_cut():
+    clocks = Clocks()
+    policy = _policy(clocks)
+    _windows(policy, clocks, ticks=60, draw=0.010, count=20)
+    # Every tick overran, each by a tenth of its interval: the GIL is busy, yet the pages get
+    # 90 % of the redraws they ask for. Slowing them down would only give them fewer.
+    _windows(policy, clocks, ticks=60, draw=0.010, overrun=1.0, lag=1.1, count=10)
+    assert policy.capacity == BUDGET
+    # Late by half an interval or more each: the pages get two thirds of their rate or less.
+    _windows(policy, clocks, ticks=60, draw=0.010, overrun=1.0, lag=1.5, count=1)
+    assert policy.capacity == pytest.approx(policy.CUT * BUDGET)
+
+
+def test_a_late_tick_reports_how_many_intervals_it_took():
+    clocks = Clocks()
+    policy = _policy(clocks)
+    _windows(policy, clocks, ticks=60, draw=0.010, count=20)
+    run = LiveRun(TrainConfig(model="mlp", task="regression"))
+    run.policy, run.running = policy, True
+    try:
+        # A 0.5 s timer, and each tick takes 0.51 s: it overran, by 1.02 intervals; the page
+        # still gets 98 % of the redraws it asks for.
+        t = 100.0
+        for _ in range(60):
+            run.note_tick(started=t, interval=0.5, now=t + 0.51)
+            clocks.advance(1 / 60, 0.010)
+            policy.note_tick()
+            t += 0.51
+        assert policy.overruns >= 59 and policy.capacity == BUDGET
+        for _ in range(60):  # now each comes 0.95 s after the last: 1.9 intervals, late
+            t += 0.95
+            run.note_tick(started=t, interval=0.5, now=t + 0.1)
+            clocks.advance(1 / 60, 0.010)
+            policy.note_tick()
+        assert policy.capacity == pytest.approx(policy.CUT * BUDGET)
+    finally:
+        run.running = False
