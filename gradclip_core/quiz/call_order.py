@@ -173,7 +173,8 @@ class _Reader:
         subject of "before the step, clip" or "after backward(), call clip_grad_norm_"; none
         when a marker leads its clause ("after backward(), before step() (then zero_grad)")."""
         for m in self.said:
-            led = self.found[m.clause].toks[0].raw in _MARKERS  # "(then zero_grad)": placed
+            lead, prior = self.found[m.clause].toks[0].raw, self.found[m.clause - 1].toks
+            led = lead in _MARKERS or (lead == "and" and any(t.raw == "before" for t in prior))
             if m.clause > clause and self.sentence(m) == sentence and m.i not in self.objects:
                 return None if led else m
         return None
@@ -311,7 +312,7 @@ def _between(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
     if len(ends) < 2:
         _between_them(reader, clause, i, flip)
         return
-    subj = reader.before(i, sentence, free=True) or (ends[2] if len(ends) > 2 else None)
+    subj = reader.before(i, sentence, free=True) or (ends + [Mention(TOPIC, -1, -1, -1, False)])[2]
     reader.objects.update((ends[0].i, ends[1].i))
     reader.add(ends[0], subj, flip)
     reader.add(subj, ends[1], flip)

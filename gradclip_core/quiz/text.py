@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gradclip_core.quiz import contrast, marks, remarks, suppose
+from gradclip_core.quiz import contrast, layout, marks, remarks, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
 from gradclip_core.quiz.lexicon import INFORMAL, readings, word_forms
 
@@ -160,7 +160,7 @@ def _mask_brackets(text: str) -> str:
 def _pieces(text: str) -> list[tuple[str, str, bool]]:
     """``(kind, text, code)`` pieces: kind "word", "arrow", "end" (of a sentence) or "pause";
     code is True for a word written as code (``loss.backward()``, ``clip_grad_norm_``)."""
-    text = text[:MAX_ANSWER_CHARS].lower().replace("\\n", "\n")  # a typed-out "\\n" is a line break
+    text = layout.mark(text[:MAX_ANSWER_CHARS].replace("\\n", "\n")).lower()  # typed "\\n": a break
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "65,504": one number
@@ -185,7 +185,7 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
             out.append(("word", word.strip("_"), code))
         elif arrow:
             out.append(("arrow", "then", False))
-        elif end:
+        elif end and not (out and out[-1][0] == "end"):  # "?\n": one sentence end
             out.append(("end", end, False))
         elif pause:
             out.append(("pause", pause, False))

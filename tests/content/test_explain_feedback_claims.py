@@ -1059,3 +1059,155 @@ def test_one_spike_drags_the_mean_not_the_median():
     norms = torch.tensor([0.5, 0.6, 0.7, 0.8, 12.0])
     assert norms.mean().item() == pytest.approx(2.92)
     assert norms.median().item() == pytest.approx(0.7)
+
+
+# --- blind27 / round24 --------------------------------------------------------------------------
+def test_each_clip_acts_on_that_steps_gradients_nothing_carries_over():
+    _said("clip_grad_norm_ measures the norm of that step's gradients", "Nothing carries over")
+    p = param_with_grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    p.grad = torch.tensor([30.0, 40.0])  # the next step's gradients, not clipped by the last call
+    assert p.grad.norm().item() == pytest.approx(50.0)
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_a_float32_product_of_large_factors_blows_up_too():
+    _said("a float32 gradient can blow up just as well")
+    g = torch.ones(4, dtype=torch.float32)
+    for _ in range(300):
+        g = 1.5 * g
+    assert torch.isinf(g).all()
+
+
+def test_value_clipping_changes_the_length_too():
+    _said("(1, 1), whose norm is about 1.41 instead of 5")
+    p = param_with_grad([3.0, 4.0])
+    assert p.grad.norm().item() == pytest.approx(5.0)
+    torch.nn.utils.clip_grad_value_([p], clip_value=1.0)
+    assert torch.equal(p.grad, torch.tensor([1.0, 1.0]))
+    assert p.grad.norm().item() == pytest.approx(1.41, abs=0.005)
+
+
+def test_norm_clipping_fires_on_the_norm_not_on_one_entry():
+    _said("(0.8, 0.8) with max_norm = 1 has no entry over 1 but a norm of about 1.13")
+    p = param_with_grad([0.8, 0.8])
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert total.item() == pytest.approx(1.13, abs=0.005)
+    assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_norm_clipping_shrinks_big_and_small_entries_in_the_same_proportion():
+    _said("big and small entries shrink in the same proportion")
+    raw = torch.tensor([0.1, 2.0, 30.0])
+    p = param_with_grad(raw.tolist())
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    ratios = p.grad / raw
+    assert torch.allclose(ratios, ratios[0].expand(3))
+
+
+def test_feed_forward_layers_each_have_their_own_matrix():
+    _said("The layers of a feed-forward network each have their own weight matrix")
+    net = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 4))
+    assert net[0].weight.data_ptr() != net[1].weight.data_ptr()
+
+
+def test_distant_time_steps_get_the_most_factors():
+    _said("goes through k factors of the recurrent matrix", "the most recent ones hardly at all")
+    w = torch.tensor([[1.2, 0.0], [0.0, 1.2]], requires_grad=True)
+    h0 = torch.ones(2, requires_grad=True)
+    hs = [h0]
+    for _ in range(10):
+        hs.append(w @ hs[-1])
+        hs[-1].retain_grad()
+    for h in hs:
+        h.retain_grad()
+    hs[-1].sum().backward()
+    norms = [h.grad.norm().item() for h in hs]
+    assert norms[0] == pytest.approx(math.sqrt(2) * 1.2**10, rel=1e-5)  # 10 factors back
+    assert norms[-2] == pytest.approx(math.sqrt(2) * 1.2, rel=1e-5)  # one factor back
+
+
+def test_scaler_step_updates_the_weights_update_only_the_scale():
+    _said("scaler.step(optimizer) is the call that updates the weights")
+    _said("scaler.update() changes no weight; it only adjusts the loss scale")
+    p = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = torch.optim.SGD([p], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale((p**2).sum()).backward()
+    before = p.detach().clone()
+    scaler.step(opt)
+    after_step = p.detach().clone()
+    assert not torch.equal(before, after_step)
+    scaler.update()
+    assert torch.equal(p.detach(), after_step)
+
+
+def test_a_clipped_finite_step_is_not_skipped_by_the_scaler():
+    _said("skips the update only when the gradients hold inf or NaN")
+    _said("a clipped, finite step is applied as usual")
+    p = torch.nn.Parameter(torch.tensor([10.0, 20.0]))
+    opt = torch.optim.SGD([p], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale((p**2).sum()).backward()
+    scaler.unscale_(opt)
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert total.item() > 1.0  # it was clipped
+    before = p.detach().clone()
+    scaler.step(opt)
+    assert not torch.equal(p.detach(), before)
+
+
+def test_bfloat16_has_float32s_exponent_fp16_ends_at_65504():
+    _said("bfloat16 has the same 8-bit exponent as float32, so it reaches about 3.4e38")
+    _said("whose range ends at 65504")
+    assert torch.finfo(torch.bfloat16).max == pytest.approx(3.4e38, rel=0.01)
+    assert torch.finfo(torch.bfloat16).tiny == torch.finfo(torch.float32).tiny
+    assert torch.finfo(torch.float16).max == 65504.0
+
+
+def test_backward_adds_each_micro_batch_into_grad():
+    _said("backward() does not overwrite .grad: it adds each micro-batch's gradient")
+    w = torch.nn.Parameter(torch.tensor([1.0, 1.0]))
+    (2 * w).sum().backward()
+    (3 * w).sum().backward()
+    assert torch.equal(w.grad, torch.tensor([5.0, 5.0]))
+
+
+def test_the_norm_of_a_sum_is_at_most_the_sum_of_the_norms():
+    _said("4 micro-batch gradients of norm 0.5 add up to a norm of 2.0 only when they all point")
+    _said("(1.0 if they are orthogonal)")
+    aligned = sum([torch.tensor([0.5, 0.0, 0.0, 0.0])] * 4)
+    orthogonal = sum(0.5 * torch.eye(4))
+    assert aligned.norm().item() == pytest.approx(2.0)
+    assert orthogonal.norm().item() == pytest.approx(1.0)
+
+
+def test_a_bigger_batch_does_not_grow_the_gradient_norm():
+    _said("a bigger batch gives a less noisy gradient of similar or smaller norm")
+    g = torch.Generator().manual_seed(0)
+    x, noise = torch.randn(4096, 8, generator=g), torch.randn(4096, generator=g)
+    y = x @ torch.ones(8) + 3 * noise
+
+    def norm(n: int) -> float:
+        w = torch.zeros(8, requires_grad=True)
+        torch.nn.functional.mse_loss(x[:n] @ w, y[:n]).backward()
+        return w.grad.norm().item()
+
+    assert norm(4096) <= norm(16) * 1.1
+
+
+def test_clip_grad_norm_with_infinite_max_norm_only_measures():
+    _said("with max_norm=float('inf') it only measures and clips nothing")
+    p = param_with_grad([3.0, 4.0])
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm=float("inf"))
+    assert total.item() == pytest.approx(5.0)
+    assert torch.equal(p.grad, torch.tensor([3.0, 4.0]))
+
+
+def test_the_agc_floor_lifts_only_small_weight_norms():
+    _said("max(‖W‖, 1e-3) only lifts a weight norm below 1e-3 up to 1e-3")
+    _said("AGC's floor is ε = 1e-3")
+    norms = torch.tensor([0.0, 1e-4, 0.5, 40.0])
+    floored = torch.clamp(norms, min=1e-3)
+    assert torch.equal(floored, torch.tensor([1e-3, 1e-3, 0.5, 40.0]))
