@@ -42,6 +42,15 @@ _FORMS = [
     re.compile(rf"\b({_ARG})\s+has\s+a\s+default\s+(?:value\s+)?(?:of\s+)?{_VAL}"),
     re.compile(rf"\bby default\s*\(\s*({_ARG})\s*=\s*{_VAL}"),  # "the l1 norm by default (...)"
 ]
+_KIND = r"(l1|l-1|l2|l-2|euclidean|l∞|l-?inf\w*|inf\w*|max(?:imum)?|manhattan)"  # unnamed norm_type
+_NORMS = [  # "by default the l1 norm", "the infinity norm by default", "the default is the l1 norm"
+    re.compile(
+        rf"\bby default\s*,?\s+(?:it\s+(?:uses|takes|computes)\s+)?(?:the\s+)?{_KIND}[- ]norm"
+    ),
+    re.compile(rf"\b{_KIND}[- ]norm\s+(?:\([^()]{{0,40}}\)\s+)?by default\b"),
+    re.compile(rf"\bdefault\s+(?:norm\s+)?(?:is|=)\s+(?:the\s+)?{_KIND}[- ]norm"),
+]
+_KINDS = {"l-1": "l1", "l-2": "l2", "manhattan": "l1"}
 
 
 def _value(v: str) -> float | str:
@@ -74,6 +83,10 @@ def mark(text: str) -> str:
     for form in _FORMS:
         for m in form.finditer(text):
             if not _is_default(_ALIASES.get(m.group(1), m.group(1)), m.group(2)):
+                ends.add(m.end())
+    for form in _NORMS:
+        for m in form.finditer(text):
+            if not _is_default("norm_type", _KINDS.get(m.group(1), m.group(1))):
                 ends.add(m.end())
     for at in sorted(ends, reverse=True):
         text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"

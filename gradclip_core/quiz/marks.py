@@ -1,7 +1,8 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.figures`,
-:mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), calls and stated defaults against torch's
+:mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
+(:mod:`.formulas`), calls and stated defaults against torch's
 signatures (:mod:`.api`, :mod:`.defaults`), norm clipping told as an entry-by-entry cap and
 wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
 as suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
@@ -22,6 +23,7 @@ from gradclip_core.quiz import (
     entrywise,
     examples,
     figures,
+    formulas,
     headed,
     quotients,
     retracted,
@@ -34,6 +36,7 @@ from gradclip_core.quiz import (
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
     text = vecnorm.mark(text)  # "miscomputed": a false norm stated for a vector
+    text = formulas.mark(text)  # "misinverted", "misfloored": a formula upside down
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"

@@ -1211,3 +1211,110 @@ def test_the_agc_floor_lifts_only_small_weight_norms():
     norms = torch.tensor([0.0, 1e-4, 0.5, 40.0])
     floored = torch.clamp(norms, min=1e-3)
     assert torch.equal(floored, torch.tensor([1e-3, 1e-3, 0.5, 40.0]))
+
+
+# --- blind25 / round23 --------------------------------------------------------------------------
+def test_the_clipping_factor_is_max_norm_over_norm_below_1_not_its_inverse():
+    _said("every gradient is multiplied by max_norm / norm, which is below 1, so the norm comes")
+    _said("Multiplied by norm / max_norm, it would grow.")
+    p = param_with_grad([3.0, 4.0])  # norm 5
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([3.0, 4.0]) * (1.0 / 5.0))
+    assert p.grad.norm().item() == pytest.approx(1.0)
+    assert (torch.tensor([3.0, 4.0]) * (5.0 / 1.0)).norm().item() == pytest.approx(25.0)
+
+
+def test_norm_clipping_keeps_the_direction():
+    _said("Clipping by norm keeps the direction: it multiplies every entry by the same factor")
+    raw = torch.tensor([3.0, -4.0, 12.0])
+    p = param_with_grad(raw.tolist())
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    cos = torch.nn.functional.cosine_similarity(p.grad, raw, dim=0)
+    assert cos.item() == pytest.approx(1.0)
+    assert p.grad.norm().item() == pytest.approx(1.0)
+
+
+def _agc(w: torch.Tensor, g: torch.Tensor, lam: float, floor: float) -> torch.Tensor:
+    """One AGC unit (Brock et al., 2021): g scaled so ‖g‖ / max(‖w‖, floor) is at most lam."""
+    ratio = g.norm() / torch.clamp(w.norm(), min=floor)
+    return g * (lam / ratio) if ratio > lam else g
+
+
+def test_agc_multiplies_by_lambda_over_ratio_and_floors_at_1e_3():
+    _said("AGC multiplies the unit's gradient by λ / ratio, not ratio / λ")
+    _said("may still take a gradient of norm up to λ × 1e-3, a thousand times more than a floor")
+    w, g, lam = torch.tensor([3.0, 4.0]), torch.tensor([1.0, 0.0]), 0.01  # ratio 0.2
+    clipped = _agc(w, g, lam, 1e-3)
+    assert (clipped.norm() / w.norm()).item() == pytest.approx(lam)  # brought down to λ
+    assert (g * (0.2 / lam)).norm().item() > g.norm().item()  # ratio / λ would enlarge it
+    zero = torch.zeros(2)
+    big = torch.tensor([5.0, 0.0])
+    at_3 = _agc(zero, big, lam, 1e-3).norm().item()
+    at_6 = _agc(zero, big, lam, 1e-6).norm().item()
+    assert at_3 == pytest.approx(lam * 1e-3)
+    assert at_3 / at_6 == pytest.approx(1000.0, rel=1e-4)
+
+
+def test_scaler_step_unscales_by_itself_and_unscale_leaves_the_scale():
+    _said("scaler.step(optimizer) does unscale the gradients itself when unscale_ was not called")
+    _said("unscale_ only divides the optimizer's gradients by the current scale")
+    _said("backoff_factor=0.5 after a step with inf or nan, and by growth_factor=2.0 after")
+    _said("growth_interval=2000 clean steps")
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = torch.optim.SGD([w], lr=1.0)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale((w * torch.tensor([0.5, 0.25])).sum()).backward()
+    scaler.step(opt)  # no unscale_ before: the step unscales itself
+    assert torch.allclose(w.detach(), torch.tensor([0.5, 1.75]))
+    w2 = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt2 = torch.optim.SGD([w2], lr=1.0)
+    scaler2 = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler2.scale((w2 * torch.tensor([0.5, 0.25])).sum()).backward()
+    scaler2.unscale_(opt2)
+    assert torch.allclose(w2.grad, torch.tensor([0.5, 0.25]))
+    assert scaler2.get_scale() == 1024.0  # the scale itself is untouched
+    sig = inspect.signature(torch.amp.GradScaler.__init__).parameters
+    assert sig["backoff_factor"].default == 0.5
+    assert sig["growth_factor"].default == 2.0
+    assert sig["growth_interval"].default == 2000
+
+
+def test_accumulated_grad_is_the_sum_and_clipping_each_micro_batch_turns_it():
+    _said("after several backward() calls that is the sum of all the micro-batches' gradients")
+    _said("so the early micro-batches are shrunk again and again and count less than the late ones")
+    p = torch.nn.Parameter(torch.zeros(2))
+    micro = [torch.tensor([6.0, 0.0]), torch.tensor([0.0, 6.0])]
+    for g in micro:
+        (p * g).sum().backward()
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert total.item() == pytest.approx(torch.stack(micro).sum(0).norm().item())  # the sum
+    q = torch.nn.Parameter(torch.zeros(2))
+    for g in micro:
+        (q * g).sum().backward()
+        torch.nn.utils.clip_grad_norm_([q], max_norm=1.0)
+    assert q.grad[0].item() < q.grad[1].item()  # the first micro-batch counts less
+    once = p.grad / p.grad.norm()
+    each = q.grad / q.grad.norm()
+    assert torch.nn.functional.cosine_similarity(once, each, dim=0).item() < 0.99  # turned
+
+
+def test_clip_grad_norm_returns_the_norm_not_its_square_and_it_grows_with_size():
+    _said("clip_grad_norm_ returns the total norm itself, measured before clipping, not its square")
+    _said("with the default norm_type=2.0 that is the square root of the sum of the squared")
+    _said("so the typical norm depends on the model and grows with its size")
+    p = param_with_grad([3.0, 4.0])
+    assert torch.nn.utils.clip_grad_norm_([p], max_norm=1.0).item() == pytest.approx(5.0)
+    small = param_with_grad([1.0] * 100)
+    large = param_with_grad([1.0] * 10_000)
+    assert torch.nn.utils.clip_grad_norm_([small], max_norm=1e9).item() == pytest.approx(10.0)
+    assert torch.nn.utils.clip_grad_norm_([large], max_norm=1e9).item() == pytest.approx(100.0)
+
+
+def test_sgd_steps_by_lr_times_the_gradient_length_and_all():
+    _said("Plain SGD uses the gradient's length as well as its direction")
+    _said("the step is lr × gradient")
+    for scale in (1.0, 0.1):
+        w = torch.nn.Parameter(torch.zeros(2))
+        w.grad = torch.tensor([3.0, 4.0]) * scale
+        torch.optim.SGD([w], lr=0.5).step()
+        assert w.detach().norm().item() == pytest.approx(0.5 * 5.0 * scale)

@@ -86,8 +86,15 @@ blind in mixed layouts: markdown tables, Q&A, headings, code fences; mistakes of
 condition, scope, return value and in-place behaviour; held out at 86.5 % good and 34.4 % wrong
 full, then used to tune the grader: 93.8 % and 15.6 % after) and ``explain_answers_round24.toml``
 (5 and 5 a prompt, variants of each weakness class blind27 showed, phrased apart from it,
-written before the fixes, at 34/40 good and 19/40 wrong full; 37/40 and 10/40 after) count in the
-rates only.
+written before the fixes, at 34/40 good and 19/40 wrong full; 37/40 and 10/40 after),
+``explain_answers_blind25.toml`` (12 and 12 a prompt, written
+blind by experienced engineers: inverted clipping factors, a default norm named by its kind
+alone, a squared or per-parameter norm returned, AGC floored at 1e-6 or over the whole model's
+gradient norm, tanh RNNs that cannot explode; held out at 83.3 % good and 14.6 % wrong full,
+then used to tune the grader: 85.4 % and 0 % after) and ``explain_answers_round23.toml`` (5 and
+5 a prompt, variants of each weakness class blind25 showed, phrased apart from it, written
+before the fixes, at 33/40 good and 17/40 wrong full; 33/40 and 1/40 after) count in the rates
+only.
 """
 
 from __future__ import annotations
@@ -147,6 +154,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind23.toml",
     "explain_answers_blind27.toml",
     "explain_answers_round24.toml",
+    "explain_answers_blind25.toml",
+    "explain_answers_round23.toml",
 )
 
 
