@@ -81,7 +81,12 @@ showed, written before the fixes, at 28/40 good and 25/40 wrong full; 37/40 and 
 and ``explain_answers_blind23.toml`` (12 and 12 a prompt, written blind, held out at 80.2 % good
 and 26.0 % wrong full on this session's starting grader, 79.2 % / 25.0 % after the blind19 and
 blind20 rounds and 80.2 % / 21.9 % after the blind21 and blind22 rounds, then used to tune the
-grader: 84.4 % and 12.5 % after) count in the rates only.
+grader: 84.4 % and 12.5 % after), ``explain_answers_blind24.toml`` (12 and 12 a prompt, written
+blind, many by non-native writers and as terse notes, held out at 93.8 % good and 14.6 % wrong
+full, then used to tune the grader: 100 % and 0 % after) and ``explain_answers_round22.toml`` (5
+and 5 a prompt, variants of each weakness class blind24 showed, phrased apart from it, written
+before the fixes, at 34/40 good and 8/40 wrong full; 40/40 and 0/40 after) count in the rates
+only.
 """
 
 from __future__ import annotations
@@ -139,6 +144,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind22.toml",
     "explain_answers_round21.toml",
     "explain_answers_blind23.toml",
+    "explain_answers_blind24.toml",
+    "explain_answers_round22.toml",
 )
 
 
