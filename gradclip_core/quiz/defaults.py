@@ -3,11 +3,11 @@
 A fluent answer can give a real argument a false default ("since error_if_nonfinite=True is the
 default, it raises on nan", "max_norm defaults to 1.0") in words that all sound right;
 :mod:`.api` checks keyword *names* only. Each statement that names an argument, a value and the
-word "default" together ("X=V is the default", "X defaults to V", "by default X is V", "the
-default X is V", "X is V by default", "X at its default of V", "X has a default of V", "X
-(default V)") whose V is not torch's default is followed by :data:`MARKER`, a word a
-misconception of the bank can name. An argument with no default (:data:`REQUIRED`) has no true
-stated default. The table is torch 2.13's (``tests/content/test_explain_feedback_claims.py``
+word "default" together ("X=V is the default", "X defaults to V", "by default X is V", "by
+default with X V", "the default X is V", "X is V by default", "X at its default of V", "X has a
+default of V", "X (default V)") whose V is not torch's default is followed by :data:`MARKER`, a
+word a misconception of the bank can name. An argument with no default (:data:`REQUIRED`) has no
+true stated default. The table is torch 2.13's (``tests/content/test_explain_feedback_claims.py``
 compares it with ``inspect.signature``). Reads the lower-cased answer.
 """
 
@@ -34,7 +34,9 @@ _IS = r"\s*(?:=|is|of|:)\s*"
 _FORMS = [
     re.compile(rf"\b({_ARG})\s*(?:=|of|is|:)?\s*{_VAL}\s*(?:is|being|as)\s+(?:the\s+)?default\b"),
     re.compile(rf"\b({_ARG})\s+defaults?\s+(?:to|is|of|=)\s*{_VAL}"),
-    re.compile(rf"\bby default\s*,?\s+(?:the\s+)?({_ARG}){_IS}{_VAL}"),
+    re.compile(
+        rf"\bby default\s*,?\s+(?:with\s+(?:an?\s+)?)?(?:the\s+)?({_ARG})(?:{_IS}|\s+){_VAL}"
+    ),
     re.compile(rf"\bdefault\s+(?:value\s+(?:of|for)\s+)?(?:the\s+)?({_ARG}){_IS}{_VAL}"),
     re.compile(rf"\b({_ARG})\s*\(\s*default\s*:?\s*=?\s*{_VAL}"),
     re.compile(rf"\b({_ARG})\s*(?:is|=)\s*{_VAL}\s+by default\b"),

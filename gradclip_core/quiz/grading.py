@@ -254,10 +254,13 @@ def _as_call(tok: Tok, call: str) -> Tok:
 def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[str]) -> list[Clause]:
     """The clauses with the pronouns that stand for a call read as that call, for judging the
     order: in "use clip_grad_norm_(...). You add it after loss.backward()", "it" is the clip,
-    named before ("it" or "this" before "after" / "before" in a clause that names no call
-    before that word); in "optimizer.step() applies them, so the clip has to precede it", "it"
-    is the call named last before the clause, in its sentence or the one before."""
+    named before, even in a heading ("it" or "this" before "after" / "before" in a clause that
+    names no call before that word); in "optimizer.step() applies them, so the clip has to
+    precede it", "it" is the call named last before the clause, in its sentence or the one
+    before."""
     said = mentions(found, vocab)
+    # a clip named in a heading or a supposition is still what a later "it" stands for
+    named = mentions([replace(c, premise=0) for c in found], vocab)
     out = []
     for n, clause in enumerate(found):
         toks = list(clause.toks)
@@ -273,7 +276,7 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
                 and not possessed(toks, j)
                 and j < marker
                 and not placed
-                and any(m.call == "clip" and m.i < tok.i for m in said)
+                and any(m.call == "clip" and m.i < tok.i for m in named)
             ):
                 toks[j] = _as_call(tok, "clip")
         out.append(

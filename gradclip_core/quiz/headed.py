@@ -18,7 +18,10 @@ from gradclip_core.quiz.asked import CLAUSE, supposed
 # a verb that makes the words before ":" a statement: "clipping happens after the step: ..."
 _FINITE = (
     r"\b(?:is|are|was|were|happens?|goes|runs?|comes?|must|should|has|have|does|do|can|will"
-    r"|works?|means|gives|makes|takes|needs|keeps|looks|belongs|scales|rescales|shrinks)\b"
+    r"|works?|means|gives|makes|takes|needs|keeps|looks|belongs|scales|rescales|shrinks"
+    r"|checks|treats|acts|clamps|caps|limits|cuts|changes|preserves|computes|multiplies|divides"
+    r"|sets|applies|operates|considers|handles|restricts|clips|modifies|affects|leaves|sees"
+    r"|uses|compares|measures|replaces|zeroes|zeros|removes|drops|turns|maps|forces|squashes)\b"
 )
 _HEADED = re.compile(  # from the heading to the end of its sentence
     r"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?(?:why\s*:\s*)?)"

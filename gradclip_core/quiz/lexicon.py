@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from gradclip_core.quiz import callargs, commas
+
 _STEMMER = snowballstemmer.stemmer("english")
 # Synonym groups, one per line: each word (and its stem) maps to the line's first word.
 _SYNONYMS = """
@@ -96,8 +98,10 @@ def readings(text: str) -> str:
     "λ" wherever it recurs later, so a worked example says what it claims in the prompt's
     words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ"). A
     "then" right after a modal ("they would then count more") is an adverb: dropped, it starts
-    no clause."""
-    text = _MODAL_THEN.sub(r"\1", text)
+    no clause. The parameters passed to a call are left out (:mod:`.callargs`), and a comma dropped
+    after a placing phrase is put back (:mod:`.commas`)."""
+    text = callargs.strip(_MODAL_THEN.sub(r"\1", text))  # "clip_grad_value_(params, ...)"
+    text = commas.restore(text)  # "after the last one, call clip_grad_norm_"
     text = _FIX_NOUN.sub(r"\1 remedy", floors(_INDEX.sub(r"\1", text)))
     named = _LAMBDA.search(text)
     if not named:

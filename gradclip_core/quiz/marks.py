@@ -6,7 +6,8 @@ Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod
 signatures (:mod:`.api`, :mod:`.defaults`), norm clipping told as an entry-by-entry cap and
 wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
 as suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`). Once checked, a short fraction is read as its
+(:mod:`.retracted`); what goes wrong when a step is skipped is marked as such
+(:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
 ("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose", ...). Reads the
 lower-cased answer.
@@ -25,6 +26,7 @@ from gradclip_core.quiz import (
     figures,
     formulas,
     headed,
+    omitted,
     quotients,
     retracted,
     scalars,
@@ -42,4 +44,5 @@ def mark(text: str) -> str:
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
     text = quotients.mark(text)  # "1/4" read as 0.25
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
-    return retracted.mark(text)  # "suppose": "i first thought ..., but ..."
+    text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
+    return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

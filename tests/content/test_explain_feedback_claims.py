@@ -1318,3 +1318,67 @@ def test_sgd_steps_by_lr_times_the_gradient_length_and_all():
         w.grad = torch.tensor([3.0, 4.0]) * scale
         torch.optim.SGD([w], lr=0.5).step()
         assert w.detach().norm().item() == pytest.approx(0.5 * 5.0 * scale)
+
+
+# --- blind24 / round22 --------------------------------------------------------------------------
+def test_norm_clipping_keeps_the_direction_of_3_4():
+    _said("(3, 4) with a limit of 1 becomes (0.6, 0.8), pointing the same way, only shorter")
+    p = param_with_grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+    assert torch.cosine_similarity(p.grad, torch.tensor([3.0, 4.0]), dim=0) == pytest.approx(1.0)
+
+
+def test_clipping_before_backward_leaves_the_new_gradients_raw():
+    _said("You put clipping before loss.backward(): at that point .grad holds nothing yet")
+    p = torch.nn.Parameter(torch.tensor([3.0, 4.0]))
+    assert p.grad is None
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)  # nothing to clip yet
+    (p * torch.tensor([3.0, 4.0])).sum().backward()
+    assert torch.equal(p.grad, torch.tensor([3.0, 4.0]))  # the new gradients were never clipped
+
+
+def test_max_norm_is_a_limit_on_the_norm_not_a_fraction():
+    _said("max_norm is not a fraction or a multiplier", "norm 5 with max_norm=0.5 ends up at 0.5")
+    big, small = param_with_grad([3.0, 4.0]), param_with_grad([0.18, 0.24])  # norms 5 and 0.3
+    torch.nn.utils.clip_grad_norm_([big], max_norm=0.5)
+    torch.nn.utils.clip_grad_norm_([small], max_norm=0.5)
+    assert big.grad.norm().item() == pytest.approx(0.5, rel=1e-5)  # not 5 * 0.5 = 2.5
+    assert torch.equal(small.grad, torch.tensor([0.18, 0.24]))  # under it: unchanged
+
+
+def test_value_clipping_clamps_an_entry_to_the_limit_it_does_not_zero_it():
+    _said("so with a limit of 1, (3, 0.5) becomes (1, 0.5), not (0, 0.5)")
+    p, n = param_with_grad([3.0, 0.5]), param_with_grad([-3.0, 0.5])
+    torch.nn.utils.clip_grad_value_([p, n], clip_value=1.0)
+    assert torch.equal(p.grad, torch.tensor([1.0, 0.5]))
+    assert torch.equal(n.grad, torch.tensor([-1.0, 0.5]))  # the sign is kept
+
+
+def test_a_lower_max_norm_clips_more_steps_and_one_above_all_never_clips():
+    _said("the lower max_norm is, the more steps have a norm above it and the harder they are cut")
+    _said("one above every norm you logged never clips")
+    norms = [0.5, 0.8, 1.2, 2.0, 9.0]
+
+    def clipped(max_norm: float) -> list[float]:
+        out = []
+        for norm in norms:
+            p = param_with_grad([norm, 0.0])
+            torch.nn.utils.clip_grad_norm_([p], max_norm=max_norm)
+            out.append(p.grad.norm().item())
+        return out
+
+    low, high, top = clipped(0.6), clipped(1.5), clipped(10.0)
+    assert sum(a < n - 1e-6 for a, n in zip(low, norms, strict=True)) > sum(
+        a < n - 1e-6 for a, n in zip(high, norms, strict=True)
+    )
+    assert all(a <= b + 1e-6 for a, b in zip(low, high, strict=True))  # cut harder
+    assert top == pytest.approx(norms)
+
+
+def test_max_norm_has_no_upper_limit():
+    _said("clip_grad_norm_ takes any positive float (50.0 works as well as 0.5)")
+    for max_norm, expected in ((50.0, 10.0), (0.5, 0.5)):
+        p = param_with_grad([6.0, 8.0])  # norm 10
+        torch.nn.utils.clip_grad_norm_([p], max_norm=max_norm)
+        assert p.grad.norm().item() == pytest.approx(expected, rel=1e-5)

@@ -93,7 +93,12 @@ alone, a squared or per-parameter norm returned, AGC floored at 1e-6 or over the
 gradient norm, tanh RNNs that cannot explode; held out at 83.3 % good and 14.6 % wrong full,
 then used to tune the grader: 85.4 % and 0 % after) and ``explain_answers_round23.toml`` (5 and
 5 a prompt, variants of each weakness class blind25 showed, phrased apart from it, written
-before the fixes, at 33/40 good and 17/40 wrong full; 33/40 and 1/40 after) count in the rates
+before the fixes, at 33/40 good and 17/40 wrong full; 33/40 and 1/40 after),
+``explain_answers_blind24.toml`` (12 and 12 a prompt, written
+blind, many by non-native writers and as terse notes, held out at 93.8 % good and 14.6 % wrong
+full, then used to tune the grader: 100 % and 0 % after) and ``explain_answers_round22.toml`` (5
+and 5 a prompt, variants of each weakness class blind24 showed, phrased apart from it, written
+before the fixes, at 34/40 good and 8/40 wrong full; 40/40 and 0/40 after) count in the rates
 only.
 """
 
@@ -156,6 +161,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round24.toml",
     "explain_answers_blind25.toml",
     "explain_answers_round23.toml",
+    "explain_answers_blind24.toml",
+    "explain_answers_round22.toml",
 )
 
 
