@@ -3,12 +3,13 @@
 A fluent answer can invent an argument ("clip_grad_norm_(..., scaler=scaler)", "AdamW(...,
 max_grad_norm=1.0)") or use the result of a call that returns None ("grads =
 scaler.unscale_(optimizer)"), in words that all sound right. Each call written as code whose
-keyword arguments are not all the function's own is marked with :data:`MISNAMED`; each result
-of ``unscale_`` or ``clip_grad_value_`` assigned to a name is marked with :data:`MISRETURNED`.
-A clipping function torch.nn.utils does not have ("torch.nn.utils.clip_grad_adaptive_(...)") and
+keyword arguments are not all the function's own is marked with :data:`MISNAMED`; each result of
+``unscale_`` or ``clip_grad_value_`` assigned to a name is marked with :data:`MISRETURNED`. A
+clipping function torch.nn.utils does not have ("torch.nn.utils.clip_grad_adaptive_(...)") and
 ``unscale_`` given something other than an optimizer ("scaler.unscale_(loss)") are marked with
-:data:`MISCALLED`. All are words a misconception of the bank can name. The signatures are those
-of torch 2.13
+:data:`MISCALLED`, and ``clip_grad_norm_`` or ``clip_grad_value_`` given the loss or the optimizer
+instead of the parameters ("clip_grad_norm_(loss, 1.0)") with :data:`MISPASSED`. All are words a
+misconception of the bank can name. The signatures are those of torch 2.13
 (``tests/content/test_explain_feedback_claims.py`` checks them). Reads the lower-cased answer.
 """
 
@@ -19,6 +20,10 @@ import re
 MISNAMED = "misnamed"  # after a call with an argument the function does not take
 MISRETURNED = "misreturned"  # after a name given the result of a call that returns None
 MISCALLED = "miscalled"  # after a clipping function torch lacks, or unscale_ not given an optimizer
+MISPASSED = "mispassed"  # after a clipping function given the loss or the optimizer to clip
+_PASSED = re.compile(
+    r"\bclip_grad_(?:norm|value)_?\s*\(\s*(?:loss|optimizer|opt|scaler)\b(?![.\w(])"
+)
 # torch.nn.utils' clipping functions in torch 2.13 (clip_grad is the module that holds them)
 UTILS = ("clip_grad", "clip_grad_norm", "clip_grad_norm_", "clip_grad_value_")
 UTILS += ("clip_grads_with_norm_", "get_total_norm")
@@ -78,6 +83,8 @@ def mark(text: str) -> str:
             ends.append(
                 (_closing(text, text.index("(", m.end()) + 1) if called else m.end(), MISCALLED)
             )
+    for m in _PASSED.finditer(text):  # "clip_grad_norm_(loss, 1.0)": not the parameters
+        ends.append((_closing(text, text.index("(", m.start()) + 1), MISPASSED))
     for m in _UNSCALE.finditer(text):  # "unscale_(optimizer)", "unscale_(opt)", not "(loss)"
         if m.group(1) and "opt" not in m.group(1).rsplit(".", 1)[-1]:
             ends.append((_closing(text, m.end()), MISCALLED))

@@ -9,9 +9,11 @@ followed by :data:`MARKER` ("miscomputed", the word the bank's misconceptions na
 of its own.
 
 A result written with d decimals is accepted when it rounds to the true value at d decimals, or
-is within :data:`REL` of it ("2/6.34 ≈ 0.315", "1.1^100 ≈ 13,800"). In a chain "a/b = c = d"
-only c is checked; an operand that is part of a longer product ("0.01 × 2.0 / 0.1 = 0.2") is not
-checked at all. Supposing does not matter: arithmetic is true or false whatever is supposed.
+is within :data:`REL` of it ("2/6.34 ≈ 0.315", "1.1^100 ≈ 13,800"); one in scientific notation
+when its mantissa rounds to the true one at the digits written ("1.5^50 ~ 6e8"). In a chain
+"a/b = c = d" only c is checked; an operand that is part of a longer product ("0.01 × 2.0 / 0.1
+= 0.2") is not checked at all. Supposing does not matter: arithmetic is true or false whatever
+is supposed.
 Reads the lower-cased answer.
 """
 
@@ -48,7 +50,10 @@ def _true(a: float, op: str, b: float) -> float | None:
 def _ok(said_text: str, said: float, true: float) -> bool:
     if abs(said - true) <= REL * max(abs(true), 1e-12):
         return True
-    places = len(said_text.split(".")[1]) if "." in said_text else 0
+    mantissa, _, exp = said_text.partition("e")  # "6e8": as precise as its mantissa is written
+    places = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    if exp:
+        return round(true / 10 ** int(exp), places) == round(float(mantissa), places)
     return places > 0 and round(true, places) == round(said, places)
 
 

@@ -35,6 +35,7 @@ _RESULT_VERBS = re.compile(  # "becomes (0.6, 0.8)", "scales it to roughly (0.99
 _LABEL = re.compile(  # "By value: (1, -0.5)", "norm clipping: (0.6, 0.8)": a mode's result
     r"\b(?:by\s+)?(?:value|norm|clip_grad_value_?|clip_grad_norm_?)(?:\s+clipping)?\s*:\s*$"
 )
+_LEADS_ONE = re.compile(r"(?:,\s*and|;|\band\s+also)\s*$")
 _THEN = re.compile(r"^\s*(?:->|→|=>|becomes?|turns?|gives?|goes)")  # ... unless it is a source
 # "points elsewhere than (3, 4)", "differs from (0.5, 4)": a vector compared with, not a result
 _COMPARED = re.compile(r"\b(?:than|from|versus|vs|unlike|compared (?:to|with))\s*$")
@@ -61,11 +62,12 @@ _LIMIT = re.compile(
 _PLACES = 0.015  # results are read to two decimals
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "billion": 1e9}
 _POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 layers gives 24000"
-    r"\b(\d\.\d+)\s*(?:\^|\*\*|\s+over\s+)(\d+)\b[^.;\d]{0,40}?"
+    r"\b(\d\.\d+)\s*(?:\^|\*\*|(?:\s+(?:per|each|a|every)\s+(?:time[ -]?)?(?:step|layer))?"
+    r"\s+(?:over|for|across|through)\s+)(\d+)\b[^.;\d]{0,40}?"  # "1.1 per step over 100 steps"
     r"(?:≈|~|=|\bis|\bgives?|\bof|\bto|\babout|\broughly|\baround|\bnearly|\bapproximately)"
     r"[^.;\d]{0,20}?(?:(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?!\d|[.,]\d)|\b(?:a|one)\b)\s*"
     r"(?:[x×*·]\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*)?"  # "6.4 × 10^8"
-    r"(thousand|million|billion|k\b)?(?!\s*(?:\^|\*\*|[x×]))"
+    r"(thousand|million|billion|k\b)?(?!\s*(?:\^|\*\*|[x×]\s*\d))"  # "110x" is a result
 )
 
 # "after 100 steps it is 1.1 x 100 = 110 times bigger": a factor times the steps, not a power
@@ -152,7 +154,9 @@ def _sentence(text: str, source, limit, names, seen) -> tuple[str, tuple | None,
             is_result = False
         if _ADDS.search(before) or _NAMED.search(before) or _COMPARED.search(before):
             is_result = False
-        if before.rstrip().endswith(":") and _THEN.match(after):  # "clipping each: (2, 0) -> "
+        if _LEADS_ONE.search(before) and _THEN.match(after):  # "clipping each: (2, 0) -> ",
+            is_result = False  # "(3, 4) -> (1, 1), and (0.5, 4) -> (0.5, 1)": a new example
+        if before.rstrip().endswith(":") and _THEN.match(after):
             is_result = False
         if not is_result:
             source, limit = vec, _limit(bare, vec, limit)

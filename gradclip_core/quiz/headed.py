@@ -3,10 +3,12 @@
 "Clipping after each micro-batch: after the first backward .grad = (6, 0), clipped to (5, 0)."
 and "Wrong way, clipping the scaled grads: their norm is ..." walk through a way the answer goes
 on to reject (or has rejected), and "why: clipping before unscale = comparing S-times-too-big
-grads" names one by what it amounts to. A sentence led by such a heading (a gerund of an action
-before ":" or "=", or a label that rejects, "wrong way", "incorrect", before "," or ":") is read
-as a supposition: each of its clauses is led by "suppose", which :mod:`.suppose` marks as the
-premise of its clause. Reads the lower-cased answer.
+grads" names one by what it amounts to, and so do "per-micro-batch clipping: the running sum
+gets shrunk ..." and "worked example, ..., clipped after every backward: after mb1 ...". A
+sentence led by such a heading (a gerund of an action before ":" or "=", or a label that
+rejects, "wrong way", "incorrect", before "," or ":") is read as a supposition: each of its
+clauses is led by "suppose", which :mod:`.suppose` marks as the premise of its clause. Reads
+the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ _FINITE = (
     r"|works?|means|gives|makes|takes|needs|keeps|looks|belongs|scales|rescales|shrinks"
     r"|checks|treats|acts|clamps|caps|limits|cuts|changes|preserves|computes|multiplies|divides"
     r"|sets|applies|operates|considers|handles|restricts|clips|modifies|affects|leaves|sees"
-    r"|uses|compares|measures|replaces|zeroes|zeros|removes|drops|turns|maps|forces|squashes)\b"
+    r"|uses|compares|measures|replaces|zeroes|zeros|removes|drops|turns|maps|forces|squashes"
+    r"|isn|aren|wasn|doesn|don|won|cannot|shouldn|mustn)\b"  # "clipping ... isn't allowed: ..."
 )
 _HEADED = re.compile(  # from the heading to the end of its sentence
     r"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?(?:why\s*:\s*)?)"
     r"((?:(?:the\s+)?(?:wrong|incorrect|naive|bad)(?:\s+(?:way|order|version|approach))?\s*[,:]\s*"
+    r"|(?:per|each|every)[- ][\w-]+(?:\s+[\w-]+)?\s+clipping\s*[:=]\s*"  # "per-step clipping:"
+    r"|(?:worked\s+)?example\b[^.!?;:=\n]{0,120}?\bclip\w*\s+(?:after|for|at|on)\s+(?:every|each)\b"
+    r"[^.!?;:=\n]{0,40}:\s*"  # "example, ..., clipped after every backward: ..."
     rf"|(?:clipping|unscaling|calling|applying)\b(?!\s+\w+s\b)"  # no verb in -s right after
     rf"(?:(?!{_FINITE})[^.!?;:=\n]){{0,80}}[:=]\s*)"
     r"(?:[^.!?;\n]|\.(?!\s|$))*)"  # up to the end of the sentence (".grad" does not end it)

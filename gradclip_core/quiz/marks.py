@@ -1,16 +1,16 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
-Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.figures`,
-:mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
-(:mod:`.formulas`), calls and stated defaults against torch's
+Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
+:mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
+(:mod:`.formulas`, :mod:`.ratios`), calls and stated defaults against torch's
 signatures (:mod:`.api`, :mod:`.defaults`), norm clipping told as an entry-by-entry cap and
 wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
 as suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
 (:mod:`.retracted`); what goes wrong when a step is skipped is marked as such
 (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
-("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose", ...). Reads the
-lower-cased answer.
+("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose", ...), or a concept can
+("onefactor"). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from gradclip_core.quiz import (
     definitions,
     entrywise,
     examples,
+    factored,
     figures,
     formulas,
     headed,
     omitted,
     quotients,
+    ratios,
     retracted,
     scalars,
     stats,
@@ -37,8 +39,8 @@ from gradclip_core.quiz import (
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
-    text = vecnorm.mark(text)  # "miscomputed": a false norm stated for a vector
-    text = formulas.mark(text)  # "misinverted", "misfloored": a formula upside down
+    text = factored.mark(vecnorm.mark(text))  # "miscomputed"; "onefactor": (3, 4) * 0.2
+    text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"

@@ -28,7 +28,8 @@ suppose). A clause supposes:
   is shrunk again and again", "..., the early ones count less"): led by "when" / "if" and
   someone or an action ("when you clip after every micro-batch, ...", "if clipping after each
   micro-batch, ...", "if clip after every micro-batch, ..."), or an imperative answered by "and"
-  ("skip the conversion and the gradients look thousands of times bigger", "With SGD, set it
+  ("skip the conversion and the gradients look thousands of times bigger", "put the clip
+  elsewhere (e.g. after the step) and the update has used the raw grads", "With SGD, set it
   far below and you cut the learning rate": up to its "and");
 - when it goes on a supposition led by "suppose" / "say" / "imagine" with "and" ("say 4
   micro-batches and you clipped after each backward");
@@ -43,6 +44,7 @@ about what would happen, and is judged like any other statement.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import takewhile
 from typing import TYPE_CHECKING
 
 from gradclip_core.quiz.claims import wordset
@@ -63,9 +65,12 @@ _WHEN = wordset("when whenever if")  # "when you clip after every micro-batch, <
 # actions an answer supposes without a subject: "if clip after every micro-batch, <harm>"
 _ACTIONS = wordset(
     "clip call do use apply skip unscale put run divide forget omit drop leave set pick choose"
+    " move swap place"
 )
 _AND = wordset("and or")
 _WHOLE = wordset("every everything all nearly almost each")  # "and every step gets clipped"
+_NAMED = wordset("the it your")  # "put it after the step and the update has used the raw grads"
+_ASIDE = wordset("eg ie say")  # "put the clip elsewhere (e.g. after the step) and ..."
 _SCENE = SCENE | wordset("plain sgd adam")  # "With plain SGD, set it ..."
 _PLACED = wordset("after before then")  # "put it after backward and before step": one order
 # what a supposed way does wrong: "..., the running sum is shrunk again and again"
@@ -101,6 +106,9 @@ _HARMS = (
     "tilt",
     "halv",
     "slow",
+    "raw",  # "put it after the step and the update has used the raw grads"
+    "unclipped",
+    "nothing",
 )
 _DEICTIC = wordset("that this")  # "that's clipping after every micro-batch"
 _BE = wordset("s is was would")
@@ -228,7 +236,7 @@ def _harms(clauses: Sequence[Clause], start: int = 0) -> bool:
 def _consequence(raws: Sequence[str], k: int) -> bool:
     """Whether "and" at ``k`` opens what an imperative leads to: "and you ...", "and every
     step ..."."""
-    return raws[k] == "and" and raws[k + 1] in _SOMEONE | _WHOLE
+    return raws[k] == "and" and raws[k + 1] in _SOMEONE | _WHOLE | _NAMED
 
 
 def _harmful(found: list[Clause]) -> None:
@@ -237,16 +245,20 @@ def _harmful(found: list[Clause]) -> None:
     for n, clause in enumerate(found):
         raws = [t.raw for t in clause.toks]
         rest = [c for c in found[n + 1 :] if c.sentence == clause.sentence]
-        if len(raws) < 2 or not rest:
+        if len(raws) < 2:
             continue
         action = raws[1] in _SOMEONE or raws[1] in _ACTIONS or raws[1].endswith("ing")
         led = raws[0] in _WHEN and action
         # "(With SGD,) set it far below ... and <harm>": an imperative that supposes
         verb = next((r for r in raws[:4] if r not in _SCENE), "")
-        ordered = verb in _ACTIONS and rest[0].toks[0].raw in _AND
+        asides = list(takewhile(lambda c: c.toks[0].raw in _ASIDE, rest))  # "(e.g. ...)"
+        rest = rest[len(asides) :]
+        ordered = verb in _ACTIONS and bool(rest) and rest[0].toks[0].raw in _AND
         ordered = ordered and not _PLACED & {t.raw for t in rest[0].toks}  # "and right before"
         if (led and _harms(rest)) or (ordered and _harms(rest[:2])):
             clause.premise = len(raws)
+            for aside in asides if ordered else ():
+                aside.premise = len(aside.toks)
         elif verb in _ACTIONS:  # "set it far below and you cut the learning rate": one clause
             joint = next((k for k in range(2, len(raws) - 1) if _consequence(raws, k)), None)
             if joint is not None and _harms([clause], joint):

@@ -1,7 +1,8 @@
 """Norms stated for a vector written out, checked: "(3, 4) has norm 5".
 
 A vector followed closely by its norm ("(3, 4) has norm 5", "for (6, 8) the norm is 6 + 8 = 14",
-"sum (4, 4), norm ≈ 5.66", "(1, 1), whose norm is 1.41") states its L2 norm, the default of
+"sum (4, 4), norm ≈ 5.66", "(1, 1), whose norm is 1.41", "for (3, 4) and a threshold of 1, the
+norm is 5") states its L2 norm, the default of
 ``clip_grad_norm_`` (``norm_type=2.0``). A number off by more than the precision written (or
 :data:`.scalars.CLOSE`) is marked with :data:`.examples.MARKER`. Sentences that name another norm
 (L1, inf, ``norm_type``, a squared norm) or suppose ("if", "would") are not checked.
@@ -18,8 +19,10 @@ from gradclip_core.quiz.examples import MARKER, SENTENCE
 from gradclip_core.quiz.scalars import CLOSE
 
 _NUM = r"-?\d+(?:\.\d+)?"
+_LIMIT = r"(?:threshold|limit|max_norm|max norm|clip_value|c)"
 _STATED = re.compile(
     rf"[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]"  # the vector
+    rf"(?:\s*(?:,|and|with)\s*(?:a\s+)?{_LIMIT}\s*(?:of|=|is|:)?\s*{_NUM}\s*,?)?"  # "and limit 1"
     r"(?:\s*,?\s*(?:the|its|it|has|have|had|whose|which|a|an|of|total|l2|euclidean|with|and|is)\b)*"
     r"\s*,?\s*(?:norm|length)\s*(?:is|=|of|:)?\s*"
     r"(?:about\s+|roughly\s+|approximately\s+|around\s+|exactly\s+|only\s+|≈\s*|~\s*)?"

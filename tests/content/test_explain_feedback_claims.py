@@ -1382,3 +1382,73 @@ def test_max_norm_has_no_upper_limit():
         p = param_with_grad([6.0, 8.0])  # norm 10
         torch.nn.utils.clip_grad_norm_([p], max_norm=max_norm)
         assert p.grad.norm().item() == pytest.approx(expected, rel=1e-5)
+
+
+# --- blind28 / round26 --------------------------------------------------------------------------
+def test_norm_clipping_keeps_every_sign_and_shrinks_all_entries_by_one_total_factor():
+    _said("a positive factor below 1, so the gradient only gets shorter and points the same way")
+    _said("((6, 8) with a threshold of 5 becomes (3, 4))")
+    _said("Clipping by norm takes one norm over all the gradients together, not one per entry")
+    p = param_with_grad([6.0, 8.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=5.0)
+    assert torch.allclose(p.grad, torch.tensor([3.0, 4.0]))
+    g = torch.Generator().manual_seed(1)
+    for _ in range(100):
+        raw = [torch.randn(4, generator=g) * 5, torch.randn(3, generator=g) * 5]
+        ps = [param_with_grad(r.tolist()) for r in raw]
+        total = torch.nn.utils.clip_grad_norm_(ps, max_norm=1.0).item()
+        factor = min(1.0, 1.0 / (total + 1e-6))
+        for q, r in zip(ps, raw, strict=True):
+            assert torch.equal(torch.sign(q.grad), torch.sign(r))  # no sign flips
+            assert torch.allclose(q.grad, r * factor, atol=1e-6)  # small entries shrink too
+
+
+def test_the_largest_eigenvalue_decides_growth_not_the_smallest():
+    _said("the largest eigenvalue in magnitude of the recurrent matrix (its spectral radius)")
+    w = torch.diag(torch.tensor([1.5, 0.5], dtype=torch.float64))  # smallest eigenvalue < 1
+    g = torch.tensor([1.0, 1.0], dtype=torch.float64)
+    for _ in range(40):
+        g = w.T @ g
+    assert g.norm().item() > 1.5**40 * 0.99  # explodes along the largest one
+
+
+def test_a_loss_scaled_by_s_gives_gradients_and_norm_s_times_too_large():
+    _said("multiplies every gradient, and so their norm, by s itself, not by its square root")
+    _said("with the initial scale of 65536 the norm you would clip is 65536 times the true one")
+    scaler = torch.amp.GradScaler("cpu")
+    assert scaler.get_scale() == 65536.0
+    w = torch.nn.Parameter(torch.tensor([0.3, -0.2, 0.5]))
+    x = torch.tensor([1.0, 2.0, 3.0])
+    (w * x).sum().pow(2).backward()
+    true = w.grad.norm().item()
+    w.grad = None
+    scaler.scale((w * x).sum().pow(2)).backward()
+    assert w.grad.norm().item() == pytest.approx(65536.0 * true, rel=1e-5)
+    optimizer = torch.optim.SGD([w], lr=0.1)
+    scaler.unscale_(optimizer)
+    assert w.grad.norm().item() == pytest.approx(true, rel=1e-5)
+
+
+def test_clip_grad_norm_can_run_again_without_error_and_leaves_clipped_grads():
+    _said("clip_grad_norm_ can be called as often as you like")
+    _said("so a second call raises no error (it just finds the norm already at most max_norm")
+    p = torch.nn.Parameter(torch.zeros(2))
+    for g in (torch.tensor([6.0, 0.0]), torch.tensor([0.0, 6.0])):
+        (p * g).sum().backward()
+        torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)  # after every backward: no error
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    before = p.grad.clone()
+    assert torch.nn.utils.clip_grad_norm_([p], max_norm=1.0).item() <= 1.0 + 1e-6
+    assert torch.equal(p.grad, before)  # left as it was
+
+
+def test_clipping_each_micro_batch_shrinks_the_early_ones_most_often():
+    _said("so the early micro-batches are shrunk most often and count less")
+    _said("while the last one is shrunk only once")
+    p = torch.nn.Parameter(torch.zeros(3))
+    micro = torch.eye(3) * 2.0  # three micro-batches of norm 2, one axis each
+    for g in micro:
+        (p * g).sum().backward()
+        torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    first, second, last = p.grad.tolist()
+    assert first < second < last  # the first is shrunk three times, the last once

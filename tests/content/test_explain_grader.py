@@ -98,8 +98,14 @@ before the fixes, at 33/40 good and 17/40 wrong full; 33/40 and 1/40 after),
 blind, many by non-native writers and as terse notes, held out at 93.8 % good and 14.6 % wrong
 full, then used to tune the grader: 100 % and 0 % after) and ``explain_answers_round22.toml`` (5
 and 5 a prompt, variants of each weakness class blind24 showed, phrased apart from it, written
-before the fixes, at 34/40 good and 8/40 wrong full; 40/40 and 0/40 after) count in the rates
-only.
+before the fixes, at 34/40 good and 8/40 wrong full; 40/40 and 0/40 after),
+``explain_answers_blind28.toml`` (12 and 12 a prompt, written blind as exam answers under time
+pressure: a sign flip, a norm per entry or per tensor, a wrong L2 norm, the smallest eigenvalue,
+linear growth, sqrt(scale), the micro-batch weighting reversed, a once-per-graph error, AGC's
+ratio upside down or in L1; held out at 93.8 % good and 11.5 % wrong full, then used to tune the
+grader: 100 % and 0 % after) and ``explain_answers_round26.toml`` (5 and 5 a prompt, variants of
+each weakness class blind28 showed, phrased apart from it, written before the fixes, at 30/40
+good and 19/40 wrong full; 36/40 and 1/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -163,6 +169,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round23.toml",
     "explain_answers_blind24.toml",
     "explain_answers_round22.toml",
+    "explain_answers_blind28.toml",
+    "explain_answers_round26.toml",
 )
 
 
