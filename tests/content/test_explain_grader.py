@@ -93,8 +93,16 @@ alone, a squared or per-parameter norm returned, AGC floored at 1e-6 or over the
 gradient norm, tanh RNNs that cannot explode; held out at 83.3 % good and 14.6 % wrong full,
 then used to tune the grader: 85.4 % and 0 % after) and ``explain_answers_round23.toml`` (5 and
 5 a prompt, variants of each weakness class blind25 showed, phrased apart from it, written
-before the fixes, at 33/40 good and 17/40 wrong full; 33/40 and 1/40 after) count in the rates
-only.
+before the fixes, at 33/40 good and 17/40 wrong full; 33/40 and 1/40 after),
+``explain_answers_blind26.toml`` (12 and 12 a prompt, written blind for high-school and
+first-year students, chatty, with analogies, emoji, arrows and self-questions: clipping said to
+leave .grad alone or to fix nan, the smaller threshold always better, the loss or the model given
+to clip_grad_norm_, max_norm set to the learning rate, the spectral radius as a sum of entries,
+short sequences or more epochs blamed, scaling against overflow; held out at 86.5 % good and
+15.6 % wrong full, then used to tune the grader: 92.7 % and 4.2 % after) and
+``explain_answers_round25.toml`` (5 and 5 a prompt, variants of each weakness class blind26
+showed, phrased apart from it, written before the fixes, at 35/40 good and 13/40 wrong full;
+37/40 and 6/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -156,6 +164,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round24.toml",
     "explain_answers_blind25.toml",
     "explain_answers_round23.toml",
+    "explain_answers_blind26.toml",
+    "explain_answers_round25.toml",
 )
 
 
