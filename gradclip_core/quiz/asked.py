@@ -3,7 +3,9 @@
 "Why not just pick a small threshold to be safe? Because ..." names a choice the answer goes on
 to reject, so a misconception must not be read in it, and it earns no concept either. Each
 clause of a question is read as a supposition: it is led by "suppose", which
-:mod:`.suppose` marks as the premise of its clause. Reads the lower-cased answer.
+:mod:`.suppose` marks as the premise of its clause. A "no," / "yes," that answers the question
+("does it always explode? no, tanh can damp it") is dropped: it denies nothing in its own
+sentence. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import re
 
 _QUESTION = re.compile(r"(?:(?<=[.!?;:\n])|^)([ \t]*)([^.!?;:\n]+)\?")  # its words, up to "?"
+# "does it always explode? no, tanh can damp it": the "no" answers the question, it denies nothing
+_ANSWERED = re.compile(r"(\?\s+)(?:no|nope|nah|yes|yep|yeah)\s*[,!]\s*")
 CLAUSE = re.compile(r"(,\s*(?:(?:and|but|or|so)\s+)?|\s+(?:and|but|or|so|because|which)\s+)")
 
 
@@ -34,4 +38,4 @@ def mark(text: str) -> str:
         said = "".join(p if n % 2 else f"suppose {p}" for n, p in enumerate(parts))
         return f"{m.group(1)}{said}?"
 
-    return _QUESTION.sub(ask, text)
+    return _ANSWERED.sub(r"\1", _QUESTION.sub(ask, text))

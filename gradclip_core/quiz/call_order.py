@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
+from gradclip_core.quiz.fronted import object_end
 from gradclip_core.quiz.listing import ahead, procedure, sequence
 from gradclip_core.quiz.match import alt_hits, alternatives
 from gradclip_core.quiz.text import Clause, meaningful
@@ -152,7 +153,7 @@ class _Reader:
         """The mentions a marker word at answer index ``i`` orders against: those up to the
         next marker ("after computing the gradients with loss.backward()"), the first first."""
         toks = self.found[clause].toks
-        stop = next((t.i for t in toks if t.i > i and t.raw in _MARKERS), toks[-1].i + 1)
+        stop = object_end(toks, i, _MARKERS)
         ahead = [m for m in self.said if i < m.i < stop and m.clause == clause]
         if not ahead or raw != "once":
             return ahead

@@ -3,7 +3,8 @@
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
 :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
 (:mod:`.formulas`, :mod:`.ratios`), calls and stated defaults against torch's
-signatures (:mod:`.api`, :mod:`.defaults`), norm clipping told as an entry-by-entry cap and
+signatures (:mod:`.api`, :mod:`.defaults`), what a clipping call is given (:mod:`.argued`),
+norm clipping told as an entry-by-entry cap and
 wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
 as suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
 (:mod:`.retracted`); what goes wrong when a step is skipped is marked as such
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from gradclip_core.quiz import (
     api,
+    argued,
     arith,
     asked,
     defaults,
@@ -45,6 +47,7 @@ def mark(text: str) -> str:
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
     text = quotients.mark(text)  # "1/4" read as 0.25
+    text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

@@ -45,6 +45,7 @@ _BE = wordset("is are was were be s re")  # "there are", "there's"
 _CONTRASTIVE = wordset("instead rather")  # "X instead of Y": Y is set against X
 _QUANTIFIERS = wordset("each per")  # canon: "every" reads as "each"
 _ECHO = wordset("do does did doesn don didn too also")  # "value does (not)"
+_DOES = wordset("do does did")  # "norm does not; value does": the echo undoes the negation
 _FLOATING = wordset("both either neither")  # quantifiers that can follow what they count
 _COUNTED = wordset("entry element component coordinate")  # "both entries": not the modes
 # "the former", "the latter", "the first keeps it, the second doesn't": the subjects named before
@@ -336,6 +337,8 @@ def _elided(clause: Clause, before: list[Clause], subjects: frozenset[str]) -> C
     echo = any(t.raw in _ECHO or is_negator(toks, j) for j, t in enumerate(toks))
     if len(rest) > 1 or not echo or not before or before[-1].sentence < clause.sentence - 1:
         return clause
+    if before[-1].negators and not clause.negators and not _DOES & {t.raw for t in toks}:
+        return clause  # "it does not always explode, because tanh is also there": no echo
     verb = [t for t in before[-1].toks if meaningful(t) and t.canon not in subjects]
     if not verb:
         return clause

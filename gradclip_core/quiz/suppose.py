@@ -5,8 +5,9 @@ is earned only where it is asserted, so the words an answer merely supposes are 
 *premise* of their clause (:attr:`.text.Clause.premise`: the clause's first words that only
 suppose). A clause supposes:
 
-- when it is led by "if" / "unless" and names someone ("if you clip ..."), a choice ("if it is
-  set far below ...") or a subjunctive ("if clipping were done ...", "if it had ...");
+- when it is led by "if" / "unless" and names someone ("if you clip ...", "what if i clip
+  ..."), a choice ("if it is set far below ...") or a subjunctive ("if clipping were done
+  ...", "if it had ...");
 - when its "if" / "unless" is answered by a "would" / "could" / "'d" later in the sentence ("if
   value clipping kept the direction, (3, 4) would become (0.6, 0.8)"): the condition is
   counterfactual, while "if the ratio exceeds λ, it scales ..." states a rule and asserts;
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
 
 WOULD = wordset("would d could")  # "clipping each micro-batch would ...", "you'd clip"
 _SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
-_SOMEONE = wordset("you we one someone")
+_SOMEONE = wordset("you we one someone i")
 # "if it is set far below ...", "if max_norm is chosen too small": a supposed choice
 _CHOSEN = wordset("set chosen picked put made choose pick")
 _SUBJUNCTIVE = wordset("were had would d could should might")  # "if clipping were done ..."

@@ -97,7 +97,7 @@ _SIGNS = (
 )  # "g <- g * c", "g_i *= lam / r"
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
 _LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
-_ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc"}
+_ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc", "built-in": "builtin"}
 # Words that only say where a call goes read as "place" and "right": "the correct spot is after
 # backward()" places the clip, like "the right place is after backward()".
 _PLACE = {w: "place" for w in ("spot", "position", "location", "slot", "line")} | {

@@ -1452,3 +1452,53 @@ def test_clipping_each_micro_batch_shrinks_the_early_ones_most_often():
         torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
     first, second, last = p.grad.tolist()
     assert first < second < last  # the first is shrunk three times, the last once
+
+
+# --- blind26 / round25 --------------------------------------------------------------------------
+def test_clipping_rescales_grad_in_place_and_the_step_reads_it():
+    _said("clip_grad_norm_ rescales the .grad tensors in place")
+    w = param_with_grad([3.0, 4.0])
+    grad = w.grad
+    torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)
+    assert w.grad is grad and torch.allclose(grad, torch.tensor([0.6, 0.8]))
+    before = w.detach().clone()
+    torch.optim.SGD([w], lr=1.0).step()
+    assert torch.allclose(before - w.detach(), torch.tensor([0.6, 0.8]))
+
+
+def test_clipping_the_loss_clips_nothing_and_the_model_is_no_list_of_tensors():
+    _said("clip_grad_norm_(loss, ...) clips nothing (it returns a norm of 0)")
+    _said("the model itself is not a list of tensors (nn.Linear raises a TypeError)")
+    model = torch.nn.Linear(2, 1)
+    loss = model(torch.ones(1, 2)).sum() * 100
+    loss.backward()
+    grad = model.weight.grad.clone()
+    with pytest.warns(UserWarning):
+        assert torch.nn.utils.clip_grad_norm_(loss, 1.0).item() == 0.0
+    assert torch.equal(model.weight.grad, grad)
+    with pytest.raises(TypeError):
+        torch.nn.utils.clip_grad_norm_(model, 1.0)
+
+
+def test_the_spectral_radius_is_no_sum_nor_largest_entry():
+    _said("[[0.6, 0.6], [0.6, 0.6]] has no entry above 1 and a spectral radius of 1.2")
+    _said("[[0, 2], [0, 0]] has an entry of 2 and a spectral radius of 0")
+    small = torch.tensor([[0.6, 0.6], [0.6, 0.6]])
+    nilpotent = torch.tensor([[0.0, 2.0], [0.0, 0.0]])
+    assert torch.linalg.eigvals(small).abs().max().item() == pytest.approx(1.2)
+    assert torch.linalg.eigvals(nilpotent).abs().max().item() == pytest.approx(0.0)
+
+
+def test_longer_sequences_compound_more():
+    _said("(1.1^10 ≈ 2.6, 1.1^100 ≈ 14,000)")
+    assert round(1.1**10, 1) == 2.6 and round(1.1**100, -3) == 14_000
+
+
+def test_the_scaler_skips_a_step_with_inf_gradients():
+    _said("scaler.step skips the update when the gradients hold inf or NaN")
+    w = param_with_grad([float("inf"), 1.0])
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0)
+    scaler.scale(torch.zeros((), requires_grad=True))  # starts the scaler
+    before = w.detach().clone()
+    scaler.step(torch.optim.SGD([w], lr=1.0))
+    assert torch.equal(w.detach(), before)

@@ -105,7 +105,16 @@ linear growth, sqrt(scale), the micro-batch weighting reversed, a once-per-graph
 ratio upside down or in L1; held out at 93.8 % good and 11.5 % wrong full, then used to tune the
 grader: 100 % and 0 % after) and ``explain_answers_round26.toml`` (5 and 5 a prompt, variants of
 each weakness class blind28 showed, phrased apart from it, written before the fixes, at 30/40
-good and 19/40 wrong full; 36/40 and 1/40 after) count in the rates only.
+good and 19/40 wrong full; 36/40 and 1/40 after),
+``explain_answers_blind26.toml`` (12 and 12 a prompt, written blind for high-school and
+first-year students, chatty, with analogies, emoji, arrows and self-questions: clipping said to
+leave .grad alone or to fix nan, the smaller threshold always better, the loss or the model given
+to clip_grad_norm_, max_norm set to the learning rate, the spectral radius as a sum of entries,
+short sequences or more epochs blamed, scaling against overflow; held out at 86.5 % good and
+15.6 % wrong full, then used to tune the grader: 92.7 % and 4.2 % after) and
+``explain_answers_round25.toml`` (5 and 5 a prompt, variants of each weakness class blind26
+showed, phrased apart from it, written before the fixes, at 35/40 good and 13/40 wrong full;
+37/40 and 6/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -171,6 +180,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round22.toml",
     "explain_answers_blind28.toml",
     "explain_answers_round26.toml",
+    "explain_answers_blind26.toml",
+    "explain_answers_round25.toml",
 )
 
 
