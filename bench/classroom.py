@@ -96,19 +96,24 @@ class Student:
             elif which == "exception":
                 self.exceptions.append(element.exception.message)
 
+    async def start(self, ws) -> asyncio.Task:
+        """Open the page on ``ws``, press Start and wait for the live timer; returns the reader."""
+        reader = asyncio.create_task(self._listen(ws))
+        await ws.send(self._rerun())
+        await self._finish()
+        if self.start_id is None:
+            raise SystemExit("no Start button in the page: is the app running?")
+        await ws.send(self._rerun(trigger=self.start_id))
+        # Training has started when the page sets its refresh timer (a run that finishes
+        # is not enough: the first page load may rerun once more on its own).
+        await asyncio.wait_for(self.live.wait(), timeout=120)
+        return reader
+
     async def run(self, seconds: float, started: asyncio.Event) -> None:
         async with websockets.connect(
             f"{self.url}/_stcore/stream", subprotocols=["streamlit"], max_size=None
         ) as ws:
-            reader = asyncio.create_task(self._listen(ws))
-            await ws.send(self._rerun())
-            await self._finish()
-            if self.start_id is None:
-                raise SystemExit("no Start button in the page: is the app running?")
-            await ws.send(self._rerun(trigger=self.start_id))
-            # Training has started when the page sets its refresh timer (a run that finishes
-            # is not enough: the first page load may rerun once more on its own).
-            await asyncio.wait_for(self.live.wait(), timeout=120)
+            reader = await self.start(ws)
             started.set()
             end = time.monotonic() + seconds
             while time.monotonic() < end and self.fragment:

@@ -64,11 +64,7 @@ async def count(url: str, preset: str, ticks: int) -> Counter:
     async with websockets.connect(
         f"{url}/_stcore/stream", subprotocols=["streamlit"], max_size=None
     ) as ws:
-        reader = asyncio.create_task(student._listen(ws))
-        await ws.send(student._rerun())
-        await student._finish()
-        await ws.send(student._rerun(trigger=student.start_id))
-        await asyncio.wait_for(student.live.wait(), timeout=120)
+        reader = await student.start(ws)
         await asyncio.sleep(2.0)  # the page run that starts the timer has come and gone
         student.counting = True
         for _ in range(ticks):
