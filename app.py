@@ -7,10 +7,13 @@ import streamlit as st
 import torch
 
 from ui.errors import shown_as_message
+from ui.heap import freeze_imports
 from ui.live_chart import plotly_js_ready, preload_chart_script
 from ui.training_pool import limit_heap_arenas
 
 limit_heap_arenas()  # at the first import, before most threads have made their arenas
+# Once per process: full garbage collections then skip what lives as long as the server.
+freeze_imports()
 
 LIVE_CHART_PAGES = ("", "compare")  # the Playground (the default page) and Compare
 
