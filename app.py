@@ -4,16 +4,20 @@ A router only: page config and navigation. Pages live in ``app_pages/``.
 """
 
 import streamlit as st
-import torch
 
-from ui.errors import shown_as_message
 from ui.heap import freeze_imports
-from ui.live_chart import plotly_js_ready, preload_chart_script
-from ui.training_pool import limit_heap_arenas
+
+# First, once per process: torch and the app's modules load with the garbage collector off,
+# and full collections then skip them (ui/heap.py).
+freeze_imports()
+
+import torch  # noqa: E402
+
+from ui.errors import shown_as_message  # noqa: E402
+from ui.live_chart import plotly_js_ready, preload_chart_script  # noqa: E402
+from ui.training_pool import limit_heap_arenas  # noqa: E402
 
 limit_heap_arenas()  # at the first import, before most threads have made their arenas
-# Once per process: full garbage collections then skip what lives as long as the server.
-freeze_imports()
 
 LIVE_CHART_PAGES = ("", "compare")  # the Playground (the default page) and Compare
 
