@@ -80,14 +80,15 @@ _COMPOUNDING = re.compile(r"\b(?:steps?|layers?|time|power|compound\w*|recurren\
 
 def mark(text: str) -> str:
     """``text`` (lower case) with :data:`MARKER` after each false result of a worked example."""
-    out, source, limit, seen = [], None, None, []
+    out, source, limit, seen, carried = [], None, None, [], None
     names = {m.group(1): _values(_VECTOR.search(m.group())) for m in _NAMING.finditer(text)}
     for n, piece in enumerate(SENTENCE.split(text)):
         if n % 2:  # a separator
             out.append(piece)
             continue
-        checked, source, limit = _sentence(piece, source, limit, names, seen)
+        checked, source, limit = _sentence(piece, source, limit, names, seen, carried)
         out.append(checked)
+        carried = _named_last(piece, carried)
     return _powers("".join(out))
 
 
@@ -116,7 +117,18 @@ def _powers(text: str) -> str:
     return text
 
 
-def _sentence(text: str, source, limit, names, seen) -> tuple[str, tuple | None, float | None]:
+def _named_last(piece: str, carried: str | None) -> str | None:
+    """The mode the sentence names last, for an example in the next one that names none ("value
+    clipping clamps each entry; e.g. (3, 4) with c=1 becomes (1, 1)"); a sentence of a word or
+    two ("e.g.") passes on the one before."""
+    if len(piece.split()) < 3:
+        return carried
+    return _mode(_VECTOR.sub(lambda m: "#" * len(m.group()), piece), len(piece), len(piece))
+
+
+def _sentence(
+    text: str, source, limit, names, seen, carried=None
+) -> tuple[str, tuple | None, float | None]:
     vectors = [m for m in _VECTOR.finditer(text) if not (_interval(_values(m)) or _row(text, m))]
     if not vectors:
         return text, source, limit
@@ -168,6 +180,8 @@ def _sentence(text: str, source, limit, names, seen) -> tuple[str, tuple | None,
         if len(vec) != len(source):
             continue
         mode = _mode(masked, m.start(), m.end())
+        if mode is None and not re.search(r"max_norm|max norm|threshold", masked):
+            mode = carried  # named in the sentence before
         if not _fits(source, vec, limit, mode):
             wrong.append(m.end())
     for at in reversed(wrong):

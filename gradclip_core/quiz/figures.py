@@ -27,10 +27,10 @@ _EXPR = re.compile(  # "0.5 x 65536 = 32768": numbers joined by operators, then 
     rf"(?:about\s+|roughly\s+|around\s+|approximately\s+)?({_NUM})(?![\d.]*\d|\s*[x×*/^(]\s*\d)"
 )
 _TERM = re.compile(rf"({_OPS})?\s*({_NUM})")
-_PROPORTIONAL = (  # "50 steps give roughly 50 times the gradient"
+_PROPORTIONAL = (  # "50 steps give roughly 50 times the gradient" (not "50 timesteps")
     re.compile(
         r"\b(\d+)[ -]*(?:time[ -]?)?(?:steps?|layers?|timesteps?)\b[^.;:]{0,60}?"
-        r"\b(?:about|roughly|around|approximately|nearly|some)?\s*\1\s*(?:times|x|×)(?!\s*\d)"
+        r"\b(?:about|roughly|around|approximately|nearly|some)?\s*\1\s*(?:times\b|x\b|×)(?!\s*\d)"
     ),
     re.compile(
         r"\btwice\s+as\s+(?:long|deep|many)\b[^.;:]{0,60}?\btwice\s+as\s+(?:large|big|much|high)\b"

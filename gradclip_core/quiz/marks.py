@@ -2,13 +2,13 @@
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
 :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
-(:mod:`.formulas`, :mod:`.ratios`), calls and stated defaults against torch's
-signatures (:mod:`.api`, :mod:`.defaults`), what a clipping call is given (:mod:`.argued`),
-norm clipping told as an entry-by-entry cap and
-wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
-as suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`); what goes wrong when a step is skipped is marked as such
-(:mod:`.omitted`). Once checked, a short fraction is read as its
+(:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`), calls and stated
+defaults against torch's signatures (:mod:`.api`, :mod:`.defaults`), what a clipping call is
+given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong definitions
+(:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as suppositions
+(:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts (:mod:`.retracted`)
+and mistakes it tells as stories (:mod:`.reported`); what goes wrong when a step is skipped is
+marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
 ("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose", ...), or a concept can
 ("onefactor"). Reads the lower-cased answer.
@@ -30,8 +30,11 @@ from gradclip_core.quiz import (
     formulas,
     headed,
     omitted,
+    padded,
     quotients,
     ratios,
+    reported,
+    rescaled,
     retracted,
     scalars,
     stats,
@@ -43,6 +46,7 @@ def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
     text = factored.mark(vecnorm.mark(text))  # "miscomputed"; "onefactor": (3, 4) * 0.2
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
+    text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
@@ -50,4 +54,5 @@ def mark(text: str) -> str:
     text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
+    text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

@@ -378,7 +378,8 @@ def ordinals(found: list[Clause], groups: tuple[frozenset[str], ...]) -> list[Cl
 def _ordinal(toks: list[Tok], j: int) -> bool:
     """Whether word ``j`` ("first", "latter", ...) stands for a subject: "the former", or "the
     first" before a verb, a negation or "one" ("the first keeps ..."; not "the first steps")."""
-    if j == 0 or toks[j - 1].raw != "the":
+    bare = j == 0 and toks[j + 1 : j + 2] and toks[j + 1].raw == "one"  # "first one can ..."
+    if not bare and (j == 0 or toks[j - 1].raw != "the"):
         return False
     if toks[j].raw in _ORDINAL_ALWAYS:
         return True

@@ -1502,3 +1502,45 @@ def test_the_scaler_skips_a_step_with_inf_gradients():
     before = w.detach().clone()
     scaler.step(torch.optim.SGD([w], lr=1.0))
     assert torch.equal(w.detach(), before)
+
+
+# --- blind30 / round28 --------------------------------------------------------------------------
+def test_agc_adds_nothing_to_the_weight_norm_plus_1_allows_11_times_more():
+    _said("AGC adds nothing to the weight norm: it divides by max(‖W_i‖, 1e-3)")
+    _said("a unit whose weights have norm 0.1 may take a gradient 11 times larger than λ × 0.1")
+    w, g, lam = torch.tensor([0.06, 0.08]), torch.tensor([30.0, 40.0]), 0.01  # ‖w‖ = 0.1
+    by_max = _agc(w, g, lam, 1e-3).norm().item()
+    assert by_max == pytest.approx(lam * 0.1, rel=1e-5)
+    padded = g * (lam * (w.norm() + 1.0) / g.norm())  # the limit if ‖w‖ + 1 were the divisor
+    assert padded.norm().item() / by_max == pytest.approx(11.0, rel=1e-5)
+
+
+def test_clipping_leaves_backprop_whole_it_rescales_what_backward_computed():
+    _said("backward() still runs through every layer and every time step")
+    w = torch.tensor(1.5, requires_grad=True)
+    h = torch.tensor(1.0)
+    for _ in range(20):  # 20 time steps of the same weight
+        h = h * w
+    h.backward()
+    full = w.grad.clone()
+    assert full.item() == pytest.approx(20 * 1.5**19, rel=1e-5)  # every step contributed
+    total = torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)
+    assert total.item() == pytest.approx(full.item(), rel=1e-6)  # it saw the full gradient
+    assert w.grad.item() == pytest.approx(1.0, rel=1e-5)  # then scaled it down
+
+
+def test_a_threshold_scaled_up_after_unscale_counts_the_scale_twice():
+    _said("Multiplying the threshold by the scale as well counts the scale twice")
+    _said("with the initial scale of 65536, a gradient norm 65536 times over max_norm would pass")
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([p], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale(p.sum()).backward()  # scaled gradients: 65536 each
+    assert scaler.get_scale() == 65536.0
+    scaler.unscale_(opt)
+    assert torch.equal(p.grad, torch.tensor([1.0, 1.0]))  # true size again
+    max_norm = 1.0
+    p.grad = torch.tensor([0.6, 0.8]) * 65536 * max_norm * 0.999  # just under max_norm * scale
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm * scaler.get_scale())
+    assert total.item() > 65000 * max_norm  # tens of thousands of times over max_norm ...
+    assert p.grad.norm().item() == pytest.approx(total.item())  # ... and left unclipped

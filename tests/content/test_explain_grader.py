@@ -114,7 +114,15 @@ short sequences or more epochs blamed, scaling against overflow; held out at 86.
 15.6 % wrong full, then used to tune the grader: 92.7 % and 4.2 % after) and
 ``explain_answers_round25.toml`` (5 and 5 a prompt, variants of each weakness class blind26
 showed, phrased apart from it, written before the fixes, at 35/40 good and 13/40 wrong full;
-37/40 and 6/40 after) count in the rates only.
+37/40 and 6/40 after), ``explain_answers_blind30.toml`` (12 and 12 a prompt, written blind as
+forum and chat replies by TAs and peers, informal and hedged: a bug someone else made told before
+the fix, "the first one" without "the", clipping told as truncated backprop, scaled gradients
+called tiny, the threshold multiplied by the scale after unscale_, AGC's weight norm plus 1;
+held out at 88.5 % good and 5.2 % wrong full, then used to tune the grader: 99.0 % and 0 %
+after) and
+``explain_answers_round28.toml`` (5 and 5 a prompt, variants of each weakness class blind30
+showed, phrased apart from it, written before the fixes, at 28/40 good and 16/40 wrong full;
+39/40 and 5/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -182,6 +190,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round26.toml",
     "explain_answers_blind26.toml",
     "explain_answers_round25.toml",
+    "explain_answers_blind30.toml",
+    "explain_answers_round28.toml",
 )
 
 
