@@ -114,7 +114,15 @@ short sequences or more epochs blamed, scaling against overflow; held out at 86.
 15.6 % wrong full, then used to tune the grader: 92.7 % and 4.2 % after) and
 ``explain_answers_round25.toml`` (5 and 5 a prompt, variants of each weakness class blind26
 showed, phrased apart from it, written before the fixes, at 35/40 good and 13/40 wrong full;
-37/40 and 6/40 after) count in the rates only.
+37/40 and 6/40 after),
+``explain_answers_blind34.toml`` (12 and 12 a prompt, written blind as mathematical answers with
+formulas and notation: g <- g*c/||g||, min(1, c/||g||), rho(W) > 1, products of Jacobians,
+||G||/max(||W||, eps) > lambda, powers as 10⁻³ and 6·10⁸; held out at 79.2 % good and 10.4 %
+wrong full, then used to tune the grader: 81.2 % and 5.2 % after) and
+``explain_answers_round29.toml`` (5 and 5 a prompt, variants of each weakness class blind34
+showed, phrased apart from it: wrong update formulas, superscript powers, one factor said only
+in symbols; written before the fixes, at 30/40 good and 18/40 wrong full; 35/40 and 6/40 after)
+count in the rates only.
 """
 
 from __future__ import annotations
@@ -182,6 +190,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round26.toml",
     "explain_answers_blind26.toml",
     "explain_answers_round25.toml",
+    "explain_answers_blind34.toml",
+    "explain_answers_round29.toml",
 )
 
 
