@@ -2,7 +2,8 @@
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
 :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
-(:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`), calls and stated
+(:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`;
+superscript powers first read by :mod:`.powers`), calls and stated
 defaults against torch's signatures (:mod:`.api`, :mod:`.defaults`), what a clipping call is
 given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong definitions
 (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as suppositions
@@ -31,6 +32,7 @@ from gradclip_core.quiz import (
     headed,
     omitted,
     padded,
+    powers,
     quotients,
     ratios,
     reported,
@@ -38,15 +40,17 @@ from gradclip_core.quiz import (
     retracted,
     scalars,
     stats,
+    updates,
     vecnorm,
 )
 
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
-    text = factored.mark(vecnorm.mark(text))  # "miscomputed"; "onefactor": (3, 4) * 0.2
+    text = factored.mark(vecnorm.mark(powers.mark(text)))  # "6·10⁸" read as 6e8; "onefactor"
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
     text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
+    text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"

@@ -32,7 +32,8 @@ _INVERTED = re.compile(
     r"(?!\s*(?:<|≤|is\s+(?:below|less|smaller|under)|falls\s+below|drops\s+below))"
 )
 _DENIED = re.compile(r"\bnot\b|n't\b|\bnever\b|rather\s+than|instead\s+of|\bunlike\b")
-_PRODUCT = re.compile(r"(?:[*×·]|\btimes|\bby)\s*$")  # "λ * max(||W||, ε) / ||G||": a factor
+# "λ * max(||W||, ε) / ||G||", "λ max(...) / ||G||": a factor
+_PRODUCT = re.compile(r"(?:[*×·]|\btimes|\bby|λ|\blambda)\s*$")
 _SENTENCE_START = re.compile(r"[.!?;\n]\s")
 
 

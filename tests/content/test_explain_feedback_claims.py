@@ -1544,3 +1544,96 @@ def test_a_threshold_scaled_up_after_unscale_counts_the_scale_twice():
     total = torch.nn.utils.clip_grad_norm_([p], max_norm * scaler.get_scale())
     assert total.item() > 65000 * max_norm  # tens of thousands of times over max_norm ...
     assert p.grad.norm().item() == pytest.approx(total.item())  # ... and left unclipped
+
+
+# --- round 29: formulas checked by evaluating them, and claims made in symbols -----------------
+def test_norm_clipping_formula_min_1_max_norm_over_norm():
+    _said("g ← g · min(1, max_norm / ‖g‖), so a gradient of norm 10 with max_norm 2 ends up")
+    _said("one under the limit passes unchanged", "an entry inside keeps its value")
+    big, small = param_with_grad([6.0, 8.0]), param_with_grad([0.6, 0.8])  # norms 10 and 1
+    torch.nn.utils.clip_grad_norm_([big], max_norm=2.0)
+    torch.nn.utils.clip_grad_norm_([small], max_norm=2.0)
+    assert big.grad.norm().item() == pytest.approx(2.0, rel=1e-5)
+    assert torch.allclose(big.grad, torch.tensor([6.0, 8.0]) * min(1.0, 2.0 / 10.0))
+    assert torch.equal(small.grad, torch.tensor([0.6, 0.8]))
+    by_value = param_with_grad([3.0, 0.2])
+    torch.nn.utils.clip_grad_value_([by_value], clip_value=1.0)
+    assert torch.allclose(by_value.grad, torch.tensor([1.0, 0.2]))  # inside: kept
+
+
+def test_norm_and_value_formulas_on_3_4_and_3_0_2():
+    _said("(3, 4) with a limit of 1 becomes (0.6, 0.8), of norm 1, and a gradient under")
+    _said("with a limit of 1, (3, 0.2) becomes (1, 0.2).")
+    by_norm, by_value = param_with_grad([3.0, 4.0]), param_with_grad([3.0, 0.2])
+    torch.nn.utils.clip_grad_norm_([by_norm], max_norm=1.0)
+    torch.nn.utils.clip_grad_value_([by_value], clip_value=1.0)
+    assert torch.allclose(by_norm.grad, torch.tensor([0.6, 0.8]))
+    assert by_norm.grad.norm().item() == pytest.approx(1.0, rel=1e-5)
+    assert torch.allclose(by_value.grad, torch.tensor([1.0, 0.2]))
+
+
+def test_agc_formula_brings_the_ratio_down_to_exactly_lambda():
+    _said("G_i ← G_i · λ · max(‖W_i‖, 1e-3) / ‖G_i‖, which brings the ratio down to exactly λ")
+    from gradclip_core.clipping import _agc_
+
+    w = torch.nn.Parameter(torch.tensor([[6.0, 8.0]]))  # weight norm 10
+    w.grad = torch.tensor([[3.0, 4.0]])  # gradient norm 5: ratio 0.5 > λ = 0.1
+    _agc_([w], clip_factor=0.1)
+    assert w.grad.norm().item() / 10.0 == pytest.approx(0.1, rel=1e-4)
+    assert torch.allclose(w.grad, torch.tensor([[3.0, 4.0]]) * 0.1 * 10.0 / 5.0, rtol=1e-4)
+
+
+def test_repeated_factors_give_a_power_not_a_product_with_t():
+    _said("T steps give ρ^T, a power of T, not T·ρ")
+    _said("1.1^100 ≈ 13,781, while 100 × 1.1 is only 110")
+    w = torch.tensor(1.1, requires_grad=True)
+    h = torch.tensor(1.0)
+    for _ in range(100):
+        h = h * w  # the same factor every step
+    assert h.item() == pytest.approx(13781, rel=1e-3)
+    assert pytest.approx(110) == 100 * 1.1
+
+
+def test_relu_slope_is_0_or_1_the_quarter_is_sigmoid():
+    _said("ReLU's derivative is 0 or 1, not at most 0.25: the 0.25 bound belongs to the sigmoid")
+    x = torch.linspace(-4, 4, 801, requires_grad=True)
+    relu = torch.autograd.grad(torch.relu(x).sum(), x)[0]
+    sigmoid = torch.autograd.grad(torch.sigmoid(x).sum(), x)[0]
+    assert set(relu.tolist()) == {0.0, 1.0}
+    assert sigmoid.max().item() == pytest.approx(0.25, abs=1e-6)
+
+
+def test_unscale_divides_by_the_scale_65536_at_the_start():
+    _said("scaler.unscale_(optimizer) divides the gradients by the loss scale")
+    _said("it does not multiply them")
+    _said("(65536 at the start)")
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([p], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale((p * torch.tensor([3.0, 4.0])).sum()).backward()
+    assert scaler.get_scale() == 65536.0
+    assert torch.equal(p.grad, torch.tensor([3.0, 4.0]) * 65536)  # multiplied by backward
+    scaler.unscale_(opt)
+    assert torch.equal(p.grad, torch.tensor([3.0, 4.0]))  # divided by unscale_
+
+
+def test_clipping_every_micro_batch_changes_the_direction():
+    _said("Clipping after every micro-batch changes the direction of the update, not only its")
+    g1, g2 = torch.tensor([10.0, 0.0]), torch.tensor([0.0, 1.0])
+    p = param_with_grad(g1.tolist())
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)  # after micro-batch 1
+    p.grad += g2  # micro-batch 2 is not scaled by the first clip
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    once = (g1 + g2) / (g1 + g2).norm()
+    twice = p.grad / p.grad.norm()
+    assert torch.dot(once, twice).item() < 0.99  # another direction
+
+
+def test_a_tight_threshold_acts_like_a_smaller_learning_rate():
+    _said("η · max_norm / ‖g‖, and slows learning")
+    clipped, plain = param_with_grad([6.0, 8.0]), param_with_grad([6.0, 8.0])  # norm 10
+    torch.nn.utils.clip_grad_norm_([clipped], max_norm=2.0)
+    torch.optim.SGD([clipped], lr=0.1).step()
+    torch.optim.SGD([plain], lr=0.1 * 2.0 / 10.0).step()  # η · max_norm / ‖g‖
+    assert torch.allclose(clipped.data, plain.data, atol=1e-6)
+    assert clipped.data.norm().item() < (0.1 * 10.0)  # a shorter step than unclipped SGD

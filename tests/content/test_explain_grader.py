@@ -122,7 +122,15 @@ held out at 88.5 % good and 5.2 % wrong full, then used to tune the grader: 99.0
 after) and
 ``explain_answers_round28.toml`` (5 and 5 a prompt, variants of each weakness class blind30
 showed, phrased apart from it, written before the fixes, at 28/40 good and 16/40 wrong full;
-39/40 and 5/40 after) count in the rates only.
+39/40 and 5/40 after),
+``explain_answers_blind34.toml`` (12 and 12 a prompt, written blind as mathematical answers with
+formulas and notation: g <- g*c/||g||, min(1, c/||g||), rho(W) > 1, products of Jacobians,
+||G||/max(||W||, eps) > lambda, powers as 10⁻³ and 6·10⁸; held out at 79.2 % good and 10.4 %
+wrong full, then used to tune the grader: 81.2 % and 5.2 % after) and
+``explain_answers_round29.toml`` (5 and 5 a prompt, variants of each weakness class blind34
+showed, phrased apart from it: wrong update formulas, superscript powers, one factor said only
+in symbols; written before the fixes, at 30/40 good and 18/40 wrong full; 35/40 and 6/40 after)
+count in the rates only.
 """
 
 from __future__ import annotations
@@ -192,6 +200,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round25.toml",
     "explain_answers_blind30.toml",
     "explain_answers_round28.toml",
+    "explain_answers_blind34.toml",
+    "explain_answers_round29.toml",
 )
 
 

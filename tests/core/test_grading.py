@@ -472,3 +472,13 @@ def test_both_after_other_words_is_not_a_subject_of_its_own():
     )
     grade = grade_explanation(item, answer)
     assert grade.full and not grade.mistakes, grade
+
+
+def test_a_formula_with_a_huge_power_overflows_as_a_float_and_is_left_unread():
+    # Formulas in an answer are evaluated (quiz/symbolic.py), as floats only: "2^99999999999"
+    # as integers would build a number of 30 billion digits and hold the server's GIL for it.
+    from gradclip_core.quiz.symbolic import check, python
+
+    expr = python("2^99999999999 · g")
+    assert expr == "2.0**99999999999.0*G"
+    assert check(expr, True) is None
