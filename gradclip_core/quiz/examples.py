@@ -15,7 +15,7 @@ vector after "add" or "sum" in its clause ("add g2 -> (3, 6)") or named at the s
 (", g2 = (0, 6)") is a new source, not a result; a result after a name ("g1 -> (3, 0)") is
 checked against the vector given that name. A compounding example ("1.1^50 is about 117",
 "1.1 over 100 steps is already about 13,800") whose result is off by more than a third is marked
-the same way.
+the same way (a number the power is multiplied by, "2 * 1.5**50", counts).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _powers(text: str) -> str:
         base, times, said, power, scale = m.groups()
         if said is None and scale is None:
             continue
-        true = float(base) ** int(times)
+        true = float(base) ** int(times) * _coefficient(text[: m.start()])
         claimed = (
             float((said or "1").replace(",", ""))
             * _SCALES.get(scale or "", 1.0)
@@ -114,6 +114,17 @@ def _powers(text: str) -> str:
             at = m.start() + len(m.group(0).rstrip())  # the marker stays a word of its own
             text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
     return text
+
+
+_COEFFICIENT = re.compile(r"(?<![\w.^*])(\d+(?:\.\d+)?|sqrt\s*\(\s*(\d+)\s*\))\s*(?:\*|×|·|x)\s*$")
+
+
+def _coefficient(before: str) -> float:
+    """The number a power is multiplied by ("2 * 1.5**50", "sqrt(2) * 1.2**40"), else 1."""
+    m = _COEFFICIENT.search(before)
+    if m is None:
+        return 1.0
+    return float(m.group(2)) ** 0.5 if m.group(2) else float(m.group(1))
 
 
 def _sentence(text: str, source, limit, names, seen) -> tuple[str, tuple | None, float | None]:

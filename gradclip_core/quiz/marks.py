@@ -2,16 +2,16 @@
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
 :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
-(:mod:`.formulas`, :mod:`.ratios`), calls and stated defaults against torch's
-signatures (:mod:`.api`, :mod:`.defaults`), what a clipping call is given (:mod:`.argued`),
-norm clipping told as an entry-by-entry cap and
-wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
+(:mod:`.formulas`, :mod:`.ratios`), conditions turned round (:mod:`.conditions`), calls and
+stated defaults against torch's signatures (:mod:`.api`, :mod:`.defaults`), what a clipping
+call is given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong
+definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
 as suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
 (:mod:`.retracted`); what goes wrong when a step is skipped is marked as such
 (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
-("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose", ...), or a concept can
-("onefactor"). Reads the lower-cased answer.
+("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "suppose", ...), or a
+concept can ("onefactor"). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from gradclip_core.quiz import (
     argued,
     arith,
     asked,
+    conditions,
     defaults,
     definitions,
     entrywise,
@@ -43,6 +44,7 @@ def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
     text = factored.mark(vecnorm.mark(text))  # "miscomputed"; "onefactor": (3, 4) * 0.2
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
+    text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"

@@ -114,7 +114,12 @@ short sequences or more epochs blamed, scaling against overflow; held out at 86.
 15.6 % wrong full, then used to tune the grader: 92.7 % and 4.2 % after) and
 ``explain_answers_round25.toml`` (5 and 5 a prompt, variants of each weakness class blind26
 showed, phrased apart from it, written before the fixes, at 35/40 good and 13/40 wrong full;
-37/40 and 6/40 after) count in the rates only.
+37/40 and 6/40 after), ``explain_answers_blind33.toml`` (12 and 12 a prompt, written blind as
+structured answers: numbered steps, bullets, labelled fields, loose tables, pseudo-code and
+commented code; held out at 83.3 % good and 15.6 % wrong full, then used to tune the grader:
+94.8 % and 11.5 % after) and ``explain_answers_round30.toml`` (5 and 5 a prompt, variants of
+each weakness class blind33 showed, phrased apart from it, written before the fixes, at 31/40
+good and 17/40 wrong full; 33/40 and 10/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -182,6 +187,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round26.toml",
     "explain_answers_blind26.toml",
     "explain_answers_round25.toml",
+    "explain_answers_blind33.toml",
+    "explain_answers_round30.toml",
 )
 
 
