@@ -15,7 +15,7 @@ vector after "add" or "sum" in its clause ("add g2 -> (3, 6)") or named at the s
 (", g2 = (0, 6)") is a new source, not a result; a result after a name ("g1 -> (3, 0)") is
 checked against the vector given that name. A compounding example ("1.1^50 is about 117",
 "1.1 over 100 steps is already about 13,800") whose result is off by more than a third is marked
-the same way.
+the same way (a number the power is multiplied by, "2 * 1.5**50", counts).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def _powers(text: str) -> str:
         base, times, said, power, scale = m.groups()
         if said is None and scale is None:
             continue
-        true = float(base) ** int(times)
+        true = float(base) ** int(times) * _coefficient(text[: m.start()])
         claimed = (
             float((said or "1").replace(",", ""))
             * _SCALES.get(scale or "", 1.0)
@@ -124,6 +124,17 @@ def _named_last(piece: str, carried: str | None) -> str | None:
     if len(piece.split()) < 3:
         return carried
     return _mode(_VECTOR.sub(lambda m: "#" * len(m.group()), piece), len(piece), len(piece))
+
+
+_COEFFICIENT = re.compile(r"(?<![\w.^*])(\d+(?:\.\d+)?|sqrt\s*\(\s*(\d+)\s*\))\s*(?:\*|×|·|x)\s*$")
+
+
+def _coefficient(before: str) -> float:
+    """The number a power is multiplied by ("2 * 1.5**50", "sqrt(2) * 1.2**40"), else 1."""
+    m = _COEFFICIENT.search(before)
+    if m is None:
+        return 1.0
+    return float(m.group(2)) ** 0.5 if m.group(2) else float(m.group(1))
 
 
 def _sentence(
@@ -180,8 +191,13 @@ def _sentence(
         if len(vec) != len(source):
             continue
         mode = _mode(masked, m.start(), m.end())
-        if mode is None and not re.search(r"max_norm|max norm|threshold", masked):
-            mode = carried  # named in the sentence before
+        # Named in the sentence before; not for a comparison ("(3, 4) -> (0.6, 0.8) vs (1, 1)")
+        if (
+            mode is None
+            and len(vectors) <= 2
+            and not re.search(r"max_norm|max norm|threshold", masked)
+        ):
+            mode = carried
         if not _fits(source, vec, limit, mode):
             wrong.append(m.end())
     for at in reversed(wrong):

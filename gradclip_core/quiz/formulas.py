@@ -7,7 +7,8 @@ A fluent answer can state the right rule and then write its formula wrong in one
   gradient by ratio / lambda". The factor is the limit over the norm (max_norm / norm, lambda /
   ratio), below 1 when it acts; the norm over the limit would make the gradient grow. Each such
   formula, when it is what the gradient is multiplied or scaled by (not "scaled down by", which
-  divides, nor a condition "norm / max_norm > 1"), is followed by :data:`INVERTED`;
+  divides, nor a condition "norm / max_norm > 1"), is followed by :data:`INVERTED`; a name the
+  answer gives the norm ("n = ||g||", "total = sqrt(...)") counts as the norm;
 - AGC's weight norm floored at another number than 1e-3 ("max(||W||, 1e-6)", "the weight norm
   clamped at 1e-8"): each is followed by :data:`MISFLOORED`.
 
@@ -17,6 +18,7 @@ Both are words the bank's misconceptions name. Reads the lower-cased answer.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 INVERTED = "misinverted"
 MISFLOORED = "misfloored"
@@ -46,6 +48,25 @@ _FLOOR = re.compile(  # "max(||w||, 1e-6)", "max(‖W_i‖, 1e-8)", "weight norm
 )
 
 
+# a name the answer gives the norm: "n = ||g||", "total = sqrt(sum of squares)", "gn = g.norm()"
+_NAMED = re.compile(
+    rf"(?<![\w.])([a-z]\w{{0,11}})\s*(?:=|:=|<-|←)\s*(?:{_BARS}|sqrt\b|√|(?:torch\.)?(?:linalg\.)?"
+    r"(?:vector_)?norm\s*\(|[\w.]*\.norm\s*\(|(?:torch\.nn\.utils\.)?clip_grad_norm_?\s*\()"
+)
+_NOT_NAMES = {"g", "grad", "p", "w", "x", "y", "i", "loss", "max_norm", "c", "lam", "tau", "limit"}
+
+
+@lru_cache(maxsize=64)
+def _factor(names: str) -> re.Pattern:
+    """:data:`_FACTOR`, with ``names`` (alternatives) read as the norm too."""
+    if not names:
+        return _FACTOR
+    norm = rf"(?:{_NORM}|(?<![\w.])(?:{names})(?![\w.(]))"
+    return re.compile(
+        rf"{_BY}\(?\s*({norm})\s*/\s*({_LIMIT})\b(?!\s*(?:[<>≤≥]|exceeds|is\s+above))"
+    )
+
+
 def _value(said: str) -> float:
     said = re.sub(r"\s+", "", said)
     if "^" in said:
@@ -55,7 +76,9 @@ def _value(said: str) -> float:
 
 def mark(text: str) -> str:
     """``text`` (lower case) with a marker after each inverted factor and each wrong floor."""
-    ends = [(m.end(), INVERTED) for m in _FACTOR.finditer(text)]
+    names = sorted({m.group(1) for m in _NAMED.finditer(text)} - _NOT_NAMES, key=len)[::-1]
+    factor = _factor("|".join(re.escape(n) for n in names))
+    ends = [(m.end(), INVERTED) for m in factor.finditer(text)]
     for m in _FLOOR.finditer(text):
         said = m.group(1) or m.group(2)
         if abs(_value(said) - 1e-3) > 1e-12:

@@ -68,7 +68,8 @@ def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[
     first sentence naming both and the first mentions disagree, neither. When no sentence names
     both, first mentions in words can only say a before b ("... unscale_, clip, step. The
     gradients out of backward are scaled" does not put backward() after the clip); calls
-    written as code ("loss.backward(); optimizer.step(); clip_grad_norm_(...)") can reverse."""
+    written as code ("loss.backward(); optimizer.step(); clip_grad_norm_(...)") can reverse,
+    unless the first is only the object of "before" / "after"."""
     said = [m for m in said if not found[m.clause].negators.get(m.pos)]  # "not after backward"
     # "Without unscaling, clipping sees 32768": what would happen names no step of the procedure
     leads = {c.sentence: c.toks[0].raw for c in reversed(found) if c.toks}
@@ -81,6 +82,7 @@ def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[
     if a not in calls or b not in calls:
         return False, False
     first = calls.index(a) < calls.index(b)
+    lead = said[calls.index(a if first else b)]
     for sentence in sorted({found[m.clause].sentence for m in said}):
         here = [m.call for m in said if found[m.clause].sentence == sentence]
         if a in here and b in here:
@@ -88,7 +90,14 @@ def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[
             if ab and ba:  # "clip ... after backward(), call clip_grad_norm_": it says nothing
                 return False, False
             return (ab and first), (ba and not first)
-    return first, in_code and not first  # in words, across sentences, it never reverses
+    # in words, across sentences, it never reverses; nor does a call named first only as the
+    # object of "before" / "after" ("right before optimizer.step(): - by norm: clip_grad_norm_")
+    return first, in_code and not first and not _placed_object(found[lead.clause], lead.pos)
+
+
+def _placed_object(clause: Clause, pos: int) -> bool:
+    """Whether the call at ``pos`` follows "before" / "after" closely: it places another."""
+    return any(t.raw in ("before", "after") for t in clause.toks[max(0, pos - 3) : pos])
 
 
 def ahead(calls: list[str], a: str, b: str) -> bool:

@@ -3,16 +3,16 @@
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
 :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
 (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`;
-superscript powers first read by :mod:`.powers`), calls and stated
-defaults against torch's signatures (:mod:`.api`, :mod:`.defaults`), what a clipping call is
-given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong definitions
-(:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as suppositions
-(:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts (:mod:`.retracted`)
-and mistakes it tells as stories (:mod:`.reported`); what goes wrong when a step is skipped is
-marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
+superscript powers first read by :mod:`.powers`), conditions turned round (:mod:`.conditions`),
+calls and stated defaults against torch's signatures (:mod:`.api`, :mod:`.defaults`), what a
+clipping call is given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong
+definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
+suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
+(:mod:`.retracted`) and mistakes it tells as stories (:mod:`.reported`); what goes wrong when a
+step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
-("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose", ...), or a concept can
-("onefactor"). Reads the lower-cased answer.
+("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "suppose", ...), or a
+concept can ("onefactor"). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from gradclip_core.quiz import (
     argued,
     arith,
     asked,
+    conditions,
     defaults,
     definitions,
     entrywise,
@@ -51,6 +52,7 @@ def mark(text: str) -> str:
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
     text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
     text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
+    text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"

@@ -51,6 +51,7 @@ _COUNTED = wordset("entry element component coordinate")  # "both entries": not 
 # "the former", "the latter", "the first keeps it, the second doesn't": the subjects named before
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")  # "2", "0.1": a value given to a word before it
 _ORDINALS = {"former": 0, "first": 0, "latter": 1, "second": 1}
+_ORDINAL_LISTS = wordset("and or second third fourth last two three")  # "first and third ..."
 _ORDINAL_ALWAYS = wordset("former latter")  # "first" and "second" only before a verb or "one"
 _ORDINAL_HEADS = wordset(
     "one method option approach variant mode kind type version technique keeps changes "
@@ -334,7 +335,10 @@ def _elided(clause: Clause, before: list[Clause], subjects: frozenset[str]) -> C
     """ "value does not" after "norm keeps the direction": "value does not keep the direction"."""
     rest = [t for t in clause.toks if meaningful(t) and t.canon not in subjects]
     toks = clause.toks
-    echo = any(t.raw in _ECHO or is_negator(toks, j) for j, t in enumerate(toks))
+    echo = any(  # "no" before a word is a determiner: "no single step can be huge"
+        t.raw in _ECHO or (is_negator(toks, j) and not (t.raw == "no" and j + 1 < len(toks)))
+        for j, t in enumerate(toks)
+    )
     if len(rest) > 1 or not echo or not before or before[-1].sentence < clause.sentence - 1:
         return clause
     if before[-1].negators and not clause.negators and not _DOES & {t.raw for t in toks}:
@@ -383,5 +387,8 @@ def _ordinal(toks: list[Tok], j: int) -> bool:
         return False
     if toks[j].raw in _ORDINAL_ALWAYS:
         return True
+    rest = [t for t in toks[j + 1 : j + 5] if t.raw not in _ORDINAL_LISTS]
+    if rest and rest[0].canon in _COUNTED:  # "the first and third components": entries
+        return False
     after = toks[j + 1] if j + 1 < len(toks) else None
     return after is None or after.stop or after.raw in _ORDINAL_HEADS or is_negator(toks, j + 1)

@@ -12,12 +12,15 @@ from gradclip_core.quiz.claims import wordset
 from gradclip_core.quiz.text import Tok
 
 _DETERMINERS = wordset("this that these those")
-_TIME_NOUNS = wordset("iteration loop epoch batch point time stage moment round pass")
+_TIME_NOUNS = wordset(
+    "iteration loop epoch batch point time stage moment round pass order way sequence position slot"
+)
 
 
 def possessed(toks: list[Tok], j: int) -> bool:
     """Whether word ``j`` is a determiner of the noun after it: "this iteration's", "this
-    point" (a noun of time or place in the loop, or any noun followed by "'s")."""
+    point", "in this order" (a noun of time, place or order in the loop, or any noun followed
+    by "'s")."""
     if toks[j].raw not in _DETERMINERS or j + 1 >= len(toks):
         return False
     noun = toks[j + 1]

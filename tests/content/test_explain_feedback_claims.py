@@ -1637,3 +1637,34 @@ def test_a_tight_threshold_acts_like_a_smaller_learning_rate():
     torch.optim.SGD([plain], lr=0.1 * 2.0 / 10.0).step()  # η · max_norm / ‖g‖
     assert torch.allclose(clipped.data, plain.data, atol=1e-6)
     assert clipped.data.norm().item() < (0.1 * 10.0)  # a shorter step than unclipped SGD
+
+
+def test_a_plain_rnn_explodes_when_its_recurrent_factors_are_above_one():
+    _said("A plain RNN gets exploding gradients too", "(a spectral radius above 1)")
+    norms = {}
+    for radius in (1.5, 0.5):
+        rnn = torch.nn.RNN(4, 4, nonlinearity="relu", bias=False)
+        with torch.no_grad():
+            rnn.weight_ih_l0.zero_()
+            rnn.weight_hh_l0.copy_(radius * torch.eye(4))  # spectral radius = radius
+        h0 = torch.ones(1, 1, 4, requires_grad=True)
+        out, _ = rnn(torch.zeros(30, 1, 4), h0)  # 30 time steps, relu' = 1 on positive states
+        out[-1].sum().backward()
+        norms[radius] = h0.grad.norm().item()
+    assert norms[1.5] == pytest.approx(2 * 1.5**30, rel=1e-4)  # compounds: about 3.8e5
+    assert norms[0.5] < 1e-8  # below 1 the same product vanishes
+
+
+def test_clipping_after_the_step_leaves_the_update_unclipped():
+    orders = [
+        r["feedback"]
+        for prompt in tomllib.loads(EXPLAIN.read_text(encoding="utf-8"))["prompt"]
+        for r in prompt.get("order", [])
+    ]
+    assert any("by then the update has already used the raw gradient" in f for f in orders)
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([p], lr=1.0)
+    p.grad = torch.tensor([3.0, 4.0])  # norm 5
+    opt.step()
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)  # too late: the step is taken
+    assert torch.allclose(p.detach(), torch.tensor([-3.0, -4.0]))
