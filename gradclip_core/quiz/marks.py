@@ -7,11 +7,11 @@ signatures (:mod:`.api`, :mod:`.defaults`), what a clipping call is given (:mod:
 norm clipping told as an entry-by-entry cap and
 wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read
 as suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`); what goes wrong when a step is skipped is marked as such
-(:mod:`.omitted`). Once checked, a short fraction is read as its
-value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
-("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose", ...), or a concept can
-("onefactor"). Reads the lower-cased answer.
+(:mod:`.retracted`) and mistakes it confesses or puts down to others (:mod:`.confessed`);
+what goes wrong when a step is skipped is marked as such (:mod:`.omitted`). Once checked, a
+short fraction is read as its value (:mod:`.quotients`). Each leaves a marker word the bank's
+misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped", "suppose",
+...), or a concept can ("onefactor"). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from gradclip_core.quiz import (
     argued,
     arith,
     asked,
+    confessed,
     defaults,
     definitions,
     entrywise,
@@ -50,4 +51,5 @@ def mark(text: str) -> str:
     text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
+    text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

@@ -114,7 +114,15 @@ short sequences or more epochs blamed, scaling against overflow; held out at 86.
 15.6 % wrong full, then used to tune the grader: 92.7 % and 4.2 % after) and
 ``explain_answers_round25.toml`` (5 and 5 a prompt, variants of each weakness class blind26
 showed, phrased apart from it, written before the fixes, at 35/40 good and 13/40 wrong full;
-37/40 and 6/40 after) count in the rates only.
+37/40 and 6/40 after), ``explain_answers_blind29.toml`` (12 and 12 a prompt, written blind by
+practitioners describing their own runs, many wrong answers a right one plus one false side
+claim: nan made finite again, a threshold against a running average, a mean absolute value, no
+effect under Adam, the returned norm taken after clipping, unscale_ raising on inf, zero_grad
+after each micro-batch, max_norm multiplied by the accumulation steps; held out at 89.6 % good
+and 17.7 % wrong full, then used to tune the grader: 100 % and 1.0 % after) and
+``explain_answers_round27.toml`` (5 and 5 a prompt, variants of each weakness class blind29
+showed, phrased apart from it, written before the fixes, at 28/40 good and 16/40 wrong full;
+36/40 and 0/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -182,6 +190,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round26.toml",
     "explain_answers_blind26.toml",
     "explain_answers_round25.toml",
+    "explain_answers_blind29.toml",
+    "explain_answers_round27.toml",
 )
 
 
