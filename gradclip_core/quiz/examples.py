@@ -38,7 +38,10 @@ _LABEL = re.compile(  # "By value: (1, -0.5)", "norm clipping: (0.6, 0.8)": a mo
 _LEADS_ONE = re.compile(r"(?:,\s*and|;|\band\s+also)\s*$")
 _THEN = re.compile(r"^\s*(?:->|→|=>|becomes?|turns?|gives?|goes)")  # ... unless it is a source
 # "points elsewhere than (3, 4)", "differs from (0.5, 4)": a vector compared with, not a result
-_COMPARED = re.compile(r"\b(?:than|from|versus|vs|unlike|compared (?:to|with))\s*$")
+_COMPARED = re.compile(  # "same direction as (3, 4)", "parallel to (6, 8)": compared, too
+    r"\b(?:than|from|versus|vs|unlike|compared (?:to|with)"
+    r"|\bsame(?:\s+\w+){0,2}\s+as|\b(?:parallel|proportional)\s+to)\s*$"
+)
 _SOURCE_VERBS = re.compile(  # "(1, 1) with value clipping" names its mode: a result
     r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|clamped|capped|goes|maps|has|of norm"
     r"|with(?!\s+(?:the\s+)?(?:value|norm)[\s-]+clipping|\s+clip_grad_))\b"

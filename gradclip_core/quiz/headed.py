@@ -6,10 +6,10 @@ on to reject (or has rejected), and "why: clipping before unscale = comparing S-
 grads" names one by what it amounts to, and so do "per-micro-batch clipping: the running sum
 gets shrunk ..." and "worked example, ..., clipped after every backward: after mb1 ...". A
 sentence led by such a heading (a gerund of an action before ":" or "=", or a label that
-rejects, "wrong way", "incorrect", before "," or ":"; not a bare "Clipping:", which leads a
-definition) is read as a supposition: each of its
-clauses is led by "suppose", which :mod:`.suppose` marks as the premise of its clause. Reads
-the lower-cased answer.
+rejects, "wrong way", "incorrect", before "," or ":") is read as a supposition: each of its
+clauses is led by "suppose", which :mod:`.suppose` marks as the premise of its clause. A heading
+that only names a topic ("clipping:", "clipping by norm: ...", "unscaling: ...") introduces what
+the answer asserts, so it is left as said. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ _HEADED = re.compile(  # from the heading to the end of its sentence
     r"|(?:per|each|every)[- ][\w-]+(?:\s+[\w-]+)?\s+clipping\s*[:=]\s*"  # "per-step clipping:"
     r"|(?:worked\s+)?example\b[^.!?;:=\n]{0,120}?\bclip\w*\s+(?:after|for|at|on)\s+(?:every|each)\b"
     r"[^.!?;:=\n]{0,40}:\s*"  # "example, ..., clipped after every backward: ..."
-    rf"|(?:clipping|unscaling|calling|applying)\b(?!\s+\w+s\b)(?!\s*:)"  # no verb in -s after
+    # "clipping by norm:", "unscaling:": a topic named, not a way (no verb in -s right after)
+    r"|(?:clipping|unscaling|calling|applying)\b(?!\s+\w+s\b)"
+    r"(?!(?:\s+by\s+(?:the\s+)?(?:norm|value))?(?:\s*\([^()\n]{0,40}\))?\s*[:=])"
     rf"(?:(?!{_FINITE})[^.!?;:=\n]){{0,80}}[:=]\s*)"
     r"(?:[^.!?;\n]|\.(?!\s|$))*)"  # up to the end of the sentence (".grad" does not end it)
 )

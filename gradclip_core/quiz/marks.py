@@ -8,7 +8,8 @@ calls and stated defaults against torch's signatures (:mod:`.api`, :mod:`.defaul
 clipping call is given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`) and mistakes it tells as stories (:mod:`.reported`); what goes wrong when a
+(:mod:`.retracted`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
+or puts down to others (:mod:`.confessed`); what goes wrong when a
 step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
 ("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "suppose", ...), or a
@@ -23,6 +24,7 @@ from gradclip_core.quiz import (
     arith,
     asked,
     conditions,
+    confessed,
     defaults,
     definitions,
     entrywise,
@@ -61,4 +63,5 @@ def mark(text: str) -> str:
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
+    text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

@@ -148,7 +148,8 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
         then = [n for n, r in enumerate(raws) if r == "would" and n > supposed[0] + 2]
         return then[0] if then else len(raws)
     either_way = raws[:1] == ["whether"] and "or" in raws  # "..., whether above or below"
-    if raws[:1] and (raws[0] in _LEADS or _inverted(raws)) and not either_way:
+    marked = raws[1:2] == ["suppose"] and raws[0] in _OWN_CLAUSE - {"so"}  # "and suppose ..."
+    if raws[:1] and (raws[0] in _LEADS or marked or _inverted(raws)) and not either_way:
         return len(raws)
     # "... a smaller norm than norm clipping would give": a comparison's "would" supposes nothing
     would = next((n for n, r in enumerate(raws) if r in WOULD and "than" not in raws[:n]), None)

@@ -146,14 +146,15 @@ class Clause:
 
 
 def _mask_brackets(text: str) -> str:
-    """Commas and semicolons inside (...) or [...] belong to code: hide them."""
-    out, depth = [], 0
+    """Commas and semicolons inside (...), [...] or {...} (and a dict's colons) belong to code:
+    hide them."""
+    out, opened = [], []
     for ch in text:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]" and depth:
-            depth -= 1
-        out.append(" " if depth and ch in ",;" else ch)
+        if ch in "([{":
+            opened.append(ch)
+        elif ch in ")]}" and opened:
+            opened.pop()
+        out.append(" " if opened and ch in (",;:" if opened[-1] == "{" else ",;") else ch)
     return "".join(out)
 
 
@@ -164,6 +165,7 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "65,504": one number
+    text = re.sub(r"\b(\w+) and \1\b", r"\1 \1", text)  # "over and over": one phrase
     text = marks.mark(text)  # "miscomputed", "misnamed", "suppose", ...
     text = _mask_brackets(remarks.asides(_LIST_MARK.sub("\n", text)))
     text = re.sub(r"\bw/(?=\s)", "with", text.replace("w/o", "without"))  # "w/ limit 1"

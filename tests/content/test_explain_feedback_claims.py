@@ -1668,3 +1668,126 @@ def test_clipping_after_the_step_leaves_the_update_unclipped():
     opt.step()
     torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)  # too late: the step is taken
     assert torch.allclose(p.detach(), torch.tensor([-3.0, -4.0]))
+
+
+# --- blind29 / round27 --------------------------------------------------------------------------
+def test_zeroing_between_micro_batches_leaves_only_the_last_one():
+    _said("Zeroed in between, .grad would hold only the last micro-batch")
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([p], lr=1.0)
+    for g in (torch.tensor([1.0, 0.0]), torch.tensor([0.0, 2.0])):
+        opt.zero_grad()
+        (p * g).sum().backward()
+    assert torch.equal(p.grad, torch.tensor([0.0, 2.0]))
+
+
+def test_clip_grad_norm_keeps_no_history_of_earlier_norms():
+    _said("clip_grad_norm_ keeps no history: each call compares the current total norm")
+    calm, fresh = param_with_grad([3.0, 4.0]), param_with_grad([3.0, 4.0])
+    for _ in range(50):  # many small norms first: nothing carries over
+        calm.grad = torch.tensor([0.01, 0.0])
+        torch.nn.utils.clip_grad_norm_([calm], max_norm=1.0)
+    calm.grad = torch.tensor([3.0, 4.0])
+    for p in (calm, fresh):
+        assert torch.nn.utils.clip_grad_norm_([p], max_norm=1.0).item() == pytest.approx(5.0)
+        assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+
+
+def test_the_clipped_norm_is_the_l2_norm_not_the_mean_size():
+    _said("(3, 4) has norm 5, while its mean absolute entry is 3.5")
+    p = param_with_grad([3.0, 4.0])
+    assert p.grad.abs().mean().item() == 3.5
+    assert torch.nn.utils.clip_grad_norm_([p], max_norm=4.0).item() == pytest.approx(5.0)
+    assert p.grad.norm().item() == pytest.approx(4.0)  # clipped: the mean 3.5 is under 4
+
+
+def test_a_spike_fills_adams_moments_and_damps_the_steps_after_it():
+    _said("a spike that reaches Adam enters its momentum at full size")
+    _said("so the steps after it are damped for a long time")
+    runs = []
+    for clip in (False, True):
+        p = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.Adam([p], lr=0.1)
+        moves, momentum = [], 0.0
+        for k in range(30):
+            p.grad = torch.tensor([1000.0 if k == 20 else 0.1])
+            if clip:
+                torch.nn.utils.clip_grad_norm_([p], max_norm=0.1)
+            before = p.item()
+            opt.step()
+            moves.append(abs(p.item() - before))
+            momentum = opt.state[p]["exp_avg"].item() if k == 20 else momentum
+        runs.append((moves, momentum, opt.state[p]["exp_avg_sq"].item()))
+    (raw, raw_m, raw_sq), (clipped, clipped_m, clipped_sq) = runs
+    assert raw_m > 1000 * clipped_m and raw_sq > 1000 * clipped_sq
+    assert raw[29] < 0.5 * clipped[29]  # nine steps on, the unclipped run still crawls
+
+
+def test_the_norm_returned_is_the_one_before_clipping():
+    _said("gradients (3, 4) with max_norm=1 make it return 5 while .grad is rescaled to (0.6, 0.8)")
+    p = param_with_grad([3.0, 4.0])
+    assert torch.nn.utils.clip_grad_norm_([p], max_norm=1.0).item() == pytest.approx(5.0)
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+
+
+def test_a_clip_does_not_stick_the_next_backward_is_unclipped():
+    _said("the next backward() writes fresh, unclipped gradients")
+    p = torch.nn.Parameter(torch.zeros(2))
+    (p * torch.tensor([3.0, 4.0])).sum().backward()
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    p.grad = None
+    (p * torch.tensor([3.0, 4.0])).sum().backward()
+    assert p.grad.norm().item() == pytest.approx(5.0)
+
+
+def test_an_rnn_has_the_same_parameters_for_any_sequence_length():
+    _said("Unrolling adds no parameters: an RNN uses the same weight matrices at every time step")
+    rnn = torch.nn.RNN(3, 4)
+    count = sum(p.numel() for p in rnn.parameters())
+    for steps in (2, 50):
+        rnn.zero_grad()
+        rnn(torch.randn(steps, 1, 3))[0].sum().backward()
+        assert sum(p.numel() for p in rnn.parameters()) == count
+        assert rnn.weight_hh_l0.grad.shape == (4, 4)
+
+
+def test_unscale_records_inf_and_does_not_raise_a_second_call_does():
+    _said("scaler.unscale_(optimizer) does not raise on inf or nan gradients")
+    _said("only a second unscale_() before update() raises")
+    w = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([w], lr=1.0)
+    scaler = torch.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale((w * torch.tensor([1.0, 1.0])).sum()).backward()
+    w.grad[0] = float("inf")
+    scaler.unscale_(opt)  # no error
+    with pytest.raises(RuntimeError):
+        scaler.unscale_(opt)
+    scaler.step(opt)
+    scaler.update()
+    assert torch.equal(w.detach(), torch.zeros(2)) and scaler.get_scale() == 2.0
+
+
+def test_spikes_move_the_mean_not_the_median():
+    _said("lifts the mean of 100 logged norms to about twice the typical value")
+    norms = np.array([1.0] * 99 + [100.0])
+    assert norms.mean() == pytest.approx(1.99) and np.median(norms) == 1.0
+
+
+def test_clipping_is_no_weight_decay():
+    _said("nothing pulls the weights towards zero")
+    w = torch.nn.Parameter(torch.tensor([2.0, -3.0]))
+    w.grad = torch.zeros(2)
+    torch.nn.utils.clip_grad_norm_([w], max_norm=1e-3)
+    torch.optim.SGD([w], lr=0.1).step()
+    assert torch.equal(w.detach(), torch.tensor([2.0, -3.0]))
+    decayed = torch.nn.Parameter(torch.tensor([2.0, -3.0]))
+    decayed.grad = torch.zeros(2)
+    torch.optim.SGD([decayed], lr=0.1, weight_decay=0.1).step()
+    assert decayed.detach().abs().lt(torch.tensor([2.0, 3.0])).all()
+
+
+def test_the_hugging_face_trainer_clips_at_1_by_default():
+    _said("TrainingArguments has max_grad_norm=1.0")
+    transformers = pytest.importorskip("transformers")  # not a dependency: checked where present
+    field = transformers.TrainingArguments.__dataclass_fields__["max_grad_norm"]
+    assert field.default == 1.0

@@ -134,7 +134,15 @@ structured answers: numbered steps, bullets, labelled fields, loose tables, pseu
 commented code; held out at 83.3 % good and 15.6 % wrong full, then used to tune the grader:
 94.8 % and 11.5 % after) and ``explain_answers_round30.toml`` (5 and 5 a prompt, variants of
 each weakness class blind33 showed, phrased apart from it, written before the fixes, at 31/40
-good and 17/40 wrong full; 33/40 and 10/40 after) count in the rates only.
+good and 17/40 wrong full; 33/40 and 10/40 after),
+practitioners describing their own runs, many wrong answers a right one plus one false side
+claim: nan made finite again, a threshold against a running average, a mean absolute value, no
+effect under Adam, the returned norm taken after clipping, unscale_ raising on inf, zero_grad
+after each micro-batch, max_norm multiplied by the accumulation steps; held out at 89.6 % good
+and 17.7 % wrong full, then used to tune the grader: 100 % and 1.0 % after) and
+``explain_answers_round27.toml`` (5 and 5 a prompt, variants of each weakness class blind29
+showed, phrased apart from it, written before the fixes, at 28/40 good and 16/40 wrong full;
+36/40 and 0/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -208,6 +216,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round29.toml",
     "explain_answers_blind33.toml",
     "explain_answers_round30.toml",
+    "explain_answers_blind29.toml",
+    "explain_answers_round27.toml",
 )
 
 
