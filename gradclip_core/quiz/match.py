@@ -141,12 +141,13 @@ def alt_hits(alt: Alt, clause: Clause, vocab: frozenset[str], hidden: bool = Fal
     for first in where[0]:
         if alt[0].canon in _QUANTIFIERS:
             chosen = _quantified(first, where[1:], rank)
-        else:
-            chosen = [first] + [
-                min(js, key=lambda j: abs(rank[j] - rank[first])) for js in where[1:]
-            ]
+        else:  # a word said twice ("layer by layer") takes two places
+            chosen = [first]
+            for js in where[1:]:
+                free = [j for j in js if j not in chosen] or js
+                chosen.append(min(free, key=lambda j: abs(rank[j] - rank[first])))
         ranks = [rank[j] for j in chosen]
-        if chosen and max(ranks) - min(ranks) <= len(alt):
+        if chosen and len(set(chosen)) == len(chosen) and max(ranks) - min(ranks) <= len(alt):
             hits.append(tuple(chosen))
     return hits
 

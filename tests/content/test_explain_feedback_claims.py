@@ -1502,3 +1502,71 @@ def test_the_scaler_skips_a_step_with_inf_gradients():
     before = w.detach().clone()
     scaler.step(torch.optim.SGD([w], lr=1.0))
     assert torch.equal(w.detach(), before)
+
+
+# --- round 31 (long answers): the feedback added for blind32 ------------------------------------
+def test_clip_grad_value_clamps_entries_and_computes_no_norm():
+    _said("clip_grad_value_ clamps each entry to [-clip_value, clip_value] on its own")
+    by_value, by_norm = param_with_grad([3.0, 0.5]), param_with_grad([3.0, 0.5])
+    assert torch.nn.utils.clip_grad_value_([by_value], clip_value=1.0) is None  # no norm
+    torch.nn.utils.clip_grad_norm_([by_norm], max_norm=1.0)
+    assert torch.equal(by_value.grad, torch.tensor([1.0, 0.5]))  # the small entry untouched
+    assert torch.allclose(by_norm.grad, torch.tensor([3.0, 0.5]) / math.hypot(3.0, 0.5))
+
+
+def test_norm_clipping_neither_divides_by_the_norm_nor_by_the_largest_entry():
+    _said("becomes (0.6, 0.8), not (0.75, 1))", "so the result has norm exactly max_norm")
+    p = param_with_grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+    q = param_with_grad([6.0, 8.0])
+    torch.nn.utils.clip_grad_norm_([q], max_norm=2.0)  # not a unit vector: norm max_norm
+    assert q.grad.norm().item() == pytest.approx(2.0, rel=1e-6)
+
+
+def test_unscale_divides_by_the_loss_scale_not_by_the_threshold():
+    _said("divides the gradients by the loss scale (scaler.get_scale(), 65536 at the start)")
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    assert scaler.get_scale() == 65536.0
+    scaler.scale((w * torch.tensor([3.0, 4.0])).sum()).backward()
+    assert torch.allclose(w.grad, torch.tensor([3.0, 4.0]) * 65536.0)
+    scaler.unscale_(opt)
+    assert torch.allclose(w.grad, torch.tensor([3.0, 4.0]))
+
+
+def test_clip_grad_norm_does_not_raise_on_overflow_unless_asked():
+    _said("error_if_nonfinite is False by default: it returns an inf or nan norm instead")
+    p = param_with_grad([float("inf"), 1.0])
+    assert math.isinf(torch.nn.utils.clip_grad_norm_([p], max_norm=1.0).item())
+    assert (
+        inspect.signature(torch.nn.utils.clip_grad_norm_).parameters["error_if_nonfinite"].default
+        is False
+    )
+    with pytest.raises(RuntimeError):
+        torch.nn.utils.clip_grad_norm_(
+            [param_with_grad([float("inf")])], 1.0, error_if_nonfinite=True
+        )
+
+
+def test_zero_grad_between_micro_batches_wipes_the_sum():
+    _said("it wipes what the earlier micro-batches added, so .grad never holds the sum")
+    w = torch.nn.Parameter(torch.tensor([1.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    (2.0 * w).sum().backward()
+    (3.0 * w).sum().backward()
+    assert w.grad.item() == 5.0  # backward() adds: the sum
+    opt.zero_grad()
+    (3.0 * w).sum().backward()
+    assert w.grad.item() == 3.0  # zeroed in between: only the last one
+
+
+def test_a_clipped_sgd_step_is_at_most_lr_times_max_norm():
+    _said("the step's length is at most lr * max_norm")
+    w = torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.SGD([w], lr=0.1)
+    w.grad = torch.tensor([30.0, 40.0, 0.0])
+    torch.nn.utils.clip_grad_norm_([w], max_norm=2.0)
+    opt.step()
+    assert w.detach().norm().item() == pytest.approx(0.1 * 2.0, rel=1e-6)

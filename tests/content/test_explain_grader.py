@@ -114,7 +114,12 @@ short sequences or more epochs blamed, scaling against overflow; held out at 86.
 15.6 % wrong full, then used to tune the grader: 92.7 % and 4.2 % after) and
 ``explain_answers_round25.toml`` (5 and 5 a prompt, variants of each weakness class blind26
 showed, phrased apart from it, written before the fixes, at 35/40 good and 13/40 wrong full;
-37/40 and 6/40 after) count in the rates only.
+37/40 and 6/40 after), ``explain_answers_blind32.toml`` (12 and 12 a prompt, written blind as
+long wandering answers with background and side remarks, one false statement buried mid-answer
+in the wrong ones; held out at 57.3 % good and 17.7 % wrong full, then used to tune the grader:
+92.7 % and 2.1 % after) and ``explain_answers_round31.toml`` (5 and 5 a prompt, variants of
+each weakness class blind32 showed, phrased apart from it, written before the fixes, at 14/40
+good and 11/40 wrong full; 36/40 and 3/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -182,6 +187,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round26.toml",
     "explain_answers_blind26.toml",
     "explain_answers_round25.toml",
+    "explain_answers_blind32.toml",
+    "explain_answers_round31.toml",
 )
 
 
