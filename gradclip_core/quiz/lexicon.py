@@ -89,6 +89,7 @@ def floors(text: str) -> str:
 
 
 _MODAL_THEN = re.compile(r"\b(would|will|could|can|might|may|must|should)\s+then\b")
+_A_WHILE = re.compile(r"\b(?:for|in) a (?:little |short |good )?while\b")
 
 
 def readings(text: str) -> str:
@@ -101,6 +102,7 @@ def readings(text: str) -> str:
     no clause. The parameters passed to a call are left out (:mod:`.callargs`), and a comma dropped
     after a placing phrase is put back (:mod:`.commas`)."""
     text = callargs.strip(_MODAL_THEN.sub(r"\1", text))  # "clip_grad_value_(params, ...)"
+    text = _A_WHILE.sub("for some time", text)  # "train for a while and log ...": no "while" clause
     text = commas.restore(text)  # "after the last one, call clip_grad_norm_"
     text = _FIX_NOUN.sub(r"\1 remedy", floors(_INDEX.sub(r"\1", text)))
     named = _LAMBDA.search(text)

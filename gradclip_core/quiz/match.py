@@ -25,6 +25,7 @@ from itertools import islice, product
 from rapidfuzz import fuzz
 
 from gradclip_core.quiz.claims import parse_claim, words, wordset
+from gradclip_core.quiz.places import nearest
 from gradclip_core.quiz.text import (
     Clause,
     Tok,
@@ -143,7 +144,7 @@ def alt_hits(alt: Alt, clause: Clause, vocab: frozenset[str], hidden: bool = Fal
         if alt[0].canon in _QUANTIFIERS:
             chosen = _quantified(first, where[1:], rank)
         else:
-            chosen = _nearest(first, where[1:], lambda j: rank[j])
+            chosen = nearest(first, where[1:], lambda j: rank[j])
         ranks = [rank[j] for j in chosen]
         if chosen and max(ranks) - min(ranks) <= len(alt):
             hits.append(tuple(chosen))
@@ -261,22 +262,10 @@ def _close(alt: Alt, window: list[Tok], vocab: frozenset[str]) -> bool:
     if not all(where):
         return False
     for first in where[0]:
-        chosen = _nearest(first, where[1:], lambda n: n)
+        chosen = nearest(first, where[1:], lambda n: n)
         if chosen and max(chosen) - min(chosen) <= len(alt):
             return True
     return False
-
-
-def _nearest(first: int, rest: list[list[int]], rank) -> list[int]:
-    """Per word after the first, its place nearest the first one's, each place used once
-    ("layer by layer" needs two layers), or [] when there are too few."""
-    chosen = [first]
-    for js in rest:
-        free = [j for j in js if j not in chosen]
-        if not free:
-            return []
-        chosen.append(min(free, key=lambda j: abs(rank(j) - rank(first))))
-    return chosen
 
 
 def _has_subject(clause: Clause, subjects: frozenset[str], hidden: bool = False) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gradclip_core.quiz import contrast, layout, marks, remarks, suppose
+from gradclip_core.quiz import contrast, layout, marks, remarks, sidelines, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
 from gradclip_core.quiz.lexicon import INFORMAL, readings, word_forms
 
@@ -254,9 +254,10 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
                 carry = part
     if carry and parts and carry[0].sentence == parts[-1][-1].sentence:
         parts[-1] += carry
-    found = [make_clause(part, subjects) for part in remarks.fronted(parts)]
+    found = [make_clause(p, subjects) for p in remarks.fronted(sidelines.split_reports(parts))]
     suppose.suppositions(found)
     contrast.mark(found)
+    sidelines.mark(found, subjects, meaningful)  # side remarks of long answers
     return found
 
 
@@ -277,7 +278,8 @@ def _split_and(group: list[Tok], subjects: frozenset[str]) -> list[list[Tok]]:
     word right after it ("after backward() and before step()": each places the clip)."""
     parts: list[list[Tok]] = [[]]
     for j, tok in enumerate(group):
-        if tok.raw in ("and", "or") and parts[-1]:
+        echo = 0 < j < len(group) - 1 and group[j - 1].raw == group[j + 1].raw  # "over and over"
+        if tok.raw in ("and", "or") and parts[-1] and not echo:
             ahead = [t for t in group[j + 1 : j + 4] if not t.stop][:2]
             following = group[j + 1].raw if j + 1 < len(group) else ""
             then = group[j + 2].raw if j + 2 < len(group) else ""

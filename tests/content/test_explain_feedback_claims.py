@@ -1786,8 +1786,67 @@ def test_clipping_is_no_weight_decay():
     assert decayed.detach().abs().lt(torch.tensor([2.0, 3.0])).all()
 
 
-def test_the_hugging_face_trainer_clips_at_1_by_default():
-    _said("TrainingArguments has max_grad_norm=1.0")
-    transformers = pytest.importorskip("transformers")  # not a dependency: checked where present
-    field = transformers.TrainingArguments.__dataclass_fields__["max_grad_norm"]
-    assert field.default == 1.0
+def test_torch_itself_never_clips_a_huge_gradient():
+    # The Trainer's default is cited from the Transformers documentation (not a dependency here);
+    # what the feedback says of torch runs: an optimizer step uses the gradient as it is.
+    _said("its documentation gives TrainingArguments max_grad_norm=1.0")
+    _said("torch itself never clips unless you call clip_grad_norm_ or clip_grad_value_")
+    p = param_with_grad([3e6, 4e6])  # starts at zero; norm 5e6
+    torch.optim.SGD([p], lr=0.1).step()
+    assert torch.allclose(p.detach(), torch.tensor([-3e5, -4e5]))
+
+
+# --- round 31 (long answers): the feedback added for blind32 ------------------------------------
+def test_clip_grad_value_clamps_entries_and_computes_no_norm():
+    _said("clip_grad_value_ clamps each entry to [-clip_value, clip_value] on its own")
+    by_value, by_norm = param_with_grad([3.0, 0.5]), param_with_grad([3.0, 0.5])
+    assert torch.nn.utils.clip_grad_value_([by_value], clip_value=1.0) is None  # no norm
+    torch.nn.utils.clip_grad_norm_([by_norm], max_norm=1.0)
+    assert torch.equal(by_value.grad, torch.tensor([1.0, 0.5]))  # the small entry untouched
+    assert torch.allclose(by_norm.grad, torch.tensor([3.0, 0.5]) / math.hypot(3.0, 0.5))
+
+
+def test_norm_clipping_neither_divides_by_the_norm_nor_by_the_largest_entry():
+    _said("becomes (0.6, 0.8), not (0.75, 1))", "so the result has norm exactly max_norm")
+    p = param_with_grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+    q = param_with_grad([6.0, 8.0])
+    torch.nn.utils.clip_grad_norm_([q], max_norm=2.0)  # not a unit vector: norm max_norm
+    assert q.grad.norm().item() == pytest.approx(2.0, rel=1e-6)
+
+
+def test_unscale_divides_by_the_loss_scale_not_by_the_threshold():
+    _said("divides the gradients by the loss scale (scaler.get_scale(), 65536 at the start)")
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    assert scaler.get_scale() == 65536.0
+    scaler.scale((w * torch.tensor([3.0, 4.0])).sum()).backward()
+    assert torch.allclose(w.grad, torch.tensor([3.0, 4.0]) * 65536.0)
+    scaler.unscale_(opt)
+    assert torch.allclose(w.grad, torch.tensor([3.0, 4.0]))
+
+
+def test_clip_grad_norm_does_not_raise_on_overflow_unless_asked():
+    _said("error_if_nonfinite is False by default: it returns an inf or nan norm instead")
+    p = param_with_grad([float("inf"), 1.0])
+    assert math.isinf(torch.nn.utils.clip_grad_norm_([p], max_norm=1.0).item())
+    assert (
+        inspect.signature(torch.nn.utils.clip_grad_norm_).parameters["error_if_nonfinite"].default
+        is False
+    )
+    with pytest.raises(RuntimeError):
+        torch.nn.utils.clip_grad_norm_(
+            [param_with_grad([float("inf")])], 1.0, error_if_nonfinite=True
+        )
+
+
+def test_a_clipped_sgd_step_is_at_most_lr_times_max_norm():
+    _said("the step's length is at most lr * max_norm")
+    w = torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.SGD([w], lr=0.1)
+    w.grad = torch.tensor([30.0, 40.0, 0.0])
+    torch.nn.utils.clip_grad_norm_([w], max_norm=2.0)
+    opt.step()
+    assert w.detach().norm().item() == pytest.approx(0.1 * 2.0, rel=1e-6)

@@ -142,7 +142,12 @@ after each micro-batch, max_norm multiplied by the accumulation steps; held out 
 and 17.7 % wrong full, then used to tune the grader: 100 % and 1.0 % after) and
 ``explain_answers_round27.toml`` (5 and 5 a prompt, variants of each weakness class blind29
 showed, phrased apart from it, written before the fixes, at 28/40 good and 16/40 wrong full;
-36/40 and 0/40 after) count in the rates only.
+36/40 and 0/40 after),
+long wandering answers with background and side remarks, one false statement buried mid-answer
+in the wrong ones; held out at 57.3 % good and 17.7 % wrong full, then used to tune the grader:
+92.7 % and 2.1 % after) and ``explain_answers_round31.toml`` (5 and 5 a prompt, variants of
+each weakness class blind32 showed, phrased apart from it, written before the fixes, at 14/40
+good and 11/40 wrong full; 36/40 and 3/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -218,6 +223,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round30.toml",
     "explain_answers_blind29.toml",
     "explain_answers_round27.toml",
+    "explain_answers_blind32.toml",
+    "explain_answers_round31.toml",
 )
 
 
