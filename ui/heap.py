@@ -1,13 +1,13 @@
 """The process's long-lived objects, out of the way of Python's full garbage collections.
 
 No ``st.*`` calls here. A full (generation 2) collection walks every object the collector
-tracks, with the GIL held: with torch, Streamlit, Plotly and the app loaded that is about
-290,000 objects and 0.3-0.5 s in which no session draws and no step trains. A server under 10
-emulated students ran 7 of them in its first minute, 2.0 s in all (measured with
-``gc.callbacks``); each one stalled every page at once, and the refresh policy read the late
-ticks as load. Modules, classes and functions live as long as the process, so the app moves
-them to the permanent generation once, at its first run (:func:`gc.freeze`): a full
-collection then walks only what the sessions made.
+tracks, with the GIL held: with torch, Streamlit, Plotly and the app loaded, and a class of 30
+training, that is about 440,000 objects and 0.2-0.3 s (on a quiet 2-core machine; up to 0.86 s
+on a busy one) in which no session draws and no step trains. Each one stalled every page at
+once, and the refresh policy read the late ticks as load (``bench/gc_pauses.py``). Modules,
+classes and functions live as long as the process, so the app moves them to the permanent
+generation once, at its first run (:func:`gc.freeze`): a full collection then walks only what
+the sessions made.
 
 The freeze runs in the first session's first run, so that session's few objects of the moment
 are frozen with the imports: should they end in a reference cycle, it is never collected. Its
