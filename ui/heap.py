@@ -24,7 +24,7 @@ from threading import Lock
 
 # What a first page run imports anyway, loaded before the freeze so they are frozen too.
 # torch.optim imports torch._dynamo (and sympy) when the first optimizer is built: about
-# 115,000 objects, half of what a server tracks.
+# 115,000 objects, a quarter of what a server tracks.
 SHARED = (
     "torch",
     "numpy",

@@ -1,7 +1,8 @@
 """The server's imports are frozen out of Python's full garbage collections (ui/heap.py).
 
 A full collection walks every tracked object with the GIL held; before the freeze a server
-tracked ~400,000 objects and each full collection stalled every session for 0.3-0.5 s. Each
+under a class tracked ~440,000 objects and each full collection stalled every session for
+0.2-0.3 s (bench/gc_pauses.py). Each
 check runs in a fresh interpreter: a freeze is once per process and would change this one's.
 """
 
