@@ -9,7 +9,10 @@ clipping call is given (:mod:`.argued`), norm clipping told as an entry-by-entry
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
 (:mod:`.retracted`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
-or puts down to others (:mod:`.confessed`); what goes wrong when a
+or puts down to others (:mod:`.confessed`), beliefs denied at once and bugs told from past
+projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a
+choice (:mod:`.eitherway`); an accumulation loop that zeroes every micro-batch is
+marked (:mod:`.loopzero`); what goes wrong when a
 step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
 ("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "suppose", ...), or a
@@ -27,12 +30,15 @@ from gradclip_core.quiz import (
     confessed,
     defaults,
     definitions,
+    eitherway,
     entrywise,
     examples,
     factored,
     figures,
     formulas,
     headed,
+    hindsight,
+    loopzero,
     omitted,
     padded,
     powers,
@@ -64,4 +70,7 @@ def mark(text: str) -> str:
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
+    text = hindsight.mark(text)  # "suppose": "thinking it was the same; it isn't"
+    text = loopzero.mark(text)  # "miszeroed": zero_grad() on every micro-batch, in code
+    text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

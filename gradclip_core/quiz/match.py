@@ -25,6 +25,7 @@ from itertools import islice, product
 from rapidfuzz import fuzz
 
 from gradclip_core.quiz.claims import parse_claim, words, wordset
+from gradclip_core.quiz.compared import lendable
 from gradclip_core.quiz.places import nearest
 from gradclip_core.quiz.text import (
     Clause,
@@ -191,7 +192,8 @@ def holds(
     subject = [()]  # no subject, or one lent by the clause before: no positions here
     if pat.subject:
         subject = _slot_hits(pat.subject, clause, vocab)
-        if not subject and donor and _slot_hits(pat.subject, donor, vocab, clause.relative):
+        lent = not subject and donor and _slot_hits(pat.subject, donor, vocab, clause.relative)
+        if lent and lendable(lent, donor):
             subject = [()]
     hits = [subject] + [_slot_hits(slot, clause, vocab) for slot in pat.slots]
     if not all(hits):

@@ -242,7 +242,8 @@ def clauses(text: str, subjects: frozenset[str]) -> list[Clause]:
     parts, carry = [], []
     for group in groups:
         for part in _split_and(group, subjects):
-            part = carry + part
+            fresh = carry and part and carry[-1].sentence != part[0].sentence  # "it can't. After"
+            part = part if fresh else carry + part
             if any(meaningful(t) for t in part):
                 parts.append(part)
                 carry = []

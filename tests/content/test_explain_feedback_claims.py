@@ -1844,3 +1844,63 @@ def test_a_clipped_sgd_step_is_at_most_lr_times_max_norm():
     torch.nn.utils.clip_grad_norm_([w], max_norm=2.0)
     opt.step()
     assert w.detach().norm().item() == pytest.approx(0.1 * 2.0, rel=1e-6)
+
+
+# --- round 34 (practitioners' answers): the feedback added for blind39 ---------------------------
+def test_clip_grad_norm_rescales_only_over_max_norm_never_to_it_from_below():
+    _said("a gradient whose norm is under it passes unchanged, so the steps do not all have")
+    small, large = param_with_grad([0.3, 0.4]), param_with_grad([6.0, 8.0])
+    torch.nn.utils.clip_grad_norm_([small], max_norm=1.0)
+    torch.nn.utils.clip_grad_norm_([large], max_norm=1.0)
+    assert torch.equal(small.grad, torch.tensor([0.3, 0.4]))  # norm 0.5: untouched
+    assert large.grad.norm().item() == pytest.approx(1.0, rel=1e-6)
+
+
+def test_clip_grad_norm_zeroes_no_parameter_it_scales_them_all_by_one_factor():
+    _said("clip_grad_norm_ never zeroes a gradient or skips a parameter")
+    big, small = param_with_grad([30.0, 40.0]), param_with_grad([0.0, 0.5])
+    total = torch.nn.utils.clip_grad_norm_([big, small], max_norm=1.0)
+    factor = 1.0 / total.item()
+    assert torch.allclose(big.grad, torch.tensor([30.0, 40.0]) * factor)
+    assert torch.allclose(small.grad, torch.tensor([0.0, 0.5]) * factor)
+    assert big.grad.abs().sum() > 0 and small.grad.abs().sum() > 0
+
+
+def test_the_norm_clip_grad_norm_uses_is_l2_not_the_plain_sum():
+    _said("(3, 4) has norm 5, not 7")
+    p = param_with_grad([3.0, 4.0])
+    assert torch.nn.utils.clip_grad_norm_([p], max_norm=100.0).item() == pytest.approx(5.0)
+    assert torch.tensor([3.0, 4.0]).sum().item() == 7.0
+
+
+def _scaled_grads(values):
+    w = torch.nn.Parameter(torch.zeros(len(values)))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale((w * torch.tensor(values)).sum()).backward()
+    return w, opt, scaler
+
+
+def test_value_clipping_needs_the_unscale_too():
+    _said("clip_grad_value_ needs the unscale too", "(65536 at the start), so nearly every entry")
+    w, _, scaler = _scaled_grads([0.01, 0.2, -0.05])
+    assert scaler.get_scale() == 65536.0
+    torch.nn.utils.clip_grad_value_([w], clip_value=1.0)  # still scaled: every entry clamped
+    assert torch.equal(w.grad, torch.tensor([1.0, 1.0, -1.0]))
+    v, opt, scaler = _scaled_grads([0.01, 0.2, -0.05])
+    scaler.unscale_(opt)
+    torch.nn.utils.clip_grad_value_([v], clip_value=1.0)  # true sizes: nothing clamped
+    assert torch.allclose(v.grad, torch.tensor([0.01, 0.2, -0.05]))
+
+
+def test_norm_clipping_is_not_scale_invariant():
+    _said("Norm clipping is not scale-invariant", "multiplies their norm by it")
+    w, opt, scaler = _scaled_grads([0.3, 0.4])  # true norm 0.5, under max_norm 1.0
+    assert w.grad.norm().item() == pytest.approx(0.5 * 65536.0)
+    torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)  # clipped while scaled
+    scaler.unscale_(opt)
+    assert w.grad.norm().item() == pytest.approx(1.0 / 65536.0, rel=1e-4)  # far too much cut
+    v, opt, scaler = _scaled_grads([0.3, 0.4])
+    scaler.unscale_(opt)
+    torch.nn.utils.clip_grad_norm_([v], max_norm=1.0)
+    assert torch.allclose(v.grad, torch.tensor([0.3, 0.4]))  # unscaled first: left as is

@@ -147,7 +147,17 @@ long wandering answers with background and side remarks, one false statement bur
 in the wrong ones; held out at 57.3 % good and 17.7 % wrong full, then used to tune the grader:
 92.7 % and 2.1 % after) and ``explain_answers_round31.toml`` (5 and 5 a prompt, variants of
 each weakness class blind32 showed, phrased apart from it, written before the fixes, at 14/40
-good and 11/40 wrong full; 36/40 and 3/40 after) count in the rates only.
+good and 11/40 wrong full; 36/40 and 3/40 after),
+``explain_answers_blind39.toml`` (12 and 12 a prompt, written blind by practitioners naming
+Lightning, the Hugging Face Trainer, DeepSpeed and their logs, with anecdotes of past bugs: the
+step before the clip in running prose, only the head's parameters clipped, every step
+normalised to max_norm, large gradients zeroed, the norm as a plain sum, unscale_ skipped for
+clip_grad_value_ or called scale-invariant, scaler.update() dropped, zero_grad() on every
+micro-batch, the clip doing the averaging, clipping once per epoch; held out at 92.7 % good and
+12.5 % wrong full, then used to tune the grader: 100 % and 2.1 % after) and
+``explain_answers_round34.toml`` (5 and 5 a prompt, variants of each weakness class blind39
+showed, phrased apart from it, written before the fixes, at 30/40 good and 9/40 wrong full;
+40/40 and 1/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -225,6 +235,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round27.toml",
     "explain_answers_blind32.toml",
     "explain_answers_round31.toml",
+    "explain_answers_blind39.toml",
+    "explain_answers_round34.toml",
 )
 
 

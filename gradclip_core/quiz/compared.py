@@ -1,0 +1,26 @@
+"""What a comparison names after "than" is not the subject a later clause takes.
+
+"Earlier micro-batches get shrunk more times than later ones -> they count less": "they" are
+the earlier ones, the subject of the clause that lends it; "later ones" is only what they are
+compared with. So a subject found right after "than" (a word or two on: "than the late ones")
+is not lent to a clause that names none. Reads the lending clause's words.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gradclip_core.quiz.text import Clause
+
+THAN_REACH = 2  # words after "than" that still name what is compared ("than the later ones")
+
+
+def lendable(hits: list, donor: Clause) -> list:
+    """The subject ``hits`` in ``donor`` that are not what a "than" compares with."""
+    toks = donor.toks
+    return [
+        h
+        for h in hits
+        if not any(t.raw == "than" for t in toks[max(0, min(h) - THAN_REACH) : min(h)])
+    ]
