@@ -46,6 +46,10 @@ _SOURCE_VERBS = re.compile(  # "(1, 1) with value clipping" names its mode: a re
     r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|clamped|capped|goes|maps|has|of norm"
     r"|with(?!\s+(?:the\s+)?(?:value|norm)[\s-]+clipping|\s+clip_grad_))\b"
 )
+_GIVEN = re.compile(r"(?:\bbecomes?|\bgives?|\byields?|\binto|->|→|=>)\s*$")  # a result, then
+_WITH = re.compile(
+    r"^\s*with\s+(?:a\s+|the\s+)?(?:limit|threshold|max_norm|clip_value|c\b)"
+)  # its limit
 _ADDS = re.compile(r"\b(?:add|adds|added|adding|plus|sum|sums|summed|accumulat\w*)\b[^,;:]*$")
 _PLUS = re.compile(r"[)\]]\s*\+\s*[(\[][^()\[\]]*[)\]]\s*=\s*$")  # "(1, 0) + (0, 1) = "
 _JOINED = re.compile(r"[)\]]\s*(?:\+|plus|and|&)\s*$")  # a list or a sum of vectors
@@ -172,8 +176,11 @@ def _sentence(
         if _JOINED.search(before):  # "(3, 0) and (0, 4)", "(3, 0) + (0, 4)": one more source
             source, limit = vec, _limit(bare, vec, limit)
             continue
+        given = _GIVEN.search(before) and _WITH.match(after)  # "becomes (1, 1) with limit 1"
         is_result = (
-            source is not None and len(vec) == len(source) and not _SOURCE_VERBS.match(after)
+            source is not None
+            and len(vec) == len(source)
+            and (given or not _SOURCE_VERBS.match(after))
         )
         labelled = _LABEL.search(before) and not _THEN.match(after)
         if n == 0 and not (_RESULT_VERBS.search(before) or labelled):  # after "becomes" & co

@@ -49,6 +49,7 @@ from gradclip_core.quiz import (
     retracted,
     scalars,
     stats,
+    submodule,
     updates,
     vecnorm,
 )
@@ -66,6 +67,7 @@ def mark(text: str) -> str:
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
     text = quotients.mark(text)  # "1/4" read as 0.25
     text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr
+    text = submodule.mark(text)  # "mislayered": clip_grad_norm_(model.fc.parameters(), ...)
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"

@@ -58,7 +58,8 @@ _ORDINAL_ALWAYS = wordset("former latter")  # "first" and "second" only before a
 _ORDINAL_HEADS = wordset(
     "one method option approach variant mode kind type version technique keeps changes "
     "preserves scales clamps rescales clips rotates distorts alters treats looks works acts "
-    "shrinks cuts caps limits leaves maintains only never just also"
+    "shrinks cuts caps limits leaves maintains only never just also "
+    "keep preserve maintain rotate distort alter shrink clamp"  # "the first keep ...": no -s
 )
 
 
@@ -110,6 +111,8 @@ def _typo(a_raw: str, a_stem: str, p_raw: str, p_stem: str) -> bool:
     short, long = sorted((a_stem, p_stem), key=len)
     if long.startswith(short) and len(long) - len(short) > 1:
         return False  # another word of the family ("necessary", "necessarily"), not a typo
+    if any(p + a_raw == p_raw or p + p_raw == a_raw for p in ("im", "in", "un", "non", "ir")):
+        return False  # its opposite ("possible", "impossible"), not a typo
     return max(fuzz.ratio(a_raw, p_raw), fuzz.ratio(a_stem, p_stem)) >= FUZZY_RATIO
 
 

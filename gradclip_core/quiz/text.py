@@ -333,7 +333,8 @@ def is_negator(toks: list[Tok], j: int) -> bool:
     if tok.raw == "t":  # "don't", "can't": a lone "t" (a variable T) denies nothing
         return before in _CONTRACTED
     if tok.raw in _NEGATIONS:
-        return after not in _NOT_NEGATING and not (tok.raw == "not" and before == "or")
+        idiom = after in _NOT_NEGATING and (after != "matter" or tok.raw == "no")  # "no matter"
+        return not idiom and not (tok.raw == "not" and before == "or")
     if tok.raw in ("instead", "rather"):
         return after in ("of", "than")
     if tok.raw == "from":  # "keeps the gradients from exploding"

@@ -1904,3 +1904,52 @@ def test_norm_clipping_is_not_scale_invariant():
     scaler.unscale_(opt)
     torch.nn.utils.clip_grad_norm_([v], max_norm=1.0)
     assert torch.allclose(v.grad, torch.tensor([0.3, 0.4]))  # unscaled first: left as is
+
+
+def test_clip_grad_norm_clips_only_the_layer_it_is_given():
+    _said("given one layer's parameters, such as model.fc.parameters(), it takes the norm of")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2))
+    (model(torch.randn(8, 4)) * 1000).sum().backward()
+    first = [p.grad.clone() for p in model[0].parameters()]
+    last = torch.cat([p.grad.flatten() for p in model[1].parameters()])
+    total = torch.nn.utils.clip_grad_norm_(model[1].parameters(), max_norm=1.0)
+    assert total.item() == pytest.approx(last.norm().item(), rel=1e-5)  # that layer's norm alone
+    assert all(torch.equal(p.grad, g) for p, g in zip(model[0].parameters(), first, strict=True))
+    assert torch.cat([p.grad.flatten() for p in model[0].parameters()]).norm() > 1.0  # unclipped
+
+
+def test_no_optimizer_clips_by_default_or_takes_a_clipping_argument():
+    _said("no optimizer clips by default or takes a clipping argument")
+    for make in (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW):
+        assert not {"max_norm", "clip_value", "max_grad_norm"} & set(
+            inspect.signature(make).parameters
+        )
+    w = torch.nn.Parameter(torch.zeros(2))
+    w.grad = torch.tensor([300.0, 400.0])
+    torch.optim.SGD([w], lr=0.1).step()
+    assert torch.allclose(w.detach(), torch.tensor([-30.0, -40.0]))  # .grad used as it was
+
+
+def test_clipping_each_micro_batch_shrinks_the_early_ones_and_turns_the_update():
+    _said("the early micro-batches are shrunk again and again and count less than the late ones")
+    micro = [torch.tensor([6.0, 0.0]), torch.tensor([0.0, 6.0]), torch.tensor([0.0, 0.0])]
+    each = param_with_grad([0.0, 0.0])
+    for g in micro:
+        each.grad += g
+        torch.nn.utils.clip_grad_norm_([each], max_norm=1.0)
+    total = sum(micro)  # (6, 6): the full sum points at 45 degrees
+    assert each.grad[0] < each.grad[1]  # the first micro-batch now counts less
+    assert torch.cosine_similarity(each.grad, total, dim=0) < 0.99  # points elsewhere
+
+
+def test_a_wider_hidden_state_adds_no_factor_to_the_product():
+    _said("A wider hidden state adds no factor to the product.")
+    for width in (4, 64):  # W = 1.5 I: a spectral radius of 1.5 at either width
+        w = 1.5 * torch.eye(width)
+        h0 = torch.ones(width, requires_grad=True)
+        h = h0
+        for _ in range(10):  # one factor W per time step, however wide h is
+            h = w @ h
+        h.sum().backward()
+        assert torch.allclose(h0.grad, torch.full((width,), 1.5**10))

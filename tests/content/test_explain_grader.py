@@ -157,7 +157,15 @@ micro-batch, the clip doing the averaging, clipping once per epoch; held out at 
 12.5 % wrong full, then used to tune the grader: 100 % and 2.1 % after) and
 ``explain_answers_round34.toml`` (5 and 5 a prompt, variants of each weakness class blind39
 showed, phrased apart from it, written before the fixes, at 30/40 good and 9/40 wrong full;
-40/40 and 1/40 after) count in the rates only.
+40/40 and 1/40 after), ``explain_answers_blind36.toml`` (12 and 12
+a prompt, written blind by learners whose first language is not English: a bare verb after "the
+first", a result vector followed by "with limit 1", tanh's damping hedged, "does not matter" not
+read as a negation, one layer's parameters clipped, optimizers said to clip by value by default,
+the entries of W for its spectral radius, a wider hidden state blamed, clipping each micro-batch
+called harmless for the direction; held out at 94.8 % good and 5.2 % wrong full, then used to
+tune the grader: 100 % and 0 % after) and ``explain_answers_round32.toml`` (5 and 5 a prompt,
+variants of each weakness class blind36 showed, phrased apart from it, written before the fixes,
+at 32/40 good and 20/40 wrong full; 36/40 and 12/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -237,6 +245,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round31.toml",
     "explain_answers_blind39.toml",
     "explain_answers_round34.toml",
+    "explain_answers_blind36.toml",
+    "explain_answers_round32.toml",
 )
 
 
