@@ -15,9 +15,9 @@ import torch  # noqa: E402
 
 from ui.errors import shown_as_message  # noqa: E402
 from ui.live_chart import plotly_js_ready, preload_chart_script  # noqa: E402
-from ui.training_pool import limit_heap_arenas  # noqa: E402
+from ui.training_pool import tune_heap  # noqa: E402
 
-limit_heap_arenas()  # at the first import, before most threads have made their arenas
+tune_heap()  # at the first import, before most threads have made their arenas
 
 LIVE_CHART_PAGES = ("", "compare")  # the Playground (the default page) and Compare
 
