@@ -8,7 +8,8 @@ calls and stated defaults against torch's signatures (:mod:`.api`, :mod:`.defaul
 clipping call is given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
+(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), mistakes it tells
+as stories (:mod:`.reported`) and mistakes it confesses
 or puts down to others (:mod:`.confessed`); what goes wrong when a
 step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
@@ -23,6 +24,7 @@ from gradclip_core.quiz import (
     argued,
     arith,
     asked,
+    avoided,
     conditions,
     confessed,
     defaults,
@@ -36,12 +38,14 @@ from gradclip_core.quiz import (
     omitted,
     padded,
     powers,
+    projections,
     quotients,
     ratios,
     reported,
     rescaled,
     retracted,
     scalars,
+    scalecause,
     stats,
     updates,
     vecnorm,
@@ -50,6 +54,7 @@ from gradclip_core.quiz import (
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
+    text = projections.mark(text)  # "the ball projection" as "norm clipping"
     text = factored.mark(vecnorm.mark(powers.mark(text)))  # "6·10⁸" read as 6e8; "onefactor"
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
     text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
@@ -64,4 +69,5 @@ def mark(text: str) -> str:
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
+    text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

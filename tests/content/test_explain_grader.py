@@ -147,7 +147,15 @@ long wandering answers with background and side remarks, one false statement bur
 in the wrong ones; held out at 57.3 % good and 17.7 % wrong full, then used to tune the grader:
 92.7 % and 2.1 % after) and ``explain_answers_round31.toml`` (5 and 5 a prompt, variants of
 each weakness class blind32 showed, phrased apart from it, written before the fixes, at 14/40
-good and 11/40 wrong full; 36/40 and 3/40 after) count in the rates only.
+good and 11/40 wrong full; 36/40 and 3/40 after),
+``explain_answers_blind37.toml`` (12 and 12 a prompt, written blind as formal university-exam
+answers: procedures told as "Firstly ... Finally" after an introduction, modes named as
+projections or "the first rule", ways rejected by "should be avoided", ReLU said to end
+explosions, scaler.update() said to follow the clip, Adam slowed as much as SGD; held out at
+90.6 % good and 4.2 % wrong full, then used to tune the grader: 100 % and 0 % after) and
+``explain_answers_round33.toml`` (5 and 5 a prompt, variants of each weakness class blind37
+showed, phrased apart from it, written before the fixes, at 20/40 good and 15/40 wrong full;
+34/40 and 9/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -225,6 +233,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round27.toml",
     "explain_answers_blind32.toml",
     "explain_answers_round31.toml",
+    "explain_answers_blind37.toml",
+    "explain_answers_round33.toml",
 )
 
 
