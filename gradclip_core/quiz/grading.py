@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from gradclip_core.quiz import enumerated
 from gradclip_core.quiz.bag import keyword_bag
 from gradclip_core.quiz.call_order import judge, mentions
 from gradclip_core.quiz.claims import CALLS, parse_claim, wordset
@@ -204,6 +205,8 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
         for r in (r for r in item.order if r.listed):
             backwards = ahead(listed, r.then, r.first) and not ahead(listed, r.first, r.then)
             order[(r.first, r.then)] = "reversed" if backwards else "unknown"
+    listed_pairs = frozenset((r.first, r.then) for r in item.order if r.listed)
+    order = enumerated.settle(order, resolved, prep.vocab, listed_pairs) if order else order
 
     def said(patterns: tuple[Pattern, ...], assertive: bool = False) -> bool:
         return any(

@@ -51,6 +51,7 @@ each every
 small smaller tiny little low
 exceed surpass
 lambda λ lam
+below beneath underneath
 """
 # Informal spellings, read as the words they stand for ("if u clip after each one", "b4 step")
 INFORMAL = {

@@ -8,11 +8,12 @@ calls and stated defaults against torch's signatures (:mod:`.api`, :mod:`.defaul
 clipping call is given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
-or puts down to others (:mod:`.confessed`), beliefs denied at once and bugs told from past
-projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a
-choice (:mod:`.eitherway`); an accumulation loop that zeroes every micro-batch is
-marked (:mod:`.loopzero`); what goes wrong when a
+(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), mistakes it tells
+as stories (:mod:`.reported`) and mistakes it confesses or puts down to others
+(:mod:`.confessed`), beliefs denied at once and bugs told from past projects
+(:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
+(:mod:`.eitherway`); an accumulation loop that zeroes every micro-batch is marked
+(:mod:`.loopzero`); what goes wrong when a
 step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
 ("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "suppose", ...), or a
@@ -26,6 +27,7 @@ from gradclip_core.quiz import (
     argued,
     arith,
     asked,
+    avoided,
     conditions,
     confessed,
     defaults,
@@ -42,12 +44,14 @@ from gradclip_core.quiz import (
     omitted,
     padded,
     powers,
+    projections,
     quotients,
     ratios,
     reported,
     rescaled,
     retracted,
     scalars,
+    scalecause,
     stats,
     submodule,
     updates,
@@ -57,6 +61,7 @@ from gradclip_core.quiz import (
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
+    text = projections.mark(text)  # "the ball projection" as "norm clipping"
     text = factored.mark(vecnorm.mark(powers.mark(text)))  # "6·10⁸" read as 6e8; "onefactor"
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
     text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
@@ -75,4 +80,5 @@ def mark(text: str) -> str:
     text = hindsight.mark(text)  # "suppose": "thinking it was the same; it isn't"
     text = loopzero.mark(text)  # "miszeroed": zero_grad() on every micro-batch, in code
     text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
+    text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

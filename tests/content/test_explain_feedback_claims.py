@@ -1953,3 +1953,32 @@ def test_a_wider_hidden_state_adds_no_factor_to_the_product():
             h = w @ h
         h.sum().backward()
         assert torch.allclose(h0.grad, torch.full((width,), 1.5**10))
+
+
+def test_update_sets_the_scale_from_inf_or_nan_only_not_from_clipping():
+    _said(
+        "scaler.update() takes no notice of clipping: it halves the scale (backoff_factor=0.5)",
+        "doubles it (growth_factor=2.0) after growth_interval=2000 steps without them",
+    )
+    scales = []
+    for clipped in (False, True):
+        w = torch.nn.Parameter(torch.tensor([0.0, 0.0]))
+        opt = torch.optim.SGD([w], lr=0.1)
+        scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+        scaler.scale((w * torch.tensor([30.0, 40.0])).sum()).backward()
+        scaler.unscale_(opt)
+        if clipped:
+            assert torch.nn.utils.clip_grad_norm_([w], max_norm=1.0).item() == 50.0
+        scaler.step(opt)
+        scaler.update()
+        scales.append(scaler.get_scale())
+    assert scales == [1024.0, 1024.0]  # a clip, like no clip, leaves the scale alone
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    assert scaler.get_backoff_factor() == 0.5 and scaler.get_growth_factor() == 2.0
+    assert scaler.get_growth_interval() == 2000
+    w = torch.nn.Parameter(torch.tensor([0.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler.scale(w.sum() * float("inf")).backward()
+    scaler.step(opt)
+    scaler.update()
+    assert scaler.get_scale() == 512.0  # halved after a step with inf

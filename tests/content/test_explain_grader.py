@@ -165,7 +165,15 @@ the entries of W for its spectral radius, a wider hidden state blamed, clipping 
 called harmless for the direction; held out at 94.8 % good and 5.2 % wrong full, then used to
 tune the grader: 100 % and 0 % after) and ``explain_answers_round32.toml`` (5 and 5 a prompt,
 variants of each weakness class blind36 showed, phrased apart from it, written before the fixes,
-at 32/40 good and 20/40 wrong full; 36/40 and 12/40 after) count in the rates only.
+at 32/40 good and 20/40 wrong full; 36/40 and 12/40 after), ``explain_answers_blind37.toml``
+(12 and 12 a prompt, written blind as formal university-exam answers: procedures told as
+"Firstly ... Finally" after an introduction, modes named as
+projections or "the first rule", ways rejected by "should be avoided", ReLU said to end
+explosions, scaler.update() said to follow the clip, Adam slowed as much as SGD; held out at
+90.6 % good and 4.2 % wrong full, then used to tune the grader: 100 % and 0 % after) and
+``explain_answers_round33.toml`` (5 and 5 a prompt, variants of each weakness class blind37
+showed, phrased apart from it, written before the fixes, at 20/40 good and 15/40 wrong full;
+34/40 and 9/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -247,6 +255,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round34.toml",
     "explain_answers_blind36.toml",
     "explain_answers_round32.toml",
+    "explain_answers_blind37.toml",
+    "explain_answers_round33.toml",
 )
 
 
