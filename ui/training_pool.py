@@ -65,10 +65,11 @@ def tune_heap(arenas: int = 2, mmap_threshold: int = MMAP_THRESHOLD) -> None:
     - a fixed mmap threshold (``MALLOC_MMAP_THRESHOLD_``): blocks from 128 KB up (a tensor
       of 32,768 floats) get their own mapping, returned whole when freed. glibc raises the
       threshold each time such a block is freed, so after the first step the big models'
-      tensors came from the heap, between small objects that outlive the class. Measured:
-      after each class 1.00-1.16x the baseline (8 of 26 classes over 1.05x, two over 1.10x),
-      1.03-1.04x with the threshold fixed (peak 1.40 GB instead of 1.65); a step costs the
-      same (largest MLP 42.2 ms either way, the default RNN 1 % more).
+      tensors came from the heap, between small objects that outlive the class. Measured,
+      30 s after each class: 1.00-1.16x the baseline with glibc's moving threshold (20
+      classes: 7 over 1.05x, one over 1.10x), 1.02-1.04x with it fixed (12 classes; the peak
+      1.40 GB instead of 1.6-1.7). A step costs the same (CPU time: the budget's largest MLP
+      42.2 ms either way, the default RNN 1 % more).
     """
     if _MALLOPT is None:
         return
