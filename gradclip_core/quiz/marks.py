@@ -1,15 +1,17 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
-:mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
+:mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products
+written with "x" and vector entries first read by :mod:`.numerals`), formulas in symbols
 (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`;
 superscript powers first read by :mod:`.powers`), conditions turned round (:mod:`.conditions`),
 calls and stated defaults against torch's signatures (:mod:`.api`, :mod:`.defaults`), what a
 clipping call is given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
-or puts down to others (:mod:`.confessed`); what goes wrong when a
+(:mod:`.retracted`), worked cases it labels (:mod:`.cases`), mistakes it tells as stories
+(:mod:`.reported`) and mistakes it confesses or puts down to others (:mod:`.confessed`); what
+goes wrong when a
 step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
 ("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "suppose", ...), or a
@@ -23,6 +25,7 @@ from gradclip_core.quiz import (
     argued,
     arith,
     asked,
+    cases,
     conditions,
     confessed,
     defaults,
@@ -33,6 +36,7 @@ from gradclip_core.quiz import (
     figures,
     formulas,
     headed,
+    numerals,
     omitted,
     padded,
     powers,
@@ -43,6 +47,7 @@ from gradclip_core.quiz import (
     retracted,
     scalars,
     stats,
+    unsquared,
     updates,
     vecnorm,
 )
@@ -50,6 +55,7 @@ from gradclip_core.quiz import (
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
+    text = unsquared.mark(numerals.products(text))  # "0.01 x 2": a product; "sqrt(6 + 8)"
     text = factored.mark(vecnorm.mark(powers.mark(text)))  # "6·10⁸" read as 6e8; "onefactor"
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
     text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
@@ -64,4 +70,5 @@ def mark(text: str) -> str:
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
+    text = numerals.entries(cases.mark(text))  # "suppose": "clip each time: ..."; "(00, 5)"
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

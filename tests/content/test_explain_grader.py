@@ -147,7 +147,14 @@ long wandering answers with background and side remarks, one false statement bur
 in the wrong ones; held out at 57.3 % good and 17.7 % wrong full, then used to tune the grader:
 92.7 % and 2.1 % after) and ``explain_answers_round31.toml`` (5 and 5 a prompt, variants of
 each weakness class blind32 showed, phrased apart from it, written before the fixes, at 14/40
-good and 11/40 wrong full; 36/40 and 3/40 after) count in the rates only.
+good and 11/40 wrong full; 36/40 and 3/40 after),
+``explain_answers_blind40.toml`` (12 and 12 a prompt, written blind as teacher-to-beginner
+explanations with small worked numeric examples: vectors carried from an earlier sentence, a
+step that is lr times the gradient, loss-scaled copies, micro-batch sums, zero entries, products
+written with "x", labelled cases; held out at 59.4 % good and 6.2 % wrong full, then used to tune
+the grader: 90.6 % and 1.0 % after) and ``explain_answers_round35.toml`` (5 and 5 a prompt,
+variants of each weakness class blind40 showed, phrased apart from it, written before the
+fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -225,6 +232,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round27.toml",
     "explain_answers_blind32.toml",
     "explain_answers_round31.toml",
+    "explain_answers_blind40.toml",
+    "explain_answers_round35.toml",
 )
 
 
