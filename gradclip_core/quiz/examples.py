@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 import re
 
+from gradclip_core.quiz import derived
+
 MARKER = "miscomputed"  # the word after a false result; see lessons/quiz/03_explain.toml
 _NUM = r"-?(?:\d+\.?\d*|\.\d+)"
 _VECTOR = re.compile(rf"[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
@@ -44,6 +46,7 @@ _COMPARED = re.compile(  # "same direction as (3, 4)", "parallel to (6, 8)": com
 )
 _SOURCE_VERBS = re.compile(  # "(1, 1) with value clipping" names its mode: a result
     r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|clamped|capped|goes|maps|has|of norm"
+    r"|is (?:re)?scaled|(?:re)?scaled|is shrunk|is cut"
     r"|with(?!\s+(?:the\s+)?(?:value|norm)[\s-]+clipping|\s+clip_grad_))\b"
 )
 _GIVEN = re.compile(r"(?:\bbecomes?|\bgives?|\byields?|\binto|->|→|=>)\s*$")  # a result, then
@@ -52,7 +55,7 @@ _WITH = re.compile(
 )  # its limit
 _ADDS = re.compile(r"\b(?:add|adds|added|adding|plus|sum|sums|summed|accumulat\w*)\b[^,;:]*$")
 _PLUS = re.compile(r"[)\]]\s*\+\s*[(\[][^()\[\]]*[)\]]\s*=\s*$")  # "(1, 0) + (0, 1) = "
-_JOINED = re.compile(r"[)\]]\s*(?:\+|plus|and|&)\s*$")  # a list or a sum of vectors
+_JOINED = re.compile(r"[)\]]\s*(?:\+|plus|and|&|,|,?\s*then)\s*$")  # a list or a sum of vectors
 _NAMED = re.compile(r"(?:^|[,;:]|\band)\s*[a-z]\w*\s*=\s*$")  # another vector named
 _NAMING = re.compile(rf"\b([a-z]\w*)\s*=\s*[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
 _OF_NAME = re.compile(r"\b([a-z]\w*)\s*(?:->|→|=>|becomes?|turns into)\s*$")
@@ -62,10 +65,21 @@ _NORM_WORDS = re.compile(r"clip_grad_norm_?|\bnorm\b(?!\s+(?:of|is|=))|\brescal\
 _VALUE_WORDS = re.compile(r"clip_grad_value_?|\bvalue\b(?!\s+of)|\bclamp\w*")
 _CLAUSE_ENDS = ",;:"
 _UNDER = re.compile(r"\s*(?:under|by|with|for|in|using|via)\s+(?:the\s+|a\s+)?$")
-_LIMIT = re.compile(
+_LIMIT = re.compile(  # "norm 0.1 × 5 = 0.5": the product; "to 45 degrees": an angle, no limit
     r"(?:limit|threshold|max_norm|max norm|norm|clip_value|clip value|value|cap|maximum|±|"
-    rf"plus or minus|to)\s*(?:of|is|=|at|to|:)?\s*({_NUM})"  # vectors are masked first
+    rf"plus or minus|to)\s*(?:of|is|=|at|to|:)?\s*({_NUM})(?:\s*[×*]\s*{_NUM}\s*=\s*({_NUM}))?"
+    r"(?![\d.]*\d|\s*(?:degrees?|°|%|percent))"  # vectors are masked first
 )
+# "a bad batch gives (30, 40)": a new gradient, not a result of the one before
+_PRODUCED = re.compile(
+    r"\b(?:batch|backward(?:\(\))?|sample|input)\s+(?:gives?|produces?|yields?)\s*$"
+)
+# "the step is (0.3, 0.4)", "weights (6, 8)": a step or a weight vector, neither source nor result
+_ASIDE = re.compile(
+    r"\b(?:(?:update|step)\s+(?:would\s+be|is|=|of|becomes)(?:\s+only|\s+about|\s+just)?"
+    r"|weights?|w(?:_i)?\s*=)\s*$"
+)
+_AGC = re.compile(r"\bweights?\b|\bratio\b|\blambda\b|λ")  # its limit is per unit, unstated
 _PLACES = 0.015  # results are read to two decimals
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "billion": 1e9}
 _POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 layers gives 24000"
@@ -89,11 +103,12 @@ def mark(text: str) -> str:
     """``text`` (lower case) with :data:`MARKER` after each false result of a worked example."""
     out, source, limit, seen, carried = [], None, None, [], None
     names = {m.group(1): _values(_VECTOR.search(m.group())) for m in _NAMING.finditer(text)}
+    context = (text, derived.factors(text))
     for n, piece in enumerate(SENTENCE.split(text)):
         if n % 2:  # a separator
             out.append(piece)
             continue
-        checked, source, limit = _sentence(piece, source, limit, names, seen, carried)
+        checked, source, limit = _sentence(piece, source, limit, names, seen, carried, context)
         out.append(checked)
         carried = _named_last(piece, carried)
     return _powers("".join(out))
@@ -145,19 +160,20 @@ def _coefficient(before: str) -> float:
 
 
 def _sentence(
-    text: str, source, limit, names, seen, carried=None
+    text: str, source, limit, names, seen, carried=None, context=("", set())
 ) -> tuple[str, tuple | None, float | None]:
     vectors = [m for m in _VECTOR.finditer(text) if not (_interval(_values(m)) or _row(text, m))]
-    if not vectors:
-        return text, source, limit
-    masked = _VECTOR.sub(lambda m: "#" * len(m.group()), text)  # its positions kept
     norms = [math.hypot(*_values(m)) for m in vectors]  # "(1, 1), norm 1.41": no limit
+    vectors = [m for m in vectors if not _ASIDE.search(text[: m.start()])]
+    masked = _VECTOR.sub(lambda m: "#" * len(m.group()), text)  # its positions kept
     bare = [
-        float(m.group(1))
+        float(m.group(2) or m.group(1))
         for m in _LIMIT.finditer(masked)
         if not m.group().startswith("norm ")
         or all(abs(float(m.group(1)) - v) > 0.01 for v in norms)
     ]
+    if not vectors:  # "max_norm=1.0" in the code before the example: its limit, if none yet
+        return text, source, limit if limit is not None or _SUPPOSES.search(text) else _first(bare)
     if _SUPPOSES.search(text):  # "suppose max_norm 1 and g = (4, 0)": its limit holds on
         return text, _values(vectors[0]), _limit(bare, _values(vectors[0]), limit)
     limit = _limit(bare, source, limit)
@@ -187,6 +203,8 @@ def _sentence(
             is_result = False
         if _ADDS.search(before) or _NAMED.search(before) or _COMPARED.search(before):
             is_result = False
+        if n == 0 and _PRODUCED.search(before):
+            is_result = False
         if _LEADS_ONE.search(before) and _THEN.match(after):  # "clipping each: (2, 0) -> ",
             is_result = False  # "(3, 4) -> (1, 1), and (0.5, 4) -> (0.5, 1)": a new example
         if before.rstrip().endswith(":") and _THEN.match(after):
@@ -208,11 +226,20 @@ def _sentence(
             and not re.search(r"max_norm|max norm|threshold", masked)
         ):
             mode = carried
-        if not _fits(source, vec, limit, mode):
+        cap = None if _AGC.search(masked) else limit
+
+        def fits(s: tuple, r: tuple, lim: float | None, mode: str | None = mode) -> bool:
+            return _fits(s, r, lim, mode)
+
+        if not fits(source, vec, cap) and not derived.explained(vec, seen, cap, fits, *context):
             wrong.append(m.end())
     for at in reversed(wrong):
         text = f"{text[:at]} {MARKER}{text[at:]}"
     return text, source, limit
+
+
+def _first(bare: list[float]) -> float | None:
+    return bare[0] if bare else None
 
 
 def _summed(vec: tuple, added: tuple, seen: list[tuple]) -> bool:

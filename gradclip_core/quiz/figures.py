@@ -26,6 +26,7 @@ _EXPR = re.compile(  # "0.5 x 65536 = 32768": numbers joined by operators, then 
     rf"(?<![\w.^/*×·(,-])({_NUM}(?:\s*{_OPS}\s*{_NUM})+)\s*(?:=|≈|~)\s*"
     rf"(?:about\s+|roughly\s+|around\s+|approximately\s+)?({_NUM})(?![\d.]*\d|\s*[x×*/^(]\s*\d)"
 )
+_TERM_OF = re.compile(r"\d\s*[-+]\s*$")  # "2.0 - ": the product is a term of a sum
 _TERM = re.compile(rf"({_OPS})?\s*({_NUM})")
 _PROPORTIONAL = (  # "50 steps give roughly 50 times the gradient" (not "50 timesteps")
     re.compile(
@@ -75,7 +76,11 @@ def _false(expr: str, said: str) -> bool:
 def mark(text: str) -> str:
     """``text`` (lower case) with a marker after each false product or quotient and after each
     growth stated in proportion to the number of steps or layers."""
-    ends = [(m.end(), MISCOMPUTED) for m in _EXPR.finditer(text) if _false(*m.groups())]
+    ends = [  # "w = 2.0 - 0.1 * 1.0 = 1.9": a term of a longer sum is not checked
+        (m.end(), MISCOMPUTED)
+        for m in _EXPR.finditer(text)
+        if _false(*m.groups()) and not _TERM_OF.search(text[: m.start()])
+    ]
     ends += [(m.end(), MISGROWN) for pattern in _PROPORTIONAL for m in pattern.finditer(text)]
     for at, word in sorted(ends, reverse=True):
         text = f"{text[:at]} {word} {text[at:]}"

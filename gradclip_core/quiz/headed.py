@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from gradclip_core.quiz.asked import CLAUSE, supposed
+from gradclip_core.quiz.cases import checked  # a false result in the case is still false
 
 # a verb that makes the words before ":" a statement: "clipping happens after the step: ..."
 _FINITE = (
@@ -44,4 +45,4 @@ _PARTS = re.compile(rf":\s*|{CLAUSE.pattern[1:-1]}")  # "clipping ...: after the
 
 def mark(text: str) -> str:
     """``text`` with each clause of a sentence led by a heading led by "suppose"."""
-    return _HEADED.sub(lambda m: m.group(1) + supposed(m.group(2), _PARTS), text)
+    return _HEADED.sub(lambda m: m.group(1) + checked(supposed(m.group(2), _PARTS)), text)

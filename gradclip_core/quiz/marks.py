@@ -1,17 +1,18 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
-:mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`), formulas in symbols
+:mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products
+written with "x" and vector entries first read by :mod:`.numerals`), formulas in symbols
 (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`;
 superscript powers first read by :mod:`.powers`), conditions turned round (:mod:`.conditions`),
 calls and stated defaults against torch's signatures (:mod:`.api`, :mod:`.defaults`), what a
 clipping call is given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), mistakes it tells
-as stories (:mod:`.reported`) and mistakes it confesses or puts down to others
-(:mod:`.confessed`), beliefs denied at once and bugs told from past projects
-(:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
+(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it
+labels (:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
+or puts down to others (:mod:`.confessed`), beliefs denied at once and bugs told from past
+projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
 (:mod:`.eitherway`); an accumulation loop that zeroes every micro-batch is marked
 (:mod:`.loopzero`); what goes wrong when a
 step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
@@ -28,6 +29,7 @@ from gradclip_core.quiz import (
     arith,
     asked,
     avoided,
+    cases,
     conditions,
     confessed,
     defaults,
@@ -41,6 +43,7 @@ from gradclip_core.quiz import (
     headed,
     hindsight,
     loopzero,
+    numerals,
     omitted,
     padded,
     powers,
@@ -54,6 +57,7 @@ from gradclip_core.quiz import (
     scalecause,
     stats,
     submodule,
+    unsquared,
     updates,
     vecnorm,
 )
@@ -62,6 +66,7 @@ from gradclip_core.quiz import (
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
     text = projections.mark(text)  # "the ball projection" as "norm clipping"
+    text = unsquared.mark(numerals.products(text))  # "0.01 x 2": a product; "sqrt(6 + 8)"
     text = factored.mark(vecnorm.mark(powers.mark(text)))  # "6·10⁸" read as 6e8; "onefactor"
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
     text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
@@ -81,4 +86,5 @@ def mark(text: str) -> str:
     text = loopzero.mark(text)  # "miszeroed": zero_grad() on every micro-batch, in code
     text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
     text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"
+    text = numerals.entries(cases.mark(text))  # "suppose": "clip each time: ..."; "(00, 5)"
     return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."

@@ -38,6 +38,8 @@ _FACTOR = re.compile(
     rf"|(?:(?:scal|multipl|shrink|shrunk)\w*\s+(?:\w+\s+){{0,3}}?by\s+(?:a factor of\s+)?{_NUM})"
     rf"|(?:factor\s+(?:is|of|=)\s*{_NUM})"
 )
+_TIMES = re.compile(r"\b(?:halv\w*|shrunk|scaled|clipped|cut)\s+(twice|three|four|five)\b")
+_COUNTS = _COUNTS | {"twice": 2}
 CLOSE = 0.02  # relative tolerance for a stated number (a fraction, a factor, a median)
 
 
@@ -79,7 +81,8 @@ def _micro_batches(sentence: str, count: int, factor: float) -> str:
         if said is None or said.group(1).isdigit():
             continue
         first = end.group(1) in ("first", "earliest")
-        true = factor**count if first else factor
+        times = _TIMES.search(sentence, 0, said.start())  # "halved twice": as often as it says
+        true = factor ** (_COUNTS.get(times.group(1), 0) if times else count) if first else factor
         if off(_value(said.group(1)), true):
             wrong.append(said.end())
     for at in reversed(wrong):

@@ -1984,3 +1984,30 @@ def test_update_sets_the_scale_from_inf_or_nan_only_not_from_clipping():
     scaler.step(opt)
     scaler.update()
     assert scaler.get_scale() == 512.0  # halved after a step with inf
+
+
+def test_norm_clipping_multiplies_by_max_norm_over_norm_not_by_one_over_norm_squared():
+    _said("(3, 4) (norm 5) with max_norm 1 becomes (0.6, 0.8), of norm exactly 1, not (0.12, 0.16)")
+    p = param_with_grad([3.0, 4.0])
+    torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
+    assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-6)
+    assert torch.allclose(torch.tensor([3.0, 4.0]) / 25, torch.tensor([0.12, 0.16]))
+
+
+def test_the_grad_scaler_multiplies_the_gradients_and_unscale_divides_them_back():
+    _said("with a scale of 1024, a gradient entry of 0.3 becomes 307.2, not 1024.3")
+    w = torch.nn.Parameter(torch.ones(1))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale((0.3 * w).sum()).backward()
+    assert w.grad.item() == pytest.approx(307.2, rel=1e-6)
+    scaler.unscale_(opt)
+    assert w.grad.item() == pytest.approx(0.3, rel=1e-6)
+
+
+def test_the_median_of_a_list_with_a_spike_is_far_below_its_mean():
+    _said("for 1, 2, 2, 3, 3, 4, 4, 5, 6, 70 it is 3.5, while the mean, 10, is dragged up")
+    norms = torch.tensor([1.0, 2, 2, 3, 3, 4, 4, 5, 6, 70])
+    assert torch.quantile(norms, 0.5).item() == pytest.approx(3.5)
+    assert norms.mean().item() == pytest.approx(10.0)

@@ -173,7 +173,14 @@ explosions, scaler.update() said to follow the clip, Adam slowed as much as SGD;
 90.6 % good and 4.2 % wrong full, then used to tune the grader: 100 % and 0 % after) and
 ``explain_answers_round33.toml`` (5 and 5 a prompt, variants of each weakness class blind37
 showed, phrased apart from it, written before the fixes, at 20/40 good and 15/40 wrong full;
-34/40 and 9/40 after) count in the rates only.
+34/40 and 9/40 after), ``explain_answers_blind40.toml`` (12 and 12 a prompt, written
+blind as teacher-to-beginner explanations with small worked numeric examples: vectors carried
+from an earlier sentence, a
+step that is lr times the gradient, loss-scaled copies, micro-batch sums, zero entries, products
+written with "x", labelled cases; held out at 59.4 % good and 6.2 % wrong full, then used to tune
+the grader: 90.6 % and 1.0 % after) and ``explain_answers_round35.toml`` (5 and 5 a prompt,
+variants of each weakness class blind40 showed, phrased apart from it, written before the
+fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -257,6 +264,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round32.toml",
     "explain_answers_blind37.toml",
     "explain_answers_round33.toml",
+    "explain_answers_blind40.toml",
+    "explain_answers_round35.toml",
 )
 
 

@@ -1,0 +1,37 @@
+"""Numbers in worked examples read as numbers, not as the words they resemble.
+
+- "0.01 x 2 = 0.02", "λ·‖W‖ = 0.1 x 5": an "x" between two numbers is a product, written "×"
+  before anything is checked, so the arithmetic is read as such and the claims see "multiply"
+  ("scaled to norm 0.01 x 2" is λ times the weight norm, not "norm λ").
+- "(0, 5)", "(0.0, 0.1)": a zero entry of a vector that is not all zeros is a coordinate, not
+  "zero" (the word of "clipping sets gradients to zero"); after the checks it is written "00",
+  a number no claim names. "non-zero" reads as one word, "nonzero", for the same reason.
+
+:func:`products` reads the lower-cased answer before the checks, :func:`entries` after them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PRODUCT = re.compile(r"(?<=[\d)])\s*\bx\s*(?=[\d(])|(?<=\d)x(?=\s+\d)")  # "0.1 x 5", "2x 3"
+_VECTOR = re.compile(r"[(\[]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*[)\]]")
+_ZERO = re.compile(r"(?<![\d.])-?0(?:\.0+)?(?![\d.]*\d)")
+_NONZERO = re.compile(r"\bnon[- ]?zero\b")
+
+
+def products(text: str) -> str:
+    """``text`` with each "x" between two numbers written "×"."""
+    return _PRODUCT.sub(" × ", text)
+
+
+def _entries(m: re.Match) -> str:
+    vector = m.group()
+    values = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", vector)]
+    return vector if not any(values) else _ZERO.sub("00", vector)
+
+
+def entries(text: str) -> str:
+    """``text`` with the zero entries of vectors not all zero written "00", and "non-zero" as
+    "nonzero"."""
+    return _NONZERO.sub("nonzero", _VECTOR.sub(_entries, text))
