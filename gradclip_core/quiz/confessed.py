@@ -59,16 +59,16 @@ def mark(text: str) -> str:
     for m in _CONFESSED.finditer(text):
         if m.start() < at:
             continue
-        out.append(text[at : m.start()] + m.group(1) + _told(m.group(2)))
+        out.append(text[at : m.start()] + m.group(1) + told(m.group(2)))
         at = m.end()
         while text[at : at + 1] in {".", "!"} and (more := _TOLD_ON.match(text[at + 1 :])):
-            out.append(text[at] + more.group(1) + _told(more.group(2)))
+            out.append(text[at] + more.group(1) + told(more.group(2)))
             at += 1 + more.end()
     text = "".join(out) + text[at:]
-    return _OTHERS.sub(lambda m: m.group(1) + _told(m.group(2)), text)
+    return _OTHERS.sub(lambda m: m.group(1) + told(m.group(2)), text)
 
 
-def _told(body: str) -> str:
+def told(body: str) -> str:
     """Each clause of a told mistake led by "suppose"; a "so" in it joins as "and" does (what a
     mistake led to is told too, while "so suppose" elsewhere keeps its consequence said)."""
     return supposed(re.sub(r"(,\s*|\s+)so\s+", r"\1and ", body), _CUTS)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from gradclip_core.quiz.asked import supposed
-from gradclip_core.quiz.confessed import _told
+from gradclip_core.quiz.confessed import told
 
 _NOT = r"(?:n['’]?t|\s+not)"
 _DENIAL = (  # "it isn't", "they are not", "which they aren't", "that's not it"
@@ -59,9 +59,9 @@ def mark(text: str) -> str:
     project, led by "suppose"."""
     text = _DENIED.sub(lambda m: _lead(text, m.start()) + supposed(m.group()), text)
 
-    def told(m: re.Match[str]) -> str:
+    def story(m: re.Match[str]) -> str:
         if not _TROUBLE.search(m.group(2)):
             return m.group()
-        return m.group(1) + _told(m.group(2))
+        return m.group(1) + told(m.group(2))
 
-    return _STORY.sub(told, text)
+    return _STORY.sub(story, text)
