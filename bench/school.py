@@ -40,6 +40,7 @@ import argparse
 import asyncio
 import math
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -185,7 +186,7 @@ async def run_bench(args) -> int:
         f"(deploy/haproxy.cfg), one PostgreSQL, {n} students emulated at the protocol level; "
         f"{os.cpu_count()} cores shared by all of it and the students\n"
     )
-    with School(args.replicas) as school:
+    with School(args.replicas, pin=args.pin) as school:
         names = list(school.replicas)
         ports = ", ".join(f"{r.name} :{r.port}" for r in school.replicas.values())
         print(f"proxy {school.url} -> {ports}; students talk to the proxy only\n")
@@ -388,7 +389,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--preset", default="healthy")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="pin each replica to a core of its own (taskset -c), round robin: each then "
+        "sizes its refresh policy for one core, not the whole machine",
+    )
     args = parser.parse_args(argv)
+    if args.pin and shutil.which("taskset") is None:
+        parser.error("--pin: taskset is not on PATH (util-linux)")
     if args.replicas < 2:
         parser.error("--replicas: at least 2 (one is killed mid-class)")
     return asyncio.run(run_bench(args))

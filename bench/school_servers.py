@@ -99,8 +99,15 @@ class School:
     Use as a context manager; everything it started is stopped on exit.
     """
 
-    def __init__(self, replicas: int = 3, db_url: str | None = None, haproxy: str | None = None):
+    def __init__(
+        self,
+        replicas: int = 3,
+        db_url: str | None = None,
+        haproxy: str | None = None,
+        pin: bool = False,
+    ):
         self.n = replicas
+        self.pin = pin  # each replica on a core of its own (taskset), round robin
         self.db_url = db_url
         self.haproxy_bin = haproxy or find_haproxy()
         self.pg = None
@@ -147,6 +154,8 @@ class School:
             name, port = f"app{i}", free_port()
             log = self.dir / f"{name}.log"
             cmd = streamlit_command(port)
+            if self.pin:
+                cmd = ["taskset", "-c", str((i - 1) % (os.cpu_count() or 1)), *cmd]
             with log.open("wb") as out:
                 proc = subprocess.Popen(
                     cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT

@@ -9,6 +9,11 @@
 #   deploy/start_replicas.sh 3
 #   haproxy -f deploy/haproxy.cfg                          # another terminal, or a service
 #
+# Each replica is pinned to a core of its own (taskset, round robin), so its training pool and
+# live-chart budget are sized for one core, not the whole machine the replicas share (one
+# 2-core laptop, 30 students: 29 training steps/s each on two pinned replicas, 6.5-12 on one
+# server; bench/school.py --replicas 2 --pin). GRADCLIP_PIN=0 leaves them unpinned.
+#
 # Optional: GRADCLIP_BASE_PORT (8501), GRADCLIP_REPLICA_ADDRESS (127.0.0.1: only the proxy on
 # this machine reaches the replicas), GRADCLIP_LOG_DIR (/tmp/gradclip-replicas), PYTHON
 # (.venv/bin/python).
@@ -44,12 +49,17 @@ stop() {
 trap 'stop; exit 130' INT TERM
 trap stop EXIT
 
+cores="$(nproc 2>/dev/null || echo 1)"
 for i in $(seq 1 "$n"); do
   port=$((base + i - 1))
-  "$python" -m streamlit run app.py --server.address "$address" --server.port "$port" \
+  pin=()
+  if [ "${GRADCLIP_PIN:-1}" != 0 ] && command -v taskset >/dev/null; then
+    pin=(taskset -c "$(((i - 1) % cores))")
+  fi
+  "${pin[@]}" "$python" -m streamlit run app.py --server.address "$address" --server.port "$port" \
     --server.headless true >"$logs/app$i.log" 2>&1 &
   pids+=($!)
-  echo "app$i: http://$address:$port (log $logs/app$i.log)"
+  echo "app$i: http://$address:$port (log $logs/app$i.log)${pin[*]:+, ${pin[*]}}"
 done
 
 for i in $(seq 1 "$n"); do

@@ -19,7 +19,21 @@ from typing import TypeVar
 
 from gradclip_core.budget import LIMIT_MB, Budget
 
-CORES = os.cpu_count() or 1
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity, else the machine's count.
+
+    A replica pinned to one core (``taskset -c 0 streamlit run app.py``, a container's cpuset)
+    then sizes its training pool and the refresh policy's budget for that core, not for the
+    whole machine it shares with the other replicas.
+    """
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # no affinity call (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+CORES = usable_cores()
 THREAD_PREFIX = "gradclip-train"
 _POOL = ThreadPoolExecutor(max_workers=CORES, thread_name_prefix=THREAD_PREFIX)
 # Steps in flight at once hold at most this much memory: one largest step per core.
@@ -62,10 +76,11 @@ def tune_heap(arenas: int = 2, mmap_threshold: int = MMAP_THRESHOLD) -> None:
       core, and Streamlit runs every rerun on a new thread: the heap fragments across them.
       bench/memory_release.py (3 classes of 30): RSS 1.20-1.26x the baseline after each class
       with the default, 1.03-1.05x with 2 arenas;
-    - a fixed mmap threshold (``MALLOC_MMAP_THRESHOLD_``): blocks from 128 KB up (a tensor
-      of 32,768 floats) get their own mapping, returned whole when freed. glibc raises the
-      threshold each time such a block is freed, so after the first step the big models'
-      tensors came from the heap, between small objects that outlive the class. Measured,
+    - a fixed mmap threshold (``MALLOC_MMAP_THRESHOLD_``): a block from 128 KB up (a tensor
+      of 32,768 floats) that no free space in the heap can hold gets a mapping of its own,
+      returned whole when freed, instead of growing the heap. glibc raises the threshold each
+      time such a block is freed, so after the first step the big models' tensors grew the
+      heap, between small objects that outlive the class. Measured,
       30 s after each class: 1.00-1.16x the baseline with glibc's moving threshold (20
       classes: 7 over 1.05x, one over 1.10x), 1.02-1.04x with it fixed (12 classes; the peak
       1.40 GB instead of 1.6-1.7). A step costs the same (CPU time: the budget's largest MLP
