@@ -70,7 +70,15 @@ def test_thirty_students_opening_one_link_at_once_get_the_same_run():
         proc.wait()
     assert not [e for s in students for e in s.exceptions]
     callouts = {s.callout for s in students}
-    assert len(callouts) == 1 and "exploded at step 34" in callouts.pop()
+    # Which students missed it, and how far their page got (a CI run under load once had one
+    # of 30 without the callout; the cause is not yet known: this says where it stopped).
+    missed = [
+        f"student {n}: last Step tile {s.steps[-1][1] if s.steps else None}, "
+        f"{len(s.redraws)} redraws, timer intervals {sorted(set(s.intervals))}"
+        for n, s in enumerate(students)
+        if "exploded at step 34" not in s.callout
+    ]
+    assert len(callouts) == 1 and "exploded at step 34" in callouts.pop(), missed
     charts = {json.dumps(s.last_chart, sort_keys=True) for s in students}
     assert len(charts) == 1  # the same loss curve, point for point, for all thirty
     figure = json.loads(students[0].last_chart["figure"])
