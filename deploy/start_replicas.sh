@@ -56,10 +56,10 @@ for i in $(seq 1 "$n"); do
   if [ "${GRADCLIP_PIN:-1}" != 0 ] && command -v taskset >/dev/null; then
     pin=(taskset -c "$(((i - 1) % cores))")
   fi
-  "${pin[@]}" "$python" -m streamlit run app.py --server.address "$address" --server.port "$port" \
+  ${pin[@]+"${pin[@]}"} "$python" -m streamlit run app.py --server.address "$address" --server.port "$port" \
     --server.headless true >"$logs/app$i.log" 2>&1 &
   pids+=($!)
-  echo "app$i: http://$address:$port (log $logs/app$i.log)${pin[*]:+, ${pin[*]}}"
+  echo "app$i: http://$address:$port (log $logs/app$i.log)${pin[@]+, ${pin[*]}}"
 done
 
 for i in $(seq 1 "$n"); do
