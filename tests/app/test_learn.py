@@ -4,73 +4,30 @@ from __future__ import annotations
 
 import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gradclip_core.lessons import load_lessons
-from gradclip_core.quiz import load_bank
 from gradclip_core.quiz.progress import MODES, Progress, progress_to_json
-from tests.app.learn_helpers import click, texts
+from tests.app.learn_helpers import (  # noqa: F401  own_database: each test's own database
+    ALL_MODES,
+    BANK,
+    LESSONS,
+    PAGE,
+    ROOT,
+    bar,
+    build_order,
+    click,
+    open_mode,
+    own_database,
+    pick,
+    progress_of,
+    reset,
+    texts,
+)
 from ui.learn import content as learn_content
 from ui.learn.state import new_round
 from ui.learn.text import shuffled_steps
-
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "app_pages" / "learn.py")
-BANK = load_bank(ROOT / "lessons" / "quiz")
-LESSONS = load_lessons(ROOT / "lessons" / "read")
-ALL_MODES = (
-    "read",
-    "cheatsheet",
-    "flashcards",
-    "multiple_choice",
-    "explain",
-    "true_false",
-    "fill_code",
-    "order",
-    "predict",
-    "summary",
-)
-
-
-@pytest.fixture(autouse=True)
-def own_database(tmp_path, monkeypatch):
-    """Saved progress goes to this test's own SQLite file, not the app's."""
-    monkeypatch.setenv("GRADCLIP_DATABASE_URL", f"sqlite:///{tmp_path / 'learn.db'}")
-
-
-def open_mode(mode: str, ids: list[str] | None = None) -> AppTest:
-    """The Learn page on one mode; ``ids`` starts that mode's round on just these items."""
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    if ids is not None:
-        at.session_state[f"learn_{mode}_round"] = new_round(ids)
-    at.run()
-    return pick(at, mode)
-
-
-def pick(at: AppTest, mode: str) -> AppTest:
-    at.segmented_control(key="learn_mode").set_value(mode).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def progress_of(at: AppTest, mode: str) -> tuple[int, int, list[str]]:
-    m = at.session_state["learn_progress"].mode(mode)
-    return m.answered, m.correct, list(m.to_review)
-
-
-def reset(at: AppTest, mode: str) -> AppTest:
-    """Reset from the Summary, then come back to ``mode``."""
-    pick(at, "summary")
-    click(at, "learn_reset")
-    assert all(m.answered == 0 for m in at.session_state["learn_progress"].modes.values())
-    return pick(at, mode)
-
-
-def bar(at: AppTest) -> str:
-    return at.get("progress")[0].text
 
 
 @pytest.mark.parametrize("mode", ALL_MODES)
@@ -268,12 +225,6 @@ def test_fill_code_right_wrong_reveal_and_reset():
 
 
 # --- order ------------------------------------------------------------------------------------
-def build_order(at: AppTest, item, steps: list[str]) -> None:
-    shown = shuffled_steps(item)
-    for step in steps:
-        click(at, f"learn_order_add_{shown.index(step)}")
-
-
 def test_order_right_wrong_undo_and_reset():
     a, b = BANK.order[:2]
     at = open_mode("order", [a.id, b.id])
@@ -360,75 +311,3 @@ def test_a_trip_to_the_playground_comes_back_to_the_same_mode():
     assert not at.exception
     assert at.segmented_control(key="learn_mode").value == "true_false"
     assert not at.warning  # no "default value and Session State" warning
-
-
-# --- order: every right order is accepted (issue 9) -------------------------------------------
-def basic_order(*ids: str) -> tuple:
-    item = next(i for i in BANK.order if i.id == "ord-basic")
-    return item, [item.steps[item.step_ids.index(sid)] for sid in ids]
-
-
-def test_order_zero_grad_after_the_loss_is_right_and_shows_the_usual_order():
-    item, order = basic_order("forward", "loss", "zero_grad", "backward", "clip", "step")
-    at = open_mode("order", [item.id])
-    build_order(at, item, order)
-    click(at, "learn_order_check")
-    assert "Right!" in texts(at.success) and not at.error
-    assert "The usual order" in texts(at.markdown)
-    assert [c.value for c in at.code][:2] == ["\n".join(order), "\n".join(item.steps)]
-    assert at.expander[0].label == "2 other orders are also right"
-    assert progress_of(at, "order") == (1, 1, [])
-
-
-def test_order_zero_grad_after_backward_names_the_rule_and_the_other_right_orders():
-    item, order = basic_order("forward", "loss", "backward", "zero_grad", "clip", "step")
-    at = open_mode("order", [item.id])
-    build_order(at, item, order)
-    click(at, "learn_order_check")
-    error = texts(at.error)
-    assert error.startswith(
-        "**Not quite.** Step 4: `optimizer.zero_grad()` must come before `loss.backward()` or "
-        "after `optimizer.step()`: "
-    )
-    assert "The right order" in texts(at.markdown)
-    assert at.expander[0].label == "3 other orders are also right"
-    shown = [c.value for c in at.code]
-    assert shown[:2] == ["\n".join(order), "\n".join(item.steps)] and len(shown) == 5
-    assert progress_of(at, "order") == (1, 0, [item.id])
-
-
-# --- explain: misconceptions and "I was right" (issue 9) --------------------------------------
-def test_explain_names_a_misconception_and_offers_no_override_for_full_marks():
-    item = next(i for i in BANK.explain if i.id == "cs-ex-how-loop")
-    at = open_mode("explain", [item.id])
-    reversed_loop = "Call loss.backward(), then optimizer.step(), then clip_grad_norm_(params)."
-    at.text_area(key=f"learn_explain_text_{item.id}").input(reversed_loop).run()
-    click(at, "learn_explain_check")
-    assert "after `optimizer.step()`" in texts(at.error)  # the feedback names the mistake
-    assert at.button(key="learn_explain_override").label == "I was right"
-    at = open_mode("explain", [item.id])
-    at.text_area(key=f"learn_explain_text_{item.id}").input(item.model_answer).run()
-    click(at, "learn_explain_check")
-    assert "You got 3/3 concepts" in texts(at.success)
-    assert not [b for b in at.button if b.key == "learn_explain_override"]
-
-
-def test_explain_i_was_right_counts_the_answer_apart_in_the_summary():
-    item = BANK.explain[0]
-    at = open_mode("explain", [item.id])
-    at.text_area(key=f"learn_explain_text_{item.id}").input("It keeps things tidy.").run()
-    click(at, "learn_explain_check")
-    assert progress_of(at, "explain") == (1, 0, [item.id])
-    click(at, "learn_explain_override")
-    assert progress_of(at, "explain") == (1, 0, [])  # off the review list, not "correct"
-    assert at.session_state["learn_progress"].mode("explain").overridden == [item.id]
-    assert "You marked this answer right" in texts(at.info)
-    assert not [b for b in at.button if b.key == "learn_explain_override"]
-    assert at.session_state["learn_explain_round"]["results"] == {item.id: True}
-    pick(at, "summary")
-    assert "1 answer marked right by you" in texts(at.markdown).replace("\\", "")
-    assert at.dataframe[0].value["Correct"].tolist() == [0]
-    saved = progress_to_json(at.session_state["learn_progress"])
-    click(at, "learn_reset")
-    at.file_uploader(key="learn_upload").upload("progress.json", saved.encode()).run()
-    assert at.session_state["learn_progress"].mode("explain").overridden == [item.id]
