@@ -86,7 +86,8 @@ def mark(text: str) -> str:
     for m in _PASSED.finditer(text):  # "clip_grad_norm_(loss, 1.0)": not the parameters
         ends.append((_closing(text, text.index("(", m.start()) + 1), MISPASSED))
     for m in _UNSCALE.finditer(text):  # "unscale_(optimizer)", "unscale_(opt)", not "(loss)"
-        if m.group(1) and "opt" not in m.group(1).rsplit(".", 1)[-1]:
+        arg = m.group(1)  # "unscale_(...)" is a placeholder, not an argument
+        if arg.strip(".") and "opt" not in arg.rsplit(".", 1)[-1]:
             ends.append((_closing(text, m.end()), MISCALLED))
     for at, word in sorted(ends, reverse=True):
         text = f"{text[:at]} {word} {text[at:]}"

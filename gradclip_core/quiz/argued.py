@@ -3,7 +3,8 @@
 "clip_grad_norm_(loss, max_norm=1.0)" and "clip_grad_norm_(model, 1.0)" name the right function
 and the right place in the loop, yet hand it something that holds no gradients to clip: the
 loss (a non-leaf tensor: clipping it clips nothing) or the model itself (not an iterable of
-tensors: a TypeError). Such a call is marked with :data:`MISPASSED`. A limit set to the learning
+tensors: a TypeError), or ``model.named_parameters()`` (its (name, tensor) pairs hold no .grad:
+an AttributeError). Such a call is marked with :data:`MISPASSED`. A limit set to the learning
 rate ("max_norm=lr") ties two separate knobs together and is marked with :data:`MISLINKED`.
 Both are words a misconception of the bank can name
 (``tests/content/test_explain_feedback_claims.py`` checks the torch behaviour). Reads the
@@ -19,10 +20,11 @@ MISLINKED = "mislinked"  # after a limit set to the learning rate
 _CALL = r"\bclip_grad_(?:norm|value)_?\s*\(\s*"
 _HOLDER = r"(?:self\.)?(?:loss|model|net|network|module)\b(?!\s*\.)"  # ".parameters()" is fine
 _PASSED = re.compile(rf"({_CALL}{_HOLDER}[^)]*\))")
+_NAMED = re.compile(rf"({_CALL}[^)]*?named_parameters\s*\(\s*\))")  # (name, tensor) pairs
 _LINKED = re.compile(r"(\b(?:max_norm|clip_value)\s*=\s*(?:lr|learning_rate)\b(?!\s*[*/]))")
 
 
 def mark(text: str) -> str:
     """``text`` with each such call or limit followed by its marker word."""
-    text = _PASSED.sub(rf"\1 {MISPASSED}", text)
+    text = _NAMED.sub(rf"\1 {MISPASSED}", _PASSED.sub(rf"\1 {MISPASSED}", text))
     return _LINKED.sub(rf"\1 {MISLINKED}", text)

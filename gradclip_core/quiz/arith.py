@@ -4,9 +4,9 @@ A fluent worked example can carry one false number in words that all sound right
 multiplies all gradients by 1/50 = 0.05"; "the factor is 0.01/0.05 = 0.5"). :mod:`.examples`
 checks vectors and compounding, :mod:`.scalars` a clipping factor only when norm, limit and
 factor share a sentence; neither checks a plain equality. This module does: each ``a OP b
-(=|≈|~|is) c`` with numbers a, b, c and OP one of / ÷ × x * · ^ ** whose c is off from a OP b is
-followed by :data:`MARKER` ("miscomputed", the word the bank's misconceptions name), as a word
-of its own.
+(=|≈|~|is) c`` (or a printed ``print(a OP b)  # c`` with its result in a comment) with numbers
+a, b, c and OP one of / ÷ × x * · ^ ** whose c is off from a OP b is followed by
+:data:`MARKER` ("miscomputed", the word the bank's misconceptions name), as a word of its own.
 
 A result written with d decimals is accepted when it rounds to the true value at d decimals, or
 is within :data:`REL` of it ("2/6.34 ≈ 0.315", "1.1^100 ≈ 13,800"); one in scientific notation
@@ -28,7 +28,8 @@ _OPS = {"/": "div", "÷": "div", "×": "mul", "x": "mul", "*": "mul", "·": "mul
 _OPS |= {"^": "pow", "**": "pow"}
 _EQ = re.compile(
     rf"(?<![\w.,/^*])-?{_N}\s*(\*\*|\^|/|÷|×|·|\*|x(?=\s*\d))\s*-?{_N}"
-    r"\s*(?:=|≈|~|\bis\b|\bequals\b)\s*(?:about\s+|roughly\s+|approximately\s+|only\s+|just\s+)?"
+    r"(?:\s*(?:=|≈|~|\bis\b|\bequals\b)|\s*\)\s*#\s*(?:[=≈~]\s*)?)"  # "print(1.1 ** 100)  # ~110"
+    r"\s*(?:about\s+|roughly\s+|approximately\s+|only\s+|just\s+)?"
     rf"-?{_N}(?![\d.]*\d)(\s*%)?(?!\s*(?:/|\*|×|\^))"
 )
 _CHAINED = re.compile(r"(?:\*\*|\^|/|÷|×|·|\*|\bx|[-+])\s*$")  # an operand of a longer product

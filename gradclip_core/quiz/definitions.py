@@ -6,7 +6,8 @@ fluent words, and one setting it can misread:
 - the median called the mean ("the median, i.e. the average of all logged norms"; "the mean,
   which is the median") and the N-th percentile read upside down ("the 90th percentile: 90 % of
   steps have a norm above it"; "the value only 10 % of steps stay below"): each such sentence is
-  followed by :data:`MISDEFINED`;
+  followed by :data:`MISDEFINED`, and so is a statistic computed in code under another's name
+  ("median = np.percentile(norms, 90)", "p90 = norms.quantile(0.99)");
 - ``max_norm=0`` read as turning clipping off ("with max_norm=0 clipping is disabled and it just
   returns the norm"): torch multiplies every gradient by 0 / (norm + 1e-6), so they all become
   zero. Each such sentence is followed by :data:`MISDISABLED`.
@@ -31,6 +32,11 @@ _PERCENTILE = re.compile(r"\b(\d{1,2})(?:th|st|nd|rd)?[\s-]+percentile\b|\bp(\d{
 _SHARE = re.compile(  # "90% of steps have a norm above", "only 10 % of steps stay below"
     r"\b(\d{1,2})\s*(?:%|percent)(?:\s+of)?[^.;%]{0,40}?"
     r"\b(above|over|exceed\w*|larger|higher|greater|bigger|below|under|less|smaller|lower)\b"
+)
+_LABELLED = re.compile(  # "median = np.percentile(norms, 90)", "p90 = norms.quantile(0.99)"
+    r"(?:^|;)\s*(median|p\d{1,2})\s*=\s*[\w.]*?\b(percentile|quantile)\s*\(\s*(?:[\w.]+\s*,\s*)?"
+    r"(?:q\s*=\s*)?(\d*\.?\d+)\s*[,)]",
+    re.M,
 )
 _UP = ("above", "over", "exceed", "larger", "higher", "greater", "bigger")
 _ZERO = re.compile(r"\bmax_norm\s*(?:=|of|to|at)?\s*(?:0(?:\.0+)?|zero)(?![\d.]*\d)")
@@ -65,6 +71,11 @@ def mark(text: str) -> str:
             ends.append((m.end(), MISDEFINED))
         if _ZERO.search(sentence) and _OFF.search(sentence):
             ends.append((m.end(), MISDISABLED))
+    for m in _LABELLED.finditer(text):
+        label, kind, value = m.groups()
+        wanted = 50.0 if label == "median" else float(label[1:])
+        if abs(float(value) * (100 if kind == "quantile" else 1) - wanted) > 0.5:
+            ends.append((m.end(), MISDEFINED))
     for at, word in sorted(ends, reverse=True):
         text = f"{text[:at]} {word}{text[at:]}"
     return text

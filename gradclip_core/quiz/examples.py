@@ -15,7 +15,8 @@ vector after "add" or "sum" in its clause ("add g2 -> (3, 6)") or named at the s
 (", g2 = (0, 6)") is a new source, not a result; a result after a name ("g1 -> (3, 0)") is
 checked against the vector given that name. A compounding example ("1.1^50 is about 117",
 "1.1 over 100 steps is already about 13,800") whose result is off by more than a third is marked
-the same way (a number the power is multiplied by, "2 * 1.5**50", counts).
+the same way (a number the power is multiplied by, "2 * 1.5**50", counts). A sentence that names
+the infinity norm ("the inf-norm clip gives (0.75, 1.0)") may also clip by the largest entry.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ _LABEL = re.compile(  # "By value: (1, -0.5)", "norm clipping: (0.6, 0.8)": a mo
 _LEADS_ONE = re.compile(r"(?:,\s*and|;|\band\s+also)\s*$")
 _THEN = re.compile(r"^\s*(?:->|→|=>|becomes?|turns?|gives?|goes)")  # ... unless it is a source
 # "points elsewhere than (3, 4)", "differs from (0.5, 4)": a vector compared with, not a result
-_COMPARED = re.compile(  # "same direction as (3, 4)", "parallel to (6, 8)": compared, too
+_COMPARED = re.compile(  # "same direction as (3, 4)", "parallel to (6, 8)": compared, too;
     r"\b(?:than|from|versus|vs|unlike|compared (?:to|with)"
-    r"|\bsame(?:\s+\w+){0,2}\s+as|\b(?:parallel|proportional)\s+to)\s*$"
+    r"|\bsame(?:\s+\w+){0,2}\s+as|\b(?:parallel|proportional)\s+to"
+    r"|\bdirection(?:\s+(?:is\s+)?now|\s+is|\s+becomes)?)\s*$"  # "direction now (1, 1)"
 )
 _SOURCE_VERBS = re.compile(  # "(1, 1) with value clipping" names its mode: a result
     r"^\s*(?:becomes?|would|turns?|is clipped|gets?|clipped|clamped|capped|goes|maps|has|of norm"
@@ -80,6 +82,9 @@ _ASIDE = re.compile(
     r"|weights?|w(?:_i)?\s*=)\s*$"
 )
 _AGC = re.compile(r"\bweights?\b|\bratio\b|\blambda\b|λ")  # its limit is per unit, unstated
+_INF = re.compile(
+    r"\binf(?:inity)?[- ]norm|norm_type\s*=\s*(?:float\(\W*inf|inf|math\.inf|torch\.inf)"
+)
 _PLACES = 0.015  # results are read to two decimals
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "billion": 1e9}
 _POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 layers gives 24000"
@@ -227,9 +232,10 @@ def _sentence(
         ):
             mode = carried
         cap = None if _AGC.search(masked) else limit
+        inf = mode != "value" and bool(_INF.search(masked))  # "the inf-norm clip gives ..."
 
-        def fits(s: tuple, r: tuple, lim: float | None, mode: str | None = mode) -> bool:
-            return _fits(s, r, lim, mode)
+        def fits(s: tuple, r: tuple, lim: float | None, mode: str | None = mode, inf=inf) -> bool:
+            return _fits(s, r, lim, mode) or (inf and _by_norm(s, r, lim, _largest))
 
         if not fits(source, vec, cap) and not derived.explained(vec, seen, cap, fits, *context):
             wrong.append(m.end())
@@ -314,12 +320,17 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= _PLACES + 0.02 * abs(b)
 
 
-def _by_norm(source: tuple, result: tuple, limit: float | None) -> bool:
-    norm = math.hypot(*source)
+def _largest(*values: float) -> float:
+    """The infinity norm: the largest absolute entry."""
+    return max(map(abs, values))
+
+
+def _by_norm(source: tuple, result: tuple, limit: float | None, measure=math.hypot) -> bool:
+    norm = measure(*source)
     if limit is not None:
         factor = min(1.0, limit / norm) if norm else 1.0
         return all(_close(r, s * factor) for s, r in zip(source, result, strict=True))
-    factor = math.hypot(*result) / norm if norm else 1.0
+    factor = measure(*result) / norm if norm else 1.0
     return factor <= 1 + _PLACES and all(
         _close(r, s * factor) for s, r in zip(source, result, strict=True)
     )

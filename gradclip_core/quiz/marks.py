@@ -1,12 +1,14 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
-Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
-:mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products
-written with "x" and vector entries first read by :mod:`.numerals`), formulas in symbols
-(:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`;
-superscript powers first read by :mod:`.powers`), conditions turned round (:mod:`.conditions`),
-calls and stated defaults against torch's signatures (:mod:`.api`, :mod:`.defaults`), what a
-clipping call is given (:mod:`.argued`), norm clipping told as an entry-by-entry cap and wrong
+The body of a code branch that handles a bad batch and leaves the iteration is dropped first
+(:mod:`.skipbranch`). Worked examples are checked by arithmetic (:mod:`.arith`,
+:mod:`.examples`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`,
+:mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries first read by
+:mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`,
+:mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`), conditions
+turned round (:mod:`.conditions`), calls and stated defaults against torch's signatures
+(:mod:`.api`, :mod:`.defaults`), what a clipping call is given (:mod:`.argued`) and weights
+clamped in code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
 (:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it
@@ -14,11 +16,11 @@ labels (:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mist
 or puts down to others (:mod:`.confessed`), beliefs denied at once and bugs told from past
 projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
 (:mod:`.eitherway`); an accumulation loop that zeroes every micro-batch is marked
-(:mod:`.loopzero`); what goes wrong when a
-step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
-value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
-("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "suppose", ...), or a
-concept can ("onefactor"). Reads the lower-cased answer.
+(:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such
+(:mod:`.omitted`). Once checked, a short fraction is read as its value (:mod:`.quotients`).
+Each leaves a marker word the bank's misconceptions can name ("miscomputed", "misnamed",
+"misdefaulted", "misclamped", "misconditioned", "misweighted", "suppose", ...), or a concept
+can ("onefactor"). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from gradclip_core.quiz import (
     numerals,
     omitted,
     padded,
+    paramclamp,
     powers,
     projections,
     quotients,
@@ -55,6 +58,7 @@ from gradclip_core.quiz import (
     retracted,
     scalars,
     scalecause,
+    skipbranch,
     stats,
     submodule,
     unsquared,
@@ -65,6 +69,7 @@ from gradclip_core.quiz import (
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
+    text = skipbranch.mark(text)  # "if bad: zero_grad(); continue": its body is dropped
     text = projections.mark(text)  # "the ball projection" as "norm clipping"
     text = unsquared.mark(numerals.products(text))  # "0.01 x 2": a product; "sqrt(6 + 8)"
     text = factored.mark(vecnorm.mark(powers.mark(text)))  # "6·10⁸" read as 6e8; "onefactor"
@@ -78,6 +83,7 @@ def mark(text: str) -> str:
     text = quotients.mark(text)  # "1/4" read as 0.25
     text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr
     text = submodule.mark(text)  # "mislayered": clip_grad_norm_(model.fc.parameters(), ...)
+    text = paramclamp.mark(text)  # "misweighted": p.data.clamp_(-1, 1), the weights clamped
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"

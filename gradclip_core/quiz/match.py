@@ -394,5 +394,7 @@ def _ordinal(toks: list[Tok], j: int) -> bool:
     rest = [t for t in toks[j + 1 : j + 5] if t.raw not in _ORDINAL_LISTS]
     if rest and rest[0].canon in _COUNTED:  # "the first and third components": entries
         return False
+    if any(t.raw in _ORDINALS and toks[k + 1].canon in _COUNTED for k, t in enumerate(toks[:j])):
+        return False  # "the first entry is cut and the second isn't": entries too
     after = toks[j + 1] if j + 1 < len(toks) else None
     return after is None or after.stop or after.raw in _ORDINAL_HEADS or is_negator(toks, j + 1)

@@ -6,6 +6,8 @@
 - "(0, 5)", "(0.0, 0.1)": a zero entry of a vector that is not all zeros is a coordinate, not
   "zero" (the word of "clipping sets gradients to zero"); after the checks it is written "00",
   a number no claim names. "non-zero" reads as one word, "nonzero", for the same reason.
+- "if step % 100 == 0:", "while n != 0", "dim=0": a zero compared with is a test, and a zero
+  dimension an axis, not gradients set to zero; after the checks it is written "00" too.
 
 :func:`products` reads the lower-cased answer before the checks, :func:`entries` after them.
 """
@@ -18,6 +20,7 @@ _PRODUCT = re.compile(r"(?<=[\d)])\s*\bx\s*(?=[\d(])|(?<=\d)x(?=\s+\d)")  # "0.1
 _VECTOR = re.compile(r"[(\[]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*[)\]]")
 _ZERO = re.compile(r"(?<![\d.])-?0(?:\.0+)?(?![\d.]*\d)")
 _NONZERO = re.compile(r"\bnon[- ]?zero\b")
+_TESTED = re.compile(r"([=!]=|\b(?:dim|axis)\s*=)(\s*)0(?![\d.])")  # "== 0", "dim=0"
 
 
 def products(text: str) -> str:
@@ -32,6 +35,7 @@ def _entries(m: re.Match) -> str:
 
 
 def entries(text: str) -> str:
-    """``text`` with the zero entries of vectors not all zero written "00", and "non-zero" as
-    "nonzero"."""
+    """``text`` with the zero entries of vectors not all zero and a zero compared with ("== 0")
+    written "00", and "non-zero" as "nonzero"."""
+    text = _TESTED.sub(r"\g<1>\g<2>00", text)
     return _NONZERO.sub("nonzero", _VECTOR.sub(_entries, text))

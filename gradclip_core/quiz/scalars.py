@@ -3,7 +3,8 @@ vectors).
 
 - Clipping by norm with numbers: "a norm of 10 with max_norm 2 is scaled by 0.2" (or "norm 10,
   max_norm 2 -> x0.2"): the factor must be max_norm / norm when the norm is over max_norm, and
-  1 (no change) when it is not. A false factor is marked with :data:`.examples.MARKER`.
+  1 (no change) when it is not. A false factor is marked with :data:`.examples.MARKER`. In a
+  code comment the norm and the limit may stand in a comment before it in the same code block.
 - Clipping after every micro-batch: with N micro-batches and each clip scaling the running sum
   by f ("each clip halves it", "scales it by 0.5"), the first micro-batch ends up scaled by
   f^N and the last by f. A false fraction given to the first or the last is marked with
@@ -30,13 +31,14 @@ _PER_CLIP = re.compile(
 _ENDS = re.compile(r"\b(first|earliest|last|final|latest)\b")
 _FRACTION = re.compile(rf"(?<![\w.^]){_NUM}(?!\s*(?:micro|times|steps?|batch))")
 _NORM = re.compile(  # "a norm of 10", "norm sqrt(81 + 144) = 15"
-    rf"(?<![\w_])(?<!max )norm\s*(?:of|is|=|:)?\s*(?:(?:sqrt|√)\s*\(?[^)=;]*\)?\s*[=≈]\s*)?{_NUM}"
+    rf"(?<![\w_])(?<!max )norm(?:\s+(?:after|before)\s+\w+)?\s*(?:of|is|=|:)?\s*"
+    rf"(?:(?:sqrt|√)\s*\(?[^)=;]*\)?\s*[=≈]\s*)?{_NUM}"
 )
 _LIMIT = re.compile(rf"\b(?:max_norm|max norm|threshold|limit)\s*(?:of|is|=|:)?\s*{_NUM}")
 _FACTOR = re.compile(
     rf"(?:(?:->|→|=>|so|gives?|giving)\s*(?:a\s+)?(?:factor\s+(?:of\s+)?)?(?:x|×|\*)\s*{_NUM})"
     rf"|(?:(?:scal|multipl|shrink|shrunk)\w*\s+(?:\w+\s+){{0,3}}?by\s+(?:a factor of\s+)?{_NUM})"
-    rf"|(?:factor\s+(?:is|of|=)\s*{_NUM})"
+    rf"|(?:factor\s+(?:is|of|=)\s*{_NUM}(?!\s*[/÷]))"  # "factor is 4 / 40": a quotient
 )
 _TIMES = re.compile(r"\b(?:halv\w*|shrunk|scaled|clipped|cut)\s+(twice|three|four|five)\b")
 _COUNTS = _COUNTS | {"twice": 2}
@@ -62,11 +64,17 @@ def mark(text: str) -> str:
     factor = None
     if per_clip:
         factor = 0.5 if per_clip.group(1) else _value(per_clip.group(2))
-    out = []
+    out, before, fenced = [], "", False
     for n, piece in enumerate(SENTENCE.split(text)):
         if n % 2 == 0 and count and factor and 0 < factor < 1:
             piece = _micro_batches(piece, count, factor)
-        out.append(_norm_factor(piece) if n % 2 == 0 else piece)
+        if n % 2 == 0:  # a code comment may take its numbers from a comment before it
+            fenced ^= piece.lstrip().startswith("```")
+            comment = piece.lstrip().startswith("#")
+            checked = _norm_factor(piece, before if comment else "")
+            before = piece if comment else before if fenced else ""
+            piece = checked
+        out.append(piece)
     return "".join(out)
 
 
@@ -90,10 +98,12 @@ def _micro_batches(sentence: str, count: int, factor: float) -> str:
     return sentence
 
 
-def _norm_factor(sentence: str) -> str:
-    """The sentence with :data:`.examples.MARKER` after a false clipping factor."""
-    limit, factor = _LIMIT.search(sentence), _FACTOR.search(sentence)
-    norm = factor and _NORM.search(sentence, 0, factor.start())  # not the result's: "-> norm 3"
+def _norm_factor(sentence: str, before: str = "") -> str:
+    """The sentence with :data:`.examples.MARKER` after a false clipping factor (the norm and
+    the limit stated in it, or in ``before``: "# norm 10, max_norm 2" then "# x 0.5")."""
+    factor = _FACTOR.search(sentence)
+    limit = _LIMIT.search(sentence) or _LIMIT.search(before)
+    norm = factor and (_NORM.search(sentence, 0, factor.start()) or _NORM.search(before))
     if not (norm and limit and factor):
         return sentence
     said = _value(next(g for g in factor.groups() if g is not None))

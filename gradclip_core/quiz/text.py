@@ -339,7 +339,7 @@ def is_negator(toks: list[Tok], j: int) -> bool:
         return after in ("of", "than")
     if tok.raw == "from":  # "keeps the gradients from exploding"
         return any(t.canon == "keep" for t in toks[max(0, j - 4) : j])
-    return tok.stem in _PREVENTS
+    return tok.stem in _PREVENTS and after not in ("gate", "gates")  # not "the forget gate"
 
 
 def _negations(toks: list[Tok]) -> dict[int, set[int]]:

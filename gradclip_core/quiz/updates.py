@@ -4,7 +4,8 @@ Symbols can carry a wrong update under right words: a squared norm ("g ← g·mi
 extra norm ("g·(1/‖g‖)·‖g‖²"), AGC's ratio squared ("G_i ← G_i·λ/r_i²"), a sign times the limit
 for clipping by value ("g_i ← c·g_i/|g_i|"). Each formula assigned to a gradient (g, g', ĝ, g_i,
 grad, p.grad, ∇l before ←, <-, :=, =, ↦), or that a gradient is "multiplied / scaled by" (with a
-norm in it), is checked by :mod:`.symbolic`, which evaluates it; a gradient under the limit must
+norm in it), is checked by :mod:`.symbolic`, which evaluates it (not one with only numbers
+besides the gradient, "G_i <- G_i * 0.4": a worked instance); a gradient under the limit must
 pass unchanged unless the sentence (or the one before) states a condition ("if", "when", ">").
 A wrong one is followed by :data:`MARKER` (:data:`ENTRY` for one entry: "g_i", clamp), words the
 bank's misconceptions name; a right one that scales by a norm, and "g' = αg", by
@@ -45,6 +46,8 @@ def _right(text: str, at: int) -> str:
 
 def _marker(m: re.Match, rhs: str, free: bool) -> str | None:
     """The marker for one formula (``rhs`` assigned or multiplied by), or None."""
+    if not re.search(r"[^\W\d_]", re.sub(G, "", rhs)):  # "g_i * 0.4": a worked instance
+        return None
     by = m.re is _BY
     expr = python(f"({rhs}) * g" if by else rhs) or ""
     normed = "abs(G)" in expr or "R" in expr

@@ -2011,3 +2011,104 @@ def test_the_median_of_a_list_with_a_spike_is_far_below_its_mean():
     norms = torch.tensor([1.0, 2, 2, 3, 3, 4, 4, 5, 6, 70])
     assert torch.quantile(norms, 0.5).item() == pytest.approx(3.5)
     assert norms.mean().item() == pytest.approx(10.0)
+
+
+def test_clip_grad_value_clamps_the_gradient_and_leaves_the_weights_alone():
+    _said("clip_grad_value_(model.parameters(), 1.0) clamps every .grad entry and leaves the")
+    p = torch.nn.Parameter(torch.tensor([3.0, -0.5]))
+    p.grad = torch.tensor([5.0, -4.0])
+    torch.nn.utils.clip_grad_value_([p], 1.0)
+    assert torch.equal(p.grad, torch.tensor([1.0, -1.0]))
+    assert torch.equal(p.detach(), torch.tensor([3.0, -0.5]))
+
+
+def test_a_clip_before_backward_leaves_the_new_gradients_unclipped():
+    orders = tomllib.loads(EXPLAIN.read_text(encoding="utf-8"))["prompt"]
+    said = [r["feedback"] for p in orders for r in p.get("order", [])]
+    assert any("the backward() after the clip writes them unclipped" in f for f in said)
+    w = torch.nn.Parameter(torch.zeros(2))
+    torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)  # nothing to clip yet
+    (w * torch.tensor([30.0, 40.0])).sum().backward()
+    assert torch.equal(w.grad, torch.tensor([30.0, 40.0]))
+
+
+def test_named_parameters_given_to_a_clip_raise_an_attribute_error():
+    _said("Not model.named_parameters() either: its (name, tensor) pairs have no .grad")
+    for clip in (torch.nn.utils.clip_grad_norm_, torch.nn.utils.clip_grad_value_):
+        net = torch.nn.Linear(3, 2)
+        net(torch.randn(4, 3)).sum().backward()
+        with pytest.raises(AttributeError):
+            clip(net.named_parameters(), 1.0)
+
+
+def test_lstm_and_gru_gates_are_sigmoids_between_zero_and_one():
+    _said("LSTM and GRU gates are sigmoids, with values between 0 and 1")
+    gates = torch.sigmoid(torch.tensor([-1e4, -5.0, 0.0, 5.0, 1e4]))
+    assert gates.min().item() >= 0.0 and gates.max().item() <= 1.0
+    lstm = torch.nn.LSTMCell(1, 1, bias=False)  # forget gate: row 1 of the 4 gate blocks
+    with torch.no_grad():
+        lstm.weight_ih.fill_(50.0)
+        lstm.weight_hh.zero_()
+    h, c = lstm(torch.ones(1, 1), (torch.zeros(1, 1), torch.full((1, 1), 2.0)))
+    # c' = f * c + i * g with f, i at most 1 and |g| at most 1: never more than c + 1
+    assert c.item() <= 2.0 + 1.0 + 1e-6
+
+
+def test_the_scaler_step_skips_a_step_with_inf_gradients_without_raising():
+    _said("scaler.step(optimizer) does not raise on inf or nan gradients: it skips")
+    w = torch.nn.Parameter(torch.tensor([1.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale(w.sum() * float("inf")).backward()
+    scaler.unscale_(opt)
+    torch.nn.utils.clip_grad_norm_([w], 1.0)
+    scaler.step(opt)  # no exception
+    scaler.update()
+    assert w.item() == 1.0
+    assert scaler.get_scale() == 512.0
+
+
+def test_unscale_after_a_plain_backward_raises_or_divides_true_gradients_by_the_scale():
+    _said("raises an error if the scaler has never scaled anything, and otherwise divides them")
+    _said("by the scale anyway (65536 at the start)")
+    w = torch.nn.Parameter(torch.tensor([0.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    (3.0 * w).sum().backward()  # no scaler.scale(loss)
+    with pytest.raises(AssertionError):
+        scaler.unscale_(opt)
+    scaler.scale(torch.tensor(1.0))  # a scaler that has scaled before (an earlier iteration)
+    assert scaler.get_scale() == 65536.0
+    scaler.unscale_(opt)
+    assert w.grad.item() == pytest.approx(3.0 / 65536)
+
+
+def test_zero_grad_sets_gradients_to_none_by_default():
+    _said("optimizer.zero_grad() sets every .grad to None by default (set_to_none=True)")
+    _said("Only zero_grad(set_to_none=False) fills them with zeros")
+    assert inspect.signature(torch.optim.Optimizer.zero_grad).parameters["set_to_none"].default
+    w = torch.nn.Parameter(torch.ones(2))
+    opt = torch.optim.SGD([w], lr=0.1)
+    w.sum().backward()
+    opt.zero_grad()
+    assert w.grad is None
+    w.sum().backward()
+    opt.zero_grad(set_to_none=False)
+    assert torch.equal(w.grad, torch.zeros(2))
+
+
+def test_the_norm_returned_after_accumulation_is_that_of_the_whole_sum():
+    _said("the norm it returns is the norm of the whole accumulated gradient")
+    w = torch.nn.Parameter(torch.zeros(2))
+    (w * torch.tensor([3.0, 0.0])).sum().backward()
+    (w * torch.tensor([0.0, 4.0])).sum().backward()  # the last micro-batch: norm 4
+    total = torch.nn.utils.clip_grad_norm_([w], max_norm=float("inf"))
+    assert total.item() == pytest.approx(5.0)
+
+
+def test_clip_grad_value_returns_none_and_clip_grad_norm_the_norm_before_clipping():
+    _said("clip_grad_value_ returns None, not a norm: to log the gradient norm")
+    assert torch.nn.utils.clip_grad_value_([param_with_grad([3.0, 4.0])], 1e9) is None
+    p = param_with_grad([3.0, 4.0])
+    assert torch.nn.utils.clip_grad_norm_([p], 1.0).item() == pytest.approx(5.0)
+    assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-5)

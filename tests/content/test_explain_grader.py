@@ -180,7 +180,18 @@ step that is lr times the gradient, loss-scaled copies, micro-batch sums, zero e
 written with "x", labelled cases; held out at 59.4 % good and 6.2 % wrong full, then used to tune
 the grader: 90.6 % and 1.0 % after) and ``explain_answers_round35.toml`` (5 and 5 a prompt,
 variants of each weakness class blind40 showed, phrased apart from it, written before the
-fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after) count in the rates only.
+fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after),
+``explain_answers_blind45.toml`` (12 and 12 a prompt, written blind from the questions and model
+answers only, many with code: weights clamped after the step, the clip before backward() or
+zero_grad() before the clip in code, a wrong factor in code comments, the learning rate lowered
+instead, named_parameters() passed, optimizers said to clip by default, gates above 1, the
+hidden size as the exponent, scaler.step said to raise, plain backward() before unscale_,
+zero_grad() said to fill zeros, the returned norm said to be the last micro-batch's, percentiles
+mislabelled in code, clip_grad_value_'s return logged; held out at 80.2 % good and 19.8 % wrong
+full, then used to tune the grader: 97.9 % and 3.1 % after) and ``explain_answers_round38.toml``
+(5 and 5 a prompt, variants of each weakness class blind45 showed, phrased apart from it,
+written before the fixes, at 33/40 good and 13/40 wrong full; 38/40 and 2/40 after) count in
+the rates only.
 """
 
 from __future__ import annotations
@@ -266,6 +277,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round33.toml",
     "explain_answers_blind40.toml",
     "explain_answers_round35.toml",
+    "explain_answers_blind45.toml",
+    "explain_answers_round38.toml",
 )
 
 
