@@ -180,7 +180,16 @@ step that is lr times the gradient, loss-scaled copies, micro-batch sums, zero e
 written with "x", labelled cases; held out at 59.4 % good and 6.2 % wrong full, then used to tune
 the grader: 90.6 % and 1.0 % after) and ``explain_answers_round35.toml`` (5 and 5 a prompt,
 variants of each weakness class blind40 showed, phrased apart from it, written before the
-fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after) count in the rates only.
+fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after),
+``explain_answers_blind44.toml`` (12 and 12 a prompt, written blind: decimals before a "?",
+recaps written as "A vs. B", short bracketed denials, contrasts led by "where", results in
+"million" or after ", about", a limit stated a sentence before its example, clip_grad_value_
+said to return the norm, one-sided value ranges, defaults said in other words, a max_norm
+"between" numbers it is not between; held out at 86.5 % good and 17.7 % wrong full, then used
+to tune the grader: 99.0 % and 1.0 % after) and ``explain_answers_round37.toml`` (5 and 5 a
+prompt, variants of each weakness class blind44 showed, phrased apart from it, written before
+the fixes, at 28/40 good and 13/40 wrong full; 37/40 and 0/40 after) count in the
+rates only.
 """
 
 from __future__ import annotations
@@ -266,6 +275,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round33.toml",
     "explain_answers_blind40.toml",
     "explain_answers_round35.toml",
+    "explain_answers_blind44.toml",
+    "explain_answers_round37.toml",
 )
 
 
