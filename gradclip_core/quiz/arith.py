@@ -9,7 +9,9 @@ a, b, c and OP one of / ÷ × x * · ^ ** whose c is off from a OP b is followed
 :data:`MARKER` ("miscomputed", the word the bank's misconceptions name), as a word of its own.
 
 A result written with d decimals is accepted when it rounds to the true value at d decimals, or
-is within :data:`REL` of it ("2/6.34 ≈ 0.315", "1.1^100 ≈ 13,800"); one in scientific notation
+is within :data:`REL` of it ("2/6.34 ≈ 0.315", "1.1^100 ≈ 13,800"); a result in words of
+thousands ("1.2^100 is about 83 million", "2^20, about a million" is not a number) is read in
+those units, and ", about N" states a result like "≈ N"; one in scientific notation
 when its mantissa rounds to the true one at the digits written ("1.5^50 ~ 6e8"). In a chain
 "a/b = c = d" only c is checked; an operand that is part of a longer product ("0.01 × 2.0 / 0.1
 = 0.2") is not checked at all. Supposing does not matter: arithmetic is true or false whatever
@@ -26,12 +28,15 @@ REL = 0.02  # relative tolerance
 _N = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
 _OPS = {"/": "div", "÷": "div", "×": "mul", "x": "mul", "*": "mul", "·": "mul"}
 _OPS |= {"^": "pow", "**": "pow"}
+_WORDS = "|".join(("thousand", "million", "billion"))
 _EQ = re.compile(
     rf"(?<![\w.,/^*])-?{_N}\s*(\*\*|\^|/|÷|×|·|\*|x(?=\s*\d))\s*-?{_N}"
-    r"(?:\s*(?:=|≈|~|\bis\b|\bequals\b)|\s*\)\s*#\s*(?:[=≈~]\s*)?)"  # "print(1.1 ** 100)  # ~110"
-    r"\s*(?:about\s+|roughly\s+|approximately\s+|only\s+|just\s+)?"
-    rf"-?{_N}(?![\d.]*\d)(\s*%)?(?!\s*(?:/|\*|×|\^))"
+    r"(?:\s*(?:=|≈|~|\bis\b|\bequals\b|,(?=\s*(?:about|roughly|approximately|around|nearly)\b))"
+    r"|\s*\)\s*#\s*(?:[=≈~]\s*)?)"  # "print(1.1 ** 100)  # ~110"
+    r"\s*(?:about\s+|roughly\s+|approximately\s+|around\s+|nearly\s+|only\s+|just\s+)?"
+    rf"-?{_N}(?![\d.]*\d)(\s*%)?(?!\s*(?:/|\*|×|\^))(?:\s*({_WORDS})\b)?"
 )
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}  # "1.2^100 is about 83 million"
 _CHAINED = re.compile(r"(?:\*\*|\^|/|÷|×|·|\*|\bx|[-+])\s*$")  # an operand of a longer product
 
 
@@ -64,10 +69,12 @@ def mark(text: str) -> str:
     for m in _EQ.finditer(text):
         if _CHAINED.search(text[: m.start()]):
             continue
-        a, op, b, c, pct = m.groups()
+        a, op, b, c, pct, scale = m.groups()
         true = _true(_num(a), op, _num(b))
         if true is None:
             continue
+        if scale:  # "about 83 million": as precise as "83" is written, in millions
+            true /= _SCALES[scale]
         if not _ok(c, _num(c) / (100 if pct else 1), true):
             found.append(m.end())
     for at in reversed(found):

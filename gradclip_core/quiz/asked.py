@@ -4,17 +4,21 @@
 to reject, so a misconception must not be read in it, and it earns no concept either. Each
 clause of a question is read as a supposition: it is led by "suppose", which
 :mod:`.suppose` marks as the premise of its clause. A "no," / "yes," that answers the question
-("does it always explode? no, tanh can damp it") is dropped: it denies nothing in its own
-sentence. Reads the lower-cased answer.
+("does it always explode? no, tanh can damp it", "... no: the gradients are still scaled") is
+dropped: it denies nothing in its own sentence. The point of a decimal ends no sentence: "next
+step the norm is 0.3?" asks all of it. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
 
 import re
 
-_QUESTION = re.compile(r"(?:(?<=[.!?;:\n])|^)([ \t]*)([^.!?;:\n]+)\?")  # its words, up to "?"
+# its words, up to "?"; the point of a decimal ("is the norm 0.3?") ends no sentence
+_QUESTION = re.compile(
+    r"(?:(?<=[!?;:\n])|(?<=\.)(?!\d)|^)([ \t]*)((?:[^.!?;:\n]|(?<=\d)\.(?=\d))+)\?"
+)
 # "does it always explode? no, tanh can damp it": the "no" answers the question, it denies nothing
-_ANSWERED = re.compile(r"(\?\s+)(?:no|nope|nah|yes|yep|yeah)\s*[,!]\s*")
+_ANSWERED = re.compile(r"(\?\s+)(?:no|nope|nah|yes|yep|yeah)\s*[,!:]\s*")
 CLAUSE = re.compile(r"(,\s*(?:(?:and|but|or|so)\s+)?|\s+(?:and|but|or|so|because|which)\s+)")
 
 

@@ -9,12 +9,16 @@ no claim is matched on them, though they can lend a subject to the clause after 
   ``CONTRAST_SUBJECT_REACH`` words ("unlike value clipping norm clipping keeps ...");
 - when it names none that close and leads its clause, to the end of the clause, at most
   ``CONTRAST_REACH`` words ("so unlike normal clipping with one fixed max_norm for the whole
-  model, AGC is local"; not "the threshold is compared with scaled gradients").
+  model, AGC is local"; not "the threshold is compared with scaled gradients"), and so does
+  "vs." anywhere in its clause ("per-unit ratio vs. one global norm").
 
 A relative clause right after a clause led by a contrast ("..., which uses the total norm of
 the whole model, AGC ...") describes the thing contrasted: it is *contrasted*
 (:attr:`.text.Clause.contrasted`), and a misconception without a subject is not matched there
 (one with a subject still is: "unlike value clipping, which keeps the direction" says it).
+So is a clause that opens its sentence with "where", "whereas" or "while" before a clause of
+its own: "Where clip_grad_norm_ compares one global norm with max_norm, AGC ..." describes
+what AGC is set against.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ CONTRAST_REACH = 12  # words a contrast with no subject close by hides, at most
 _LEADING = CONTRAST | wordset("instead rather")
 _FILLERS = wordset("so but and well now in as just")  # "so unlike ...", "as opposed to ..."
 _RELATIVE = wordset("which that who")
+_VERSUS = wordset("versus vs")  # "per-unit ratio vs. one global norm": what it is set against
+_SETS_AGAINST = wordset("where whereas while")  # "Where clip_grad_norm_ uses ..., AGC ..."
 
 
 def hidden(toks: list[Tok], subjects: frozenset[str]) -> set[int]:
@@ -47,7 +53,7 @@ def hidden(toks: list[Tok], subjects: frozenset[str]) -> set[int]:
         named = next((k for k in span if toks[k].canon in subjects), None)
         if named is not None:
             out.update(range(j + 1, named + 1))
-        elif j == first:  # not "the threshold is compared with scaled gradients"
+        elif j == first or tok.raw in _VERSUS:  # not "the threshold is compared with ..."
             out.update(range(j + 1, min(len(toks), j + 1 + CONTRAST_REACH)))
     return out
 
@@ -64,10 +70,18 @@ def leads(clause: Clause) -> bool:
 
 
 def mark(found: list[Clause]) -> None:
-    """Mark the relative clauses that describe what a contrast names (in place)."""
+    """Mark the relative clauses that describe what a contrast names, and the clause a
+    sentence opens with "where" / "whereas" / "while" when a clause of its own follows it (in
+    place)."""
     for n, clause in enumerate(found[1:], 1):
         before = found[n - 1]
         same = before.sentence == clause.sentence
         lead = clause.toks[0].raw if clause.toks else ""
         if same and lead in _RELATIVE and (leads(before) or before.contrasted):
             clause.contrasted = True
+    for n, clause in enumerate(found[:-1]):
+        after, opens = found[n + 1], not n or found[n - 1].sentence != clause.sentence
+        lead = after.toks[0].raw if after.toks else ""
+        first = clause.toks[0].raw if clause.toks else ""
+        if opens and first in _SETS_AGAINST and after.sentence == clause.sentence:
+            clause.contrasted = clause.contrasted or lead not in _RELATIVE

@@ -7,7 +7,10 @@ word "default" together ("X=V is the default", "X defaults to V", "by default X 
 default with X V", "the default X is V", "X is V by default", "X at its default of V", "X has a
 default of V", "X (default V)") whose V is not torch's default is followed by :data:`MARKER`, a
 word a misconception of the bank can name. An argument with no default (:data:`REQUIRED`) has no
-true stated default. The table is torch 2.13's (``tests/content/test_explain_feedback_claims.py``
+true stated default. Looser words count too ("by default it measures ... the largest absolute
+entry", "raises a RuntimeError by default", "torch's default max_norm", "max_norm falls back
+to 1.0", "out of the box" for "by default"), unless the sentence denies before them ("does not
+raise by default"). The table is torch 2.13's (``tests/content/test_explain_feedback_claims.py``
 compares it with ``inspect.signature``). Reads the lower-cased answer.
 """
 
@@ -53,6 +56,27 @@ _NORMS = [  # "by default the l1 norm", "the infinity norm by default", "the def
     re.compile(rf"\bdefault\s+(?:norm\s+)?(?:is|=)\s+(?:the\s+)?{_KIND}[- ]norm"),
 ]
 _KINDS = {"l-1": "l1", "l-2": "l2", "manhattan": "l1"}
+_BY_DEFAULT = re.compile(r"\bout of the box\b|\bunless you (?:tell it|say|pass|set it) otherwise\b")
+_LOOSE = [  # a false default said in other words than "X defaults to V"
+    # "by default pytorch measures it with the max norm - norm_type=inf, i.e. the largest entry"
+    re.compile(
+        r"\bby default\b[^.;!?]{0,60}?(?:\b(?:l1|l∞|inf(?:inity|inite)?|manhattan)[- ]norm\b"
+        r"|norm_type\s*=\s*(?:float\(\s*'?)?(?:inf|1\b)|\blargest absolute (?:entry|value)"
+        r"|\bmax(?:imum)? abs)"
+    ),
+    # "clip_grad_norm_ raises a runtimeerror by default", "by default it throws on nan"
+    re.compile(r"\b(?:raises?|throws?)\b[^.;!?]{0,40}?\bby default\b"),
+    re.compile(r"\bby default\b[^.;!?]{0,40}?\b(?:raises?|throws?)\b"),
+    # "torch's default max_norm", "max_norm falls back to 1.0", "the max_norm pytorch uses when
+    # you pass none": max_norm and clip_value have no default
+    re.compile(r"\b(?:torch|pytorch)(?:'s|s)? default (?:max_norm|clip_value)\b"),
+    re.compile(r"\b(?:max_norm|clip_value)\s+falls?\s+back\s+to\b"),
+    re.compile(
+        r"\b(?:max_norm|clip_value)\s+(?:that\s+)?(?:torch|pytorch|it)\s+uses\s+(?:when|if)\s+you\s+"
+        r"(?:pass|give|set)\s+(?:none|nothing|no\b)"
+    ),
+]
+_DENIED = re.compile(r"\b(?:not|no|never|only|unless|doesn't|does not|won't|error_if_nonfinite)\b")
 
 
 def _value(v: str) -> float | str:
@@ -90,6 +114,12 @@ def mark(text: str) -> str:
         for m in form.finditer(text):
             if not _is_default("norm_type", _KINDS.get(m.group(1), m.group(1))):
                 ends.add(m.end())
+    text = _BY_DEFAULT.sub("by default", text)  # "out of the box it uses the inf norm"
+    for form in _LOOSE:
+        for m in form.finditer(text):
+            start = text.rfind(".", 0, m.start()) + 1
+            if not _DENIED.search(text, start, m.end()):  # before it: "when you pass none"
+                ends.add(m.start())
     for at in sorted(ends, reverse=True):
         text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
     return text

@@ -7,8 +7,11 @@ The body of a code branch that handles a bad batch and leaves the iteration is d
 :mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`,
 :mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`), conditions
 turned round (:mod:`.conditions`), calls and stated defaults against torch's signatures
-(:mod:`.api`, :mod:`.defaults`), what a clipping call is given (:mod:`.argued`) and weights
-clamped in code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong
+(:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_ (:mod:`.inflated`), a
+norm said to come back from clip_grad_value_ (:mod:`.returned`), a value range from zero
+(:mod:`.onesided`), a threshold said to lie between two numbers it is not between
+(:mod:`.ranged`), what a clipping call is given (:mod:`.argued`) and weights clamped in code
+(:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
 (:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it
@@ -44,18 +47,22 @@ from gradclip_core.quiz import (
     formulas,
     headed,
     hindsight,
+    inflated,
     loopzero,
     numerals,
     omitted,
+    onesided,
     padded,
     paramclamp,
     powers,
     projections,
     quotients,
+    ranged,
     ratios,
     reported,
     rescaled,
     retracted,
+    returned,
     scalars,
     scalecause,
     skipbranch,
@@ -78,7 +85,9 @@ def mark(text: str) -> str:
     text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
     text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
-    text = defaults.mark(stats.mark(text))  # "misdefaulted"
+    text = defaults.mark(stats.mark(inflated.mark(text)))  # "misdefaulted"; 2 x 1024 unscaled
+    text = ranged.mark(returned.mark(text))  # "misreturned": clip_grad_value_'s norm; "misranged"
+    text = onesided.mark(text)  # "onesided": clip_grad_value_ "into [0, 0.5]"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
     text = quotients.mark(text)  # "1/4" read as 0.25
     text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr

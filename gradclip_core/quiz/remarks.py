@@ -31,6 +31,8 @@ SCENE = wordset("with for in under using")  # "With Adam, ...": what the clause 
 _JOINS = wordset("and or but so because which that then while whereas")
 CALL_WORDS = 5  # words a call before a dash remark may have: "scaler.unscale_(optimizer)"
 ASIDE_MIN_WORDS = 4  # words a bracketed remark needs to be a clause of its own
+_ENDED = re.compile(r"[.!?]\s*$")  # a remark, or the words before it, that end a sentence
+_NEGATED = wordset("never not no")  # "(never above 1)": a short aside that denies is one too
 _ASIDE = re.compile(r"(?:(?<=\s)|^)\(([a-z][^()]*)\)")  # "(and skips the step ...)"
 # "... (like one row of W) separately.": the words that end the clause the remark interrupts
 _TAIL = re.compile(r"[ \t]*([a-z][\w-]*(?:[ \t]+[a-z][\w-]*)?)(?=[ \t]*(?:[.,;:!?\n]|$))")
@@ -86,11 +88,19 @@ def asides(text: str) -> str:
     entry)", "(and skips the step if there are infs)") is a clause of its own: its brackets
     read as dashes, and one or two words after it that end the clause ("each unit (like one
     row of W) separately.") are read before it. Brackets after a word ("f(x, y)") and short
-    ones ("(3, 4)", "(its norm)") stay."""
+    ones ("(3, 4)", "(its norm)") stay, unless they deny: a short denial qualifies a word and
+    no more, so it is dropped ("tanh's derivative (never above 1) can shrink it" denies no
+    shrinking). A remark that ends its sentence ("... (tanh can damp it.) Recap: ...") takes no
+    words from the next one."""
     out, start = [], 0
     for m in _ASIDE.finditer(text):
-        if len(re.findall(r"[a-z_]\w*", m.group(1))) >= ASIDE_MIN_WORDS:
-            tail = _TAIL.match(text, m.end())
+        said = re.findall(r"[a-z_]\w*", m.group(1))
+        if len(said) < ASIDE_MIN_WORDS and _NEGATED & set(said):  # "(never above 1)": dropped
+            out += [text[start : m.start()].rstrip(), " "]
+            start = m.end()
+        elif len(said) >= ASIDE_MIN_WORDS:
+            ended = _ENDED.search(m.group(1)) or _ENDED.search(text[: m.start()])
+            tail = None if ended else _TAIL.match(text, m.end())
             rest = f" {tail.group(1)}" if tail else ""
             out += [text[start : m.start()].rstrip(), rest, " — ", m.group(1), " — "]
             start = tail.end() if tail else m.end()

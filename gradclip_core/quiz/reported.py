@@ -11,7 +11,8 @@ and its claims must not be read as the learner's own. Two shapes are read as a s
   ";" or the end of its sentence ("the mistake is that ..." explains, it tells no way);
 - someone's deed ("someone / people / my teammate / we ... put / had / called / clipped ...")
   in a sentence that judges it ("nothing", "no effect", "wondered why", "worse", "didn't
-  work"), up to the words that judge it.
+  work"), up to the words that judge it, or up to a ";" when the clause after it judges it
+  ("a colleague once called the clip after step(); the weights had moved, so it did nothing").
 
 Reads the lower-cased answer.
 """
@@ -42,9 +43,10 @@ _JUDGED = (
 _TOLD = re.compile(  # "my teammate had the clip after opt.step() and wondered why ..."
     rf"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?)((?:(?:so|once|yeah|lol|ha)\s*,?\s+)*"
     rf"(?:saw\s+(?:a\s+\w+\s+)?(?:once\s+)?(?:where\s+)?)?"
-    rf"{_WHO}\s+(?:\w+\s+){{0,3}}?{_DEED}\b{_BODY}*?)"
+    rf"{_WHO}\s+(?:\w+\s+){{0,4}}?{_DEED}\b{_BODY}*?)"
     rf"(?=(?:\s*(?:,|-|—)\s*|\s+)(?:and|but|so)?\s*(?:(?:it|that|this|they|he|she|the\s+\w+)\s+)?"
-    rf"(?:(?:then|just|had|has|was|got|were|did|does|only|still)\s+)*{_JUDGED}\b)"
+    rf"(?:(?:then|just|had|has|was|got|were|did|does|only|still)\s+)*{_JUDGED}\b"
+    rf"|\s*;\s*[^.!?;\n]{{0,60}}?\b{_JUDGED}\b)"  # "...; the weights had moved, so it did nothing"
 )
 
 

@@ -3,8 +3,13 @@ vectors).
 
 - Clipping by norm with numbers: "a norm of 10 with max_norm 2 is scaled by 0.2" (or "norm 10,
   max_norm 2 -> x0.2"): the factor must be max_norm / norm when the norm is over max_norm, and
-  1 (no change) when it is not. A false factor is marked with :data:`.examples.MARKER`. In a
-  code comment the norm and the limit may stand in a comment before it in the same code block.
+  1 (no change) when it is not, and the norm it leaves ("so the final norm is 1") must be
+  min(norm, max_norm). A false factor or result is marked with :data:`.examples.MARKER`. The
+  limit may be stated in an earlier sentence (unless the sentence is about a loss scale or a
+  learning rate), the norm in the one just before when that one states the limit too
+  ("max_norm is 5 and the norm is 20. clip_grad_norm_ divides every gradient by 20");
+  "clip_grad_norm_ divides by 20" is a factor of 1/20. In a code comment the norm and the limit
+  may stand in a comment before it in the same code block.
 - Clipping after every micro-batch: with N micro-batches and each clip scaling the running sum
   by f ("each clip halves it", "scales it by 0.5"), the first micro-batch ends up scaled by
   f^N and the last by f. A false fraction given to the first or the last is marked with
@@ -32,13 +37,25 @@ _ENDS = re.compile(r"\b(first|earliest|last|final|latest)\b")
 _FRACTION = re.compile(rf"(?<![\w.^]){_NUM}(?!\s*(?:micro|times|steps?|batch))")
 _NORM = re.compile(  # "a norm of 10", "norm sqrt(81 + 144) = 15"
     rf"(?<![\w_])(?<!max )norm(?:\s+(?:after|before)\s+\w+)?\s*(?:of|is|=|:)?\s*"
-    rf"(?:(?:sqrt|√)\s*\(?[^)=;]*\)?\s*[=≈]\s*)?{_NUM}"
+    rf"(?:(?:sqrt|√)\s*\(?[^)=;]*\)?\s*[=≈]\s*)?"
+    rf"(?:\d+(?:\.\d+)?\s*(?:×|x|\*)\s*\d+(?:\.\d+)?\s*[=≈]\s*)?{_NUM}"  # "norm 0.25 × 2048 = 512"
 )
 _LIMIT = re.compile(rf"\b(?:max_norm|max norm|threshold|limit)\s*(?:of|is|=|:)?\s*{_NUM}")
 _FACTOR = re.compile(
     rf"(?:(?:->|→|=>|so|gives?|giving)\s*(?:a\s+)?(?:factor\s+(?:of\s+)?)?(?:x|×|\*)\s*{_NUM})"
     rf"|(?:(?:scal|multipl|shrink|shrunk)\w*\s+(?:\w+\s+){{0,3}}?by\s+(?:a factor of\s+)?{_NUM})"
     rf"|(?:factor\s+(?:is|of|=)\s*{_NUM}(?!\s*[/÷]))"  # "factor is 4 / 40": a quotient
+)
+_DIVIDE = re.compile(  # "clip_grad_norm_ divides every gradient by 20" (not unscale_'s division)
+    r"\b(?:clip_grad_norm_?|clipping|clip|it)\s+(?:\w+\s+)?divid\w*\s+(?:\w+\s+){0,3}?by\s+" + _NUM
+)
+# a sentence about the loss scale or a learning rate: its factors are not the clip's
+_OTHER_SCALE = re.compile(
+    r"unscal|scaler|loss scale|real norm|true norm|real size|true size|\bs\s*=|learning rate|\blr\b"
+)
+_RESULT = re.compile(  # what the clip leaves: "so the new norm is 1", "the final norm is 2"
+    rf"\b(?:new|final|resulting|clipped)\s+norm\s*(?:is|becomes|of|=|:)?\s*(?:now\s+)?"
+    rf"(?:about\s+|roughly\s+|exactly\s+)?{_NUM}"
 )
 _TIMES = re.compile(r"\b(?:halv\w*|shrunk|scaled|clipped|cut)\s+(twice|three|four|five)\b")
 _COUNTS = _COUNTS | {"twice": 2}
@@ -64,17 +81,20 @@ def mark(text: str) -> str:
     factor = None
     if per_clip:
         factor = 0.5 if per_clip.group(1) else _value(per_clip.group(2))
-    out, before, fenced = [], "", False
+    out, limit, setup, before, fenced = [], None, None, "", False
     for n, piece in enumerate(SENTENCE.split(text)):
-        if n % 2 == 0 and count and factor and 0 < factor < 1:
+        if n % 2:
+            out.append(piece)
+            continue
+        if count and factor and 0 < factor < 1:
             piece = _micro_batches(piece, count, factor)
-        if n % 2 == 0:  # a code comment may take its numbers from a comment before it
-            fenced ^= piece.lstrip().startswith("```")
-            comment = piece.lstrip().startswith("#")
-            checked = _norm_factor(piece, before if comment else "")
-            before = piece if comment else before if fenced else ""
-            piece = checked
-        out.append(piece)
+        fenced ^= piece.lstrip().startswith("```")  # a code comment may take its numbers
+        comment = piece.lstrip().startswith("#")  # ... from a comment before it
+        out.append(_norm_factor(piece, limit, setup, before if comment else ""))
+        before = piece if comment else before if fenced else ""
+        limit = _LIMIT.search(piece) or limit  # "max_norm = 2. the sum has norm 4, so ..."
+        norms = list(_NORM.finditer(piece))  # a setup states both: "max_norm 5, norm 20."
+        setup = norms[-1] if norms and _LIMIT.search(piece) and not _FACTOR.search(piece) else None
     return "".join(out)
 
 
@@ -98,16 +118,28 @@ def _micro_batches(sentence: str, count: int, factor: float) -> str:
     return sentence
 
 
-def _norm_factor(sentence: str, before: str = "") -> str:
-    """The sentence with :data:`.examples.MARKER` after a false clipping factor (the norm and
-    the limit stated in it, or in ``before``: "# norm 10, max_norm 2" then "# x 0.5")."""
-    factor = _FACTOR.search(sentence)
-    limit = _LIMIT.search(sentence) or _LIMIT.search(before)
-    norm = factor and (_NORM.search(sentence, 0, factor.start()) or _NORM.search(before))
+def _norm_factor(sentence: str, before=None, setup=None, comment: str = "") -> str:
+    """The sentence with :data:`.examples.MARKER` after a false clipping factor, or after a
+    false norm it says the clip leaves ("so the new norm is 1"). The limit may be stated in an
+    earlier sentence (``before``), the norm in the sentence just before (``setup``): "max_norm
+    is 5 and the norm is 20. clip_grad_norm_ divides every gradient by 20"; or both in the code
+    comment before it (``comment``): "# norm 10, max_norm 2" then "# x 0.5"."""
+    limit = _LIMIT.search(sentence) or _LIMIT.search(comment)
+    limit = limit or (None if _OTHER_SCALE.search(sentence) else before)
+    factor = _FACTOR.search(sentence) or _DIVIDE.search(sentence)
+    norm = factor and _NORM.search(sentence, 0, factor.start())  # not the result's: "-> norm 3"
+    norm = norm or (factor and _NORM.search(comment))
+    norm = norm or (factor and setup)
     if not (norm and limit and factor):
         return sentence
     said = _value(next(g for g in factor.groups() if g is not None))
+    said = 1 / said if factor.re is _DIVIDE and said else said
     size, cap = _value(norm.group(1)), _value(limit.group(1))
-    if not size or not off(said, min(1.0, cap / size)):
+    if not size:
         return sentence
-    return f"{sentence[: factor.end()]} {MISCOMPUTED}{sentence[factor.end() :]}"
+    if off(said, min(1.0, cap / size)):
+        return f"{sentence[: factor.end()]} {MISCOMPUTED}{sentence[factor.end() :]}"
+    result = _RESULT.search(sentence, factor.end())
+    if result and off(_value(result.group(1)), min(size, cap)):
+        return f"{sentence[: result.end()]} {MISCOMPUTED}{sentence[result.end() :]}"
+    return sentence

@@ -2106,9 +2106,58 @@ def test_the_norm_returned_after_accumulation_is_that_of_the_whole_sum():
     assert total.item() == pytest.approx(5.0)
 
 
-def test_clip_grad_value_returns_none_and_clip_grad_norm_the_norm_before_clipping():
-    _said("clip_grad_value_ returns None, not a norm: to log the gradient norm")
-    assert torch.nn.utils.clip_grad_value_([param_with_grad([3.0, 4.0])], 1e9) is None
-    p = param_with_grad([3.0, 4.0])
-    assert torch.nn.utils.clip_grad_norm_([p], 1.0).item() == pytest.approx(5.0)
-    assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-5)
+def test_a_max_norm_between_the_median_and_the_90th_percentile_lies_in_that_range():
+    _said("with a median of 0.8 and a 90th percentile of 1.6 that is a value from 0.8 to 1.6")
+    norms = np.array([0.5, 0.7, 0.8, 0.8, 0.8, 0.9, 1.2, 1.4, 1.6, 3.0])
+    median, p90 = np.median(norms), np.percentile(norms, 90, method="lower")
+    assert median == pytest.approx(0.85) and p90 == 1.6
+    assert p90 < 5.0 and median > 0.5 and median <= 1.2 <= p90
+
+
+def test_clipping_before_the_last_backward_leaves_the_sum_unclipped():
+    _said("the last backward() adds its gradient to .grad after the clip")
+    w = torch.nn.Parameter(torch.zeros(2))
+    for k, target in enumerate((torch.tensor([3.0, 4.0]), torch.tensor([3.0, 4.0]))):
+        (-(w * target).sum()).backward()  # each micro-batch adds a gradient of norm 5
+        if k == 0:
+            torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)  # before the last backward
+    assert w.grad.norm().item() == pytest.approx(6.0, rel=1e-5)  # 1 + 5: over max_norm
+
+
+def test_each_iteration_computes_a_fresh_gradient_nothing_compounds_across_steps():
+    _said("each iteration's backward() computes a fresh gradient from the current weights")
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(3, 4, batch_first=True)
+    x = torch.randn(2, 20, 3)
+    grads = []
+    for _ in range(3):  # three iterations on the same weights, no optimizer step
+        rnn.zero_grad()
+        rnn(x)[0].sum().backward()
+        grads.append(rnn.weight_hh_l0.grad.clone())
+    assert all(torch.allclose(grads[0], g) for g in grads[1:])
+
+
+def test_clip_grad_value_takes_one_number_and_clamps_both_signs_alike():
+    _said("clip_grad_value_(parameters, clip_value) takes one number and clamps every entry")
+    assert list(inspect.signature(torch.nn.utils.clip_grad_value_).parameters) == [
+        "parameters",
+        "clip_value",
+        "foreach",
+    ]
+    p = param_with_grad([-3.0, 0.2, 3.0])
+    torch.nn.utils.clip_grad_value_([p], clip_value=1.0)
+    assert torch.equal(p.grad, torch.tensor([-1.0, 0.2, 1.0]))
+
+
+def test_a_too_small_threshold_shrinks_every_step_it_does_not_blow_up():
+    _said("A threshold far below the typical norm does not make training diverge")
+    torch.manual_seed(0)
+    w = torch.nn.Parameter(torch.tensor([5.0, -5.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    for _ in range(50):
+        opt.zero_grad()
+        (w**2).sum().backward()
+        total = torch.nn.utils.clip_grad_norm_([w], max_norm=0.01)
+        assert total > 0.01  # clipped on every step
+        opt.step()
+    assert 0 < (w.detach().norm() - 50**0.5).abs() < 0.06  # each step moves 0.001: slow, finite

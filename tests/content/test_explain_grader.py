@@ -190,8 +190,16 @@ zero_grad() said to fill zeros, the returned norm said to be the last micro-batc
 mislabelled in code, clip_grad_value_'s return logged; held out at 80.2 % good and 19.8 % wrong
 full, then used to tune the grader: 97.9 % and 3.1 % after) and ``explain_answers_round38.toml``
 (5 and 5 a prompt, variants of each weakness class blind45 showed, phrased apart from it,
-written before the fixes, at 33/40 good and 13/40 wrong full; 38/40 and 2/40 after) count in
-the rates only.
+written before the fixes, at 33/40 good and 13/40 wrong full; 38/40 and 2/40 after),
+``explain_answers_blind44.toml`` (12 and 12 a prompt, written blind: decimals before a "?",
+recaps written as "A vs. B", short bracketed denials, contrasts led by "where", results in
+"million" or after ", about", a limit stated a sentence before its example, clip_grad_value_
+said to return the norm, one-sided value ranges, defaults said in other words, a max_norm
+"between" numbers it is not between; held out at 86.5 % good and 17.7 % wrong full, then used
+to tune the grader: 99.0 % and 1.0 % after) and ``explain_answers_round37.toml`` (5 and 5 a
+prompt, variants of each weakness class blind44 showed, phrased apart from it, written before
+the fixes, at 28/40 good and 13/40 wrong full; 37/40 and 0/40 after) count in the
+rates only.
 """
 
 from __future__ import annotations
@@ -279,6 +287,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round35.toml",
     "explain_answers_blind45.toml",
     "explain_answers_round38.toml",
+    "explain_answers_blind44.toml",
+    "explain_answers_round37.toml",
 )
 
 

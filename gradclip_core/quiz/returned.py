@@ -1,0 +1,50 @@
+"""What clip_grad_value_ is said to return, marked: it returns None, never a norm.
+
+"Use clip_grad_value_(...) and log what it returns - the total gradient norm" gives value
+clipping clip_grad_norm_'s return value. A sentence that speaks of what a call returns ("what it
+returns", "the value it hands back", "returns the norm") and names a norm, where the clipping
+call named last before it (in that sentence, or through "it" in the one before) is
+``clip_grad_value_``, is followed by :data:`MARKER`, a word a misconception of the bank can
+name. A sentence that denies ("returns none", "returns nothing", "not") is left alone. Reads
+the lower-cased answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gradclip_core.quiz.api import MISRETURNED
+from gradclip_core.quiz.examples import SENTENCE
+
+MARKER = MISRETURNED  # also after a norm said to come back from clip_grad_value_
+_CALL = re.compile(r"clip_grad_(value|norm)_?")
+_RETURNS = re.compile(
+    r"\b(?:returns?|returned|hands?\s+(?:you\s+)?back|gives?\s+(?:you\s+)?back|spits?\s+out)\b"
+)
+_NORM = re.compile(r"\bnorms?\b")
+_IT = re.compile(r"\bit\s+(?:returns?|hands|gives|spits)\b|\bwhat\s+it\b|\bvalue\s+it\b")
+_NORM_CALL = re.compile(r"max_norm|clip_grad_norm")
+_DENIED = re.compile(r"\b(?:none|nothing|not|no|never|doesn't|only)\b")
+
+
+def mark(text: str) -> str:
+    """``text`` with :data:`MARKER` after each sentence that has clip_grad_value_ return a
+    norm."""
+    parts = SENTENCE.split(text)
+    out, last = [], None
+    for n, part in enumerate(parts):
+        if n % 2:
+            out.append(part)
+            continue
+        calls = list(_CALL.finditer(part))
+        said = _RETURNS.search(part)
+        before = calls and said and [c for c in calls if c.start() < said.start()]
+        # from the sentence before, only through "it" ("log what it returns"), never in a
+        # sentence about max_norm ("since the function returns the total norm")
+        named = before[-1].group(1) if before else (last if _IT.search(part) else None)
+        named = None if _NORM_CALL.search(part) and not before else named
+        if said and named == "value" and _NORM.search(part) and not _DENIED.search(part):
+            part = f"{part[: said.end()]} {MARKER}{part[said.end() :]}"
+        last = calls[-1].group(1) if calls else None
+        out.append(part)
+    return "".join(out)
