@@ -180,7 +180,14 @@ step that is lr times the gradient, loss-scaled copies, micro-batch sums, zero e
 written with "x", labelled cases; held out at 59.4 % good and 6.2 % wrong full, then used to tune
 the grader: 90.6 % and 1.0 % after) and ``explain_answers_round35.toml`` (5 and 5 a prompt,
 variants of each weakness class blind40 showed, phrased apart from it, written before the
-fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after) count in the rates only.
+fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after),
+``explain_answers_blind47.toml`` (12 and 12 a prompt, written blind: the returned norm said to be
+the clipped one, norm_type=inf said to clamp like clip_grad_value_, a RuntimeError for a small
+max_norm, eigenvalues below -1 said to cancel, truncated BPTT blamed, the clip after the
+second-to-last micro-batch; held out at 88.5 % good and 17.7 % wrong full, then used to tune
+the grader: 97.9 % and 2.1 % after) and ``explain_answers_round39.toml`` (5 and 5 a prompt,
+variants of each weakness class blind47 showed, phrased apart from it, written before the
+fixes, at 34/40 good and 16/40 wrong full; 40/40 and 3/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -266,6 +273,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round33.toml",
     "explain_answers_blind40.toml",
     "explain_answers_round35.toml",
+    "explain_answers_blind47.toml",
+    "explain_answers_round39.toml",
 )
 
 
