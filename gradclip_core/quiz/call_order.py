@@ -15,10 +15,9 @@ The answer's mentions of calls (``CALLS`` in quiz.claims: ``loss.backward()``, "
   ("loss.backward(); clip_grad_norm_(...); optimizer.step()") and the order of their first
   mentions must agree, or it says nothing; when no sentence names both, first mentions in
   words can credit the pair but never reverse it. Calls written as code outrank words ("to
-  add clipping: loss.backward(), ...").
-
-A clause led by "after" / "before" places the clip named earlier in its sentence ("the clip
-goes where the step goes: after backward(), before optimizer.step()").
+  add clipping: loss.backward(), ..."). A clause led by "after" / "before" places the clip
+named earlier in its sentence ("the clip goes where the step goes: after backward(), ...") or,
+with none, the one :mod:`.placed` finds.
 A pair (a, b) is *stated* when the answer orders a before b and *reversed* when it orders b
 before a. The loop repeats, so ``zero_grad()`` written before a later call (``step()``) is in
 order when it also comes before ``backward()``: it starts the iteration; only one between
@@ -41,6 +40,7 @@ from gradclip_core.quiz.claims import CALLS, wordset
 from gradclip_core.quiz.fronted import object_end
 from gradclip_core.quiz.listing import ahead, procedure, sequence
 from gradclip_core.quiz.match import alt_hits, alternatives
+from gradclip_core.quiz.placed import placed
 from gradclip_core.quiz.text import Clause, meaningful
 
 _AFTER = wordset("after once following follows follow")  # "a after b": b < a
@@ -58,7 +58,7 @@ _NOUNS = wordset("gradient valu one norm sum loss")  # "the clipped gradients" (
 _DETERMINERS = wordset("the each every any its their")  # "the later clips", "the first backward"
 _PLACING = wordset(
     "put place placed goes go call called do right just only either way immediately directly "
-    "belongs belong sits sit comes come happens happen"
+    "belongs belong sits sit comes come happens happen insert inserted add added slotted extra"
 )
 _MARKERS = _AFTER | _BEFORE | _THEN | _FIRST | {"between"}
 _LISTED_ONLY = {"update"}  # calls whose bare word is a call only as a list item
@@ -244,7 +244,7 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
     if named is not None:  # "before checking it you convert back with unscale_()"
         obj, subj = named, obj
     if _placing(clause, tok.i):  # "the clip goes where the step goes: after backward(), ..."
-        subj = reader.topic(tok.i, clause.sentence) or subj or Mention(TOPIC, n, -1, -1, False)
+        subj = reader.topic(tok.i, clause.sentence) or placed(reader, subj, tok.i, clause, n)
     if tok.raw in _AFTER:
         reader.add(obj, subj, flip)
     else:

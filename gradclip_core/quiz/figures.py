@@ -7,7 +7,8 @@ worked example states to be in proportion to the depth.
 - "50 steps give about 50 times the gradient", "a 100-layer net has 100 times the gradient",
   "twice as long gives twice as large": a gradient that grows in proportion to the number of
   steps or layers grows linearly. It is marked with :data:`MISGROWN`, a word a misconception of
-  the bank can name (backpropagation multiplies one factor per step: the growth is a power).
+  the bank can name (backpropagation multiplies one factor per step: the growth is a power);
+  "the matrix is multiplied in 200 times" counts the factors and grows nothing.
 
 Reads the lower-cased answer, before it is split into words.
 """
@@ -40,6 +41,9 @@ _PROPORTIONAL = (  # "50 steps give roughly 50 times the gradient" (not "50 time
         r"\bdoubl\w*\s+the\s+(?:length|depth|steps|layers)\b[^.;:]{0,40}?\bdoubl\w*\s+the\s+grad"
     ),
 )
+
+
+_COUNTED = re.compile(r"\b(?:multipl|appl|reus|used|chain|compos)\w*")  # a count of factors
 
 
 def _evaluate(expr: str) -> float | None:
@@ -81,7 +85,12 @@ def mark(text: str) -> str:
         for m in _EXPR.finditer(text)
         if _false(*m.groups()) and not _TERM_OF.search(text[: m.start()])
     ]
-    ends += [(m.end(), MISGROWN) for pattern in _PROPORTIONAL for m in pattern.finditer(text)]
+    ends += [
+        (m.end(), MISGROWN)
+        for pattern in _PROPORTIONAL
+        for m in pattern.finditer(text)
+        if not _COUNTED.search(m.group(0))  # "multiplied in 200 times": how often, no growth
+    ]
     for at, word in sorted(ends, reverse=True):
         text = f"{text[:at]} {word} {text[at:]}"
     return text

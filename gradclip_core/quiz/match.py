@@ -59,7 +59,7 @@ _ORDINAL_HEADS = wordset(
     "one method option approach variant mode kind type version technique keeps changes "
     "preserves scales clamps rescales clips rotates distorts alters treats looks works acts "
     "shrinks cuts caps limits leaves maintains only never just also rule operation scheme "
-    "keep preserve maintain rotate distort alter shrink clamp"  # "the first keep ...": no -s
+    "keep preserve maintain rotate distort alter shrink clamp each every all"  # "in the first, all"
 )
 
 

@@ -10,7 +10,12 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
   shrinks again and again": its harm, not the next step of a procedure);
 - after the condition it depends on, in the same sentence, when that condition says "over the
   limit" ("if the norm is larger than the threshold, all gradients are shrunk so that their norm
-  equals it": only the large ones).
+  equals it": only the large ones);
+- in a condition ("if" / "when" / "whenever" first), next to the clause it conditions, in the same
+  sentence: the one after it ("if per-element bounding is preferred, clip_grad_value_ is used";
+  "if inf turned up, scaler.step skips the update") or a short one before it that is only what it
+  conditions ("clip_grad_value_(params, 1.0) if each entry is to be cut off at 1"); not one that
+  states its own main clause ("when the ratio exceeds λ it scales the weights").
 
 (A short clause that sets the scene before it, "Here I clip by value: every element is clamped",
 does not count: read so, too many wrong answers pass.)
@@ -19,10 +24,12 @@ does not count: read so, too many wrong answers pass.)
 from __future__ import annotations
 
 from gradclip_core.quiz.match import Pattern, _excluded, _slot_hits
-from gradclip_core.quiz.text import Clause
+from gradclip_core.quiz.text import Clause, meaningful
 
 _ACTS = frozenset(("clip", "clipping", "step", "update", "backward", "unscale", "zero_grad"))
 _CONDITIONS = frozenset(("if", "when", "whenever", "once"))  # a clause that sets a condition
+_PRONOUNS = frozenset(("it", "they"))  # a condition that states its own main clause
+_BARE = 6  # words at most of a clause that is only what a condition conditions
 _OVER = frozenset(("abov", "exceed", "larg", "beyond", "past", "high"))  # canon ("over" is "/")
 
 
@@ -39,6 +46,12 @@ def excluded_near(
     over = tuple(a for a in pat.exclude if all(w.canon in _OVER for w in a))
     if over and _condition(before, clause) and _excluded(over, before, vocab):
         return True
+    own_main = any(t.raw in _PRONOUNS for t in clause.toks[2:])  # "when ..., it scales"
+    if clause.toks[:1] and clause.toks[0].raw in _CONDITIONS - {"once"} and not own_main:
+        near = [c for c in (before, after) if c is not None and c.sentence == clause.sentence]
+        near = [c for c in near if c is after or sum(map(meaningful, c.toks)) <= _BARE]
+        if any(_excluded(pat.exclude, c, vocab) for c in near):
+            return True
     leads_or = clause.toks[:1] != [] and clause.toks[0].raw == "or"
     if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"
         leads_or |= after.sentence == clause.sentence and not _ACTS & {t.raw for t in after.toks}

@@ -6,8 +6,8 @@ A vector followed closely by its norm ("(3, 4) has norm 5", "for (6, 8) the norm
 ``clip_grad_norm_`` (``norm_type=2.0``). A number off by more than the precision written (or
 :data:`.scalars.CLOSE`) is marked with :data:`.examples.MARKER`; a whole number stated as exact,
 with no "about" or "≈", may be off by a tenth of the norm at most ("(1, 1) has norm 1" is
-false). Sentences that name another norm (L1, inf, ``norm_type``, a squared norm) or suppose
-("if", "would") are not checked.
+false). Sentences that name another norm (L1, inf, ``norm_type``, a squared norm) are not
+checked, nor a vector after a supposition ("if", "would") in its sentence.
 
 Reads the lower-cased answer, before it is split into words.
 """
@@ -25,7 +25,7 @@ _LIMIT = r"(?:threshold|limit|max_norm|max norm|clip_value|c)"
 _STATED = re.compile(
     rf"[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]"  # the vector
     rf"(?:\s*(?:,|and|with)\s*(?:a\s+)?{_LIMIT}\s*(?:of|=|is|:)?\s*{_NUM}\s*,?)?"  # "and limit 1"
-    r"(?:\s*,?\s*(?:the|its|it|has|have|had|whose|which|a|an|of|total|l2|euclidean|with|and|is|also|still)\b)*"
+    r"(?:\s*,?\s*(?:the|its|it|has|have|had|whose|which|a|an|of|total|l2|euclidean|with|and|is|also|still|that)\b)*"
     r"\s*,?\s*(?:norm|length)\s*(?:is|=|of|:)?\s*"
     r"(?:also\s+|still\s+)?"  # "(1, 1), which also has norm 1", "whose norm is also 1"
     r"(?:about\s+|roughly\s+|approximately\s+|around\s+|exactly\s+|only\s+|≈\s*|~\s*)?"
@@ -51,11 +51,12 @@ def mark(text: str) -> str:
     """``text`` (lower case) with :data:`MARKER` after each false norm stated for a vector."""
     out = []
     for part in SENTENCE.split(text):
-        if not (_OTHER_NORMS.search(part) or _SUPPOSES.search(part)):
+        if not _OTHER_NORMS.search(part):  # a supposition after the vector supposes no norm
             ends = [
                 m.end()
                 for m in _STATED.finditer(part)
                 if _false(*m.groups(), bool(_APPROXIMATE.search(m.group())))
+                and not _SUPPOSES.search(part[: m.start()])
             ]
             for at in reversed(ends):
                 part = f"{part[:at]} {MARKER}{part[at:]}"

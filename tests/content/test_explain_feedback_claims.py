@@ -2161,3 +2161,75 @@ def test_a_too_small_threshold_shrinks_every_step_it_does_not_blow_up():
         assert total > 0.01  # clipped on every step
         opt.step()
     assert 0 < (w.detach().norm() - 50**0.5).abs() < 0.06  # each step moves 0.001: slow, finite
+
+
+def test_clip_grad_norm_raises_nothing_for_a_norm_far_above_max_norm():
+    _said(
+        "clip_grad_norm_ raises no error however far the total norm is above max_norm",
+        "It raises only with error_if_nonfinite=True, and then only for a nan or inf total norm.",
+    )
+    for flag in (False, True):
+        p = param_with_grad([3e6, 4e6])
+        assert torch.nn.utils.clip_grad_norm_([p], 1e-3, error_if_nonfinite=flag).item() > 1e6
+        assert p.grad.norm().item() == pytest.approx(1e-3, rel=1e-4)
+    with pytest.raises(RuntimeError):
+        torch.nn.utils.clip_grad_norm_(
+            [param_with_grad([float("nan"), 1.0])], 1.0, error_if_nonfinite=True
+        )
+
+
+def test_a_negative_eigenvalue_grows_like_its_magnitude_and_truncation_shortens_the_product():
+    _said("(-1.2)^T has size 1.2^T", "1.2^50 is about 9,100")
+    w = torch.diag(torch.tensor([-1.2, 0.5], dtype=torch.float64))
+    power = torch.linalg.matrix_power(w, 50)
+    assert abs(power[0, 0].item()) == pytest.approx(1.2**50) and round(1.2**50, -2) == 9100
+    assert torch.linalg.matrix_power(w, 51)[0, 0].item() < 0  # the sign alternates
+    _said("with a factor of 1.1 per step, 20 steps give about 6.7 while 200 give about 190 million")
+    assert round(1.1**20, 1) == 6.7 and round(1.1**200, -7) == 190_000_000
+
+
+def test_update_lowers_the_scale_after_inf_and_raises_it_only_after_growth_interval():
+    _said(
+        "scaler.update() lowers the scale, multiplying it by backoff_factor (0.5 by default)",
+        "by growth_factor (2.0), only after growth_interval (2000) steps in a row without inf",
+    )
+    default = torch.amp.GradScaler("cpu")
+    assert (default.get_backoff_factor(), default.get_growth_factor()) == (0.5, 2.0)
+    assert default.get_growth_interval() == 2000
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0, growth_interval=3)
+    w = torch.nn.Parameter(torch.tensor([1.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scales = []
+    for bad in (True, False, False, False):
+        opt.zero_grad()
+        scaler.scale(w.sum() * (float("inf") if bad else 1.0)).backward()
+        scaler.step(opt)
+        scaler.update()
+        scales.append(scaler.get_scale())
+    assert scales == [512.0, 512.0, 512.0, 1024.0]
+
+
+def test_max_norm_inf_leaves_finite_gradients_as_they_are_and_an_overflow_nan():
+    _said(
+        "for a finite total norm the factor max_norm / (norm + 1e-6) is capped at 1",
+        "If the total norm itself overflows to inf, inf / inf is nan and every gradient",
+        "torch.nn.utils.get_total_norm measures without touching them",
+    )
+    p = param_with_grad([3.0, 4.0])
+    assert torch.nn.utils.clip_grad_norm_([p], float("inf")).item() == pytest.approx(5.0)
+    assert torch.equal(p.grad, torch.tensor([3.0, 4.0]))
+    big = param_with_grad([3e38, 3e38])  # each entry finite, the norm overflows float32
+    assert torch.nn.utils.get_total_norm([big.grad]).item() == float("inf")
+    assert torch.equal(big.grad, torch.tensor([3e38, 3e38]))  # measuring touched nothing
+    assert torch.nn.utils.clip_grad_norm_([big], float("inf")).item() == float("inf")
+    assert torch.isnan(big.grad).all()
+
+
+def test_a_clip_before_the_last_micro_batch_leaves_the_sum_unbounded():
+    _said("clipped any earlier, the gradients still to come are added to .grad after the clip")
+    p = param_with_grad([0.0, 0.0])
+    for k, g in enumerate((torch.tensor([3.0, 0.0]), torch.tensor([0.0, 4.0]))):
+        p.grad += g
+        if k == 0:  # after the second-to-last micro-batch
+            torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert p.grad.norm().item() > 1.0 + 3

@@ -4,202 +4,10 @@ The answers live in ``explain_answers.toml`` (16 good and 16 subtly wrong a prom
 ``explain_answers_more.toml`` (29 and 29 more, written later). Every good answer must earn full
 marks, no wrong one may, and every prompt's own model answer must earn full marks. The rates over
 all prompts are printed (``pytest -s``) and held to the targets of issue 9: at least 95 % of
-good answers full, at most 5 % of wrong answers full. ``explain_answers_blind.toml`` (12 and 12
-a prompt, written by someone who never saw the grader), ``explain_answers_heldout.toml`` (10
-and 10 a prompt, written blind too, then used to tune the grader) and
-``explain_answers_blind3.toml`` (12 and 12 a prompt, written blind, measured at 85/96 good and
-10/96 wrong full, then used to tune the grader), ``explain_answers_blind4.toml`` (12 and 12 a
-prompt, written blind, measured at 83/96 good and 7/96 wrong full, then used to tune the
-grader) and ``explain_answers_round5.toml`` (9 and 9 a prompt written before grading them, at
-68/72 good and 1/72 wrong full, plus variants that check each rule added),
-``explain_answers_blind6.toml`` (12 and 12 a prompt, written blind, measured at 87/96 good and
-7/96 wrong full, then used to find structural weaknesses) and ``explain_answers_round6.toml``
-(variants of each weakness class, at 25/32 good and 16/28 wrong full when written),
-``explain_answers_blind7.toml`` (12 and 12 a prompt, written blind, held out at 90/96 good and
-7/96 wrong full, then used to tune the grader) and ``explain_answers_round7.toml`` (variants
-of each weakness class blind7 showed, at 21/25 good and 9/20 wrong full when written),
-``explain_answers_blind8.toml`` (12 and 12 a prompt, written blind, held out at 88.5 % good and
-6.2 % wrong full, then used to tune the grader) and ``explain_answers_round8.toml`` (variants of
-each weakness class blind8 showed, at 15/22 good and 12/24 wrong full when written),
-``explain_answers_blind9.toml`` (12 and 12 a prompt, written blind, held out at 91.7 % good and
-16.7 % wrong full, then used to tune the grader) and ``explain_answers_round9.toml`` (variants of
-each misconception family blind9 showed, at 12/14 good and 21/32 wrong full when written),
-``explain_answers_blind10.toml`` (12 and 12 a prompt, written blind, held out at 93.8 % good and
-14.6 % wrong full, then used to tune the grader) and ``explain_answers_round10.toml`` (variants of
-each misconception family and refusal cause blind10 showed, at 14/18 good and 18/24 wrong full
-when written), ``explain_answers_blind12.toml`` (12 and 12 a prompt, written blind, held out at
-95.8 % good and 9.4 % wrong full, then used to tune the grader) and
-``explain_answers_round11.toml`` (variants of each weakness class blind12 showed, at 8/13 good
-and 15/19 wrong full when written), ``explain_answers_blind13.toml`` (12 and 12 a prompt, written
-blind, asked for mostly novel mistakes, held out at 94.8 % good and 18.8 % wrong full, then used
-to tune the grader), ``explain_answers_round12.toml`` (variants of each weakness class blind13
-showed, at 10/15 good and 10/23 wrong full when written), ``explain_answers_blind14.toml`` (12
-and 12 a prompt, written blind, asked for mostly novel mistakes, held out at 88.5 % good and
-15.6 % wrong full, then used to tune the grader) and ``explain_answers_round13.toml`` (variants
-of each weakness class blind14 showed, written after the fixes, at 9/9 good and 0/15 wrong full
-when written), ``explain_answers_blind15.toml`` (12 and 12 a prompt, written blind, held out at
-93.8 % good and 11.5 % wrong full, then used to tune the grader),
-``explain_answers_round14.toml`` (variants of each weakness class blind15 showed, written before
-the fixes, at 16/22 good and 16/28 wrong full), ``explain_answers_blind16.toml`` (12 and 12 a
-prompt, written blind, held out at 88.5 % good and 18.8 % wrong full, then used to tune the
-grader), ``explain_answers_round15.toml`` (variants of each weakness class blind16 showed,
-written before the fixes, at 5/6 good and 12/21 wrong full), ``explain_answers_blind17.toml``
-(12 and 12 a prompt, written blind, half novel mistakes, held out at 94.8 % good and 12.5 %
-wrong full, then used to tune the grader: 100 % and 0 % after) and
-``explain_answers_round16.toml`` (6 and 6 a prompt, variants of each weakness class blind17
-showed, written before the fixes, at 46/48 good and 6/48 wrong full; 48/48 and 0/48 after),
-``explain_answers_blind18.toml`` (12 and 12 a prompt, written blind, mostly novel mistakes: wrong
-numbers in worked examples, invented API arguments and defaults, wrong reasons; held out at
-86.5 % good and 30.2 % wrong full, then used to tune the grader: 96.9 % and 0 % after) and
-``explain_answers_round17.toml`` (6 and 6 a prompt, variants of each weakness class blind18
-showed, phrased apart from it, written after most fixes, at 42/48 good and 4/48 wrong full;
-45/48 and 0/48 after; plus 13 good answers probing the new rules for false alarms, all full),
-``explain_answers_blind19.toml`` (12 and 12 a prompt, written blind: false arithmetic in worked
-examples, growth called linear, the inverse of the recurrent matrix, tanh RNNs that cannot
-explode, clipping after the step, a threshold below the median or a default max_norm; held out
-at 87.5 % good and 16.7 % wrong full, then used to tune the grader: 94.8 % and 1.0 % after) and
-``explain_answers_round18.toml`` (6 and 6 a prompt, variants of each weakness class blind19
-showed, phrased apart from it, written before the fixes, at 39/48 good and 26/48 wrong full;
-43/48 and 2/48 after),
-``explain_answers_blind20.toml`` (12 and 12 a prompt, written blind, held out at 87.5 % good and
-19.8 % wrong full, then used to tune the grader: 93.8 % and 0 % after) and
-``explain_answers_round19.toml`` (5 and 5 a prompt, variants of each weakness class blind20
-showed, written before the fixes, at 24/40 good and 24/40 wrong full; 28/40 and 2/40 after),
-``explain_answers_blind21.toml`` (12 and 12 a prompt, written blind: norm clipping told as an
-entry-by-entry cap, nan-free training promised, backward() said to zero .grad, clip_value read as
-a norm, unscale_(loss), an AGC function torch lacks, AGC said to need BatchNorm, the median called
-the mean, max_norm=0 read as no clipping; held out at 90.6 % good and 26.0 % wrong full on this
-session's starting grader and 90.6 % / 21.9 % after the blind19 and blind20 rounds, then used to
-tune the grader: 97.9 % and 3.1 % after) and ``explain_answers_round20.toml`` (5 and 5 a
-prompt, variants of each weakness class blind21 showed, phrased apart from it, written before
-the fixes, at 34/40 good and 26/40 wrong full; 38/40 and 8/40 after),
-``explain_answers_blind22.toml`` (12 and 12 a prompt, written blind, held out at 87.5 % good and
-24.0 % wrong full on this session's starting grader and 86.5 % / 21.9 % after the blind19 and
-blind20 rounds, then used to tune the grader: 96.9 % and 2.1 % after) and
-``explain_answers_round21.toml`` (5 and 5 a prompt, variants of each weakness class blind22
-showed, written before the fixes, at 28/40 good and 25/40 wrong full; 37/40 and 2/40 after)
-and ``explain_answers_blind23.toml`` (12 and 12 a prompt, written blind, held out at 80.2 % good
-and 26.0 % wrong full on this session's starting grader, 79.2 % / 25.0 % after the blind19 and
-blind20 rounds and 80.2 % / 21.9 % after the blind21 and blind22 rounds, then used to tune the
-grader: 84.4 % and 12.5 % after), ``explain_answers_blind27.toml`` (12 and 12 a prompt, written
-blind in mixed layouts: markdown tables, Q&A, headings, code fences; mistakes of quantity,
-condition, scope, return value and in-place behaviour; held out at 86.5 % good and 34.4 % wrong
-full, then used to tune the grader: 93.8 % and 15.6 % after) and ``explain_answers_round24.toml``
-(5 and 5 a prompt, variants of each weakness class blind27 showed, phrased apart from it,
-written before the fixes, at 34/40 good and 19/40 wrong full; 37/40 and 10/40 after),
-``explain_answers_blind25.toml`` (12 and 12 a prompt, written
-blind by experienced engineers: inverted clipping factors, a default norm named by its kind
-alone, a squared or per-parameter norm returned, AGC floored at 1e-6 or over the whole model's
-gradient norm, tanh RNNs that cannot explode; held out at 83.3 % good and 14.6 % wrong full,
-then used to tune the grader: 85.4 % and 0 % after) and ``explain_answers_round23.toml`` (5 and
-5 a prompt, variants of each weakness class blind25 showed, phrased apart from it, written
-before the fixes, at 33/40 good and 17/40 wrong full; 33/40 and 1/40 after),
-``explain_answers_blind24.toml`` (12 and 12 a prompt, written
-blind, many by non-native writers and as terse notes, held out at 93.8 % good and 14.6 % wrong
-full, then used to tune the grader: 100 % and 0 % after) and ``explain_answers_round22.toml`` (5
-and 5 a prompt, variants of each weakness class blind24 showed, phrased apart from it, written
-before the fixes, at 34/40 good and 8/40 wrong full; 40/40 and 0/40 after),
-``explain_answers_blind28.toml`` (12 and 12 a prompt, written blind as exam answers under time
-pressure: a sign flip, a norm per entry or per tensor, a wrong L2 norm, the smallest eigenvalue,
-linear growth, sqrt(scale), the micro-batch weighting reversed, a once-per-graph error, AGC's
-ratio upside down or in L1; held out at 93.8 % good and 11.5 % wrong full, then used to tune the
-grader: 100 % and 0 % after) and ``explain_answers_round26.toml`` (5 and 5 a prompt, variants of
-each weakness class blind28 showed, phrased apart from it, written before the fixes, at 30/40
-good and 19/40 wrong full; 36/40 and 1/40 after),
-``explain_answers_blind26.toml`` (12 and 12 a prompt, written blind for high-school and
-first-year students, chatty, with analogies, emoji, arrows and self-questions: clipping said to
-leave .grad alone or to fix nan, the smaller threshold always better, the loss or the model given
-to clip_grad_norm_, max_norm set to the learning rate, the spectral radius as a sum of entries,
-short sequences or more epochs blamed, scaling against overflow; held out at 86.5 % good and
-15.6 % wrong full, then used to tune the grader: 92.7 % and 4.2 % after) and
-``explain_answers_round25.toml`` (5 and 5 a prompt, variants of each weakness class blind26
-showed, phrased apart from it, written before the fixes, at 35/40 good and 13/40 wrong full;
-37/40 and 6/40 after), ``explain_answers_blind30.toml`` (12 and 12 a prompt, written blind as
-forum and chat replies by TAs and peers, informal and hedged: a bug someone else made told before
-the fix, "the first one" without "the", clipping told as truncated backprop, scaled gradients
-called tiny, the threshold multiplied by the scale after unscale_, AGC's weight norm plus 1;
-held out at 88.5 % good and 5.2 % wrong full, then used to tune the grader: 99.0 % and 0 %
-after) and
-``explain_answers_round28.toml`` (5 and 5 a prompt, variants of each weakness class blind30
-showed, phrased apart from it, written before the fixes, at 28/40 good and 16/40 wrong full;
-39/40 and 5/40 after),
-``explain_answers_blind34.toml`` (12 and 12 a prompt, written blind as mathematical answers with
-formulas and notation: g <- g*c/||g||, min(1, c/||g||), rho(W) > 1, products of Jacobians,
-||G||/max(||W||, eps) > lambda, powers as 10⁻³ and 6·10⁸; held out at 79.2 % good and 10.4 %
-wrong full, then used to tune the grader: 81.2 % and 5.2 % after) and
-``explain_answers_round29.toml`` (5 and 5 a prompt, variants of each weakness class blind34
-showed, phrased apart from it: wrong update formulas, superscript powers, one factor said only
-in symbols; written before the fixes, at 30/40 good and 18/40 wrong full; 35/40 and 6/40 after),
-structured answers: numbered steps, bullets, labelled fields, loose tables, pseudo-code and
-commented code; held out at 83.3 % good and 15.6 % wrong full, then used to tune the grader:
-94.8 % and 11.5 % after) and ``explain_answers_round30.toml`` (5 and 5 a prompt, variants of
-each weakness class blind33 showed, phrased apart from it, written before the fixes, at 31/40
-good and 17/40 wrong full; 33/40 and 10/40 after),
-practitioners describing their own runs, many wrong answers a right one plus one false side
-claim: nan made finite again, a threshold against a running average, a mean absolute value, no
-effect under Adam, the returned norm taken after clipping, unscale_ raising on inf, zero_grad
-after each micro-batch, max_norm multiplied by the accumulation steps; held out at 89.6 % good
-and 17.7 % wrong full, then used to tune the grader: 100 % and 1.0 % after) and
-``explain_answers_round27.toml`` (5 and 5 a prompt, variants of each weakness class blind29
-showed, phrased apart from it, written before the fixes, at 28/40 good and 16/40 wrong full;
-36/40 and 0/40 after),
-long wandering answers with background and side remarks, one false statement buried mid-answer
-in the wrong ones; held out at 57.3 % good and 17.7 % wrong full, then used to tune the grader:
-92.7 % and 2.1 % after) and ``explain_answers_round31.toml`` (5 and 5 a prompt, variants of
-each weakness class blind32 showed, phrased apart from it, written before the fixes, at 14/40
-good and 11/40 wrong full; 36/40 and 3/40 after),
-``explain_answers_blind39.toml`` (12 and 12 a prompt, written blind by practitioners naming
-Lightning, the Hugging Face Trainer, DeepSpeed and their logs, with anecdotes of past bugs: the
-step before the clip in running prose, only the head's parameters clipped, every step
-normalised to max_norm, large gradients zeroed, the norm as a plain sum, unscale_ skipped for
-clip_grad_value_ or called scale-invariant, scaler.update() dropped, zero_grad() on every
-micro-batch, the clip doing the averaging, clipping once per epoch; held out at 92.7 % good and
-12.5 % wrong full, then used to tune the grader: 100 % and 2.1 % after) and
-``explain_answers_round34.toml`` (5 and 5 a prompt, variants of each weakness class blind39
-showed, phrased apart from it, written before the fixes, at 30/40 good and 9/40 wrong full;
-40/40 and 1/40 after), ``explain_answers_blind36.toml`` (12 and 12
-a prompt, written blind by learners whose first language is not English: a bare verb after "the
-first", a result vector followed by "with limit 1", tanh's damping hedged, "does not matter" not
-read as a negation, one layer's parameters clipped, optimizers said to clip by value by default,
-the entries of W for its spectral radius, a wider hidden state blamed, clipping each micro-batch
-called harmless for the direction; held out at 94.8 % good and 5.2 % wrong full, then used to
-tune the grader: 100 % and 0 % after) and ``explain_answers_round32.toml`` (5 and 5 a prompt,
-variants of each weakness class blind36 showed, phrased apart from it, written before the fixes,
-at 32/40 good and 20/40 wrong full; 36/40 and 12/40 after), ``explain_answers_blind37.toml``
-(12 and 12 a prompt, written blind as formal university-exam answers: procedures told as
-"Firstly ... Finally" after an introduction, modes named as
-projections or "the first rule", ways rejected by "should be avoided", ReLU said to end
-explosions, scaler.update() said to follow the clip, Adam slowed as much as SGD; held out at
-90.6 % good and 4.2 % wrong full, then used to tune the grader: 100 % and 0 % after) and
-``explain_answers_round33.toml`` (5 and 5 a prompt, variants of each weakness class blind37
-showed, phrased apart from it, written before the fixes, at 20/40 good and 15/40 wrong full;
-34/40 and 9/40 after), ``explain_answers_blind40.toml`` (12 and 12 a prompt, written
-blind as teacher-to-beginner explanations with small worked numeric examples: vectors carried
-from an earlier sentence, a
-step that is lr times the gradient, loss-scaled copies, micro-batch sums, zero entries, products
-written with "x", labelled cases; held out at 59.4 % good and 6.2 % wrong full, then used to tune
-the grader: 90.6 % and 1.0 % after) and ``explain_answers_round35.toml`` (5 and 5 a prompt,
-variants of each weakness class blind40 showed, phrased apart from it, written before the
-fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after),
-``explain_answers_blind45.toml`` (12 and 12 a prompt, written blind from the questions and model
-answers only, many with code: weights clamped after the step, the clip before backward() or
-zero_grad() before the clip in code, a wrong factor in code comments, the learning rate lowered
-instead, named_parameters() passed, optimizers said to clip by default, gates above 1, the
-hidden size as the exponent, scaler.step said to raise, plain backward() before unscale_,
-zero_grad() said to fill zeros, the returned norm said to be the last micro-batch's, percentiles
-mislabelled in code, clip_grad_value_'s return logged; held out at 80.2 % good and 19.8 % wrong
-full, then used to tune the grader: 97.9 % and 3.1 % after) and ``explain_answers_round38.toml``
-(5 and 5 a prompt, variants of each weakness class blind45 showed, phrased apart from it,
-written before the fixes, at 33/40 good and 13/40 wrong full; 38/40 and 2/40 after),
-``explain_answers_blind44.toml`` (12 and 12 a prompt, written blind: decimals before a "?",
-recaps written as "A vs. B", short bracketed denials, contrasts led by "where", results in
-"million" or after ", about", a limit stated a sentence before its example, clip_grad_value_
-said to return the norm, one-sided value ranges, defaults said in other words, a max_norm
-"between" numbers it is not between; held out at 86.5 % good and 17.7 % wrong full, then used
-to tune the grader: 99.0 % and 1.0 % after) and ``explain_answers_round37.toml`` (5 and 5 a
-prompt, variants of each weakness class blind44 showed, phrased apart from it, written before
-the fixes, at 28/40 good and 13/40 wrong full; 37/40 and 0/40 after) count in the
-rates only.
+good answers full, at most 5 % of wrong answers full. The files in ``RATED`` (sets written blind
+from the questions and model answers only, and the round files of variants written to probe
+each weakness they showed) count in the rates only: ``EXPLAIN_ANSWERS.md`` says where each came
+from and how the grader did on it before and after it was used for tuning.
 """
 
 from __future__ import annotations
@@ -289,6 +97,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round38.toml",
     "explain_answers_blind44.toml",
     "explain_answers_round37.toml",
+    "explain_answers_blind47.toml",
+    "explain_answers_round39.toml",
 )
 
 
@@ -424,3 +234,8 @@ def test_a_steady_shrink_is_a_smaller_learning_rate_only_for_plain_sgd(make, sam
             opt.step()
         steps.append(p.detach().clone())
     assert torch.allclose(steps[0], steps[1], rtol=1e-3) is same
+
+
+def test_every_rated_set_says_where_it_came_from():
+    described = (HERE / "EXPLAIN_ANSWERS.md").read_text(encoding="utf-8")
+    assert not [name for name in RATED if f"`{name}`" not in described]
