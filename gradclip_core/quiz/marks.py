@@ -1,7 +1,8 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
-Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.factored`,
-:mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products
+Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.effective`,
+:mod:`.factored`, :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`,
+:mod:`.unsquared`; products
 written with "x" and vector entries first read by :mod:`.numerals`), formulas in symbols
 (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`;
 superscript powers first read by :mod:`.powers`), conditions turned round (:mod:`.conditions`),
@@ -15,7 +16,8 @@ or puts down to others (:mod:`.confessed`), beliefs denied at once and bugs told
 projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
 (:mod:`.eitherway`); an accumulation loop that zeroes every micro-batch is marked
 (:mod:`.loopzero`); what goes wrong when a
-step is skipped is marked as such (:mod:`.omitted`). Once checked, a short fraction is read as its
+step is skipped is marked as such (:mod:`.omitted`), and a gradient sign read as a word
+(:mod:`.nabla`). Once checked, a short fraction is read as its
 value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
 ("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "suppose", ...), or a
 concept can ("onefactor"). Reads the lower-cased answer.
@@ -34,6 +36,7 @@ from gradclip_core.quiz import (
     confessed,
     defaults,
     definitions,
+    effective,
     eitherway,
     entrywise,
     examples,
@@ -43,6 +46,7 @@ from gradclip_core.quiz import (
     headed,
     hindsight,
     loopzero,
+    nabla,
     numerals,
     omitted,
     padded,
@@ -73,6 +77,7 @@ def mark(text: str) -> str:
     text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
     text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
+    text = effective.mark(text)  # "miscomputed": an effective lr above the lr it names
     text = defaults.mark(stats.mark(text))  # "misdefaulted"
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
     text = quotients.mark(text)  # "1/4" read as 0.25
@@ -87,4 +92,5 @@ def mark(text: str) -> str:
     text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
     text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"
     text = numerals.entries(cases.mark(text))  # "suppose": "clip each time: ..."; "(00, 5)"
-    return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
+    text = omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
+    return nabla.mark(text)  # "∇W_i" read as "grad w_i"

@@ -180,7 +180,15 @@ step that is lr times the gradient, loss-scaled copies, micro-batch sums, zero e
 written with "x", labelled cases; held out at 59.4 % good and 6.2 % wrong full, then used to tune
 the grader: 90.6 % and 1.0 % after) and ``explain_answers_round35.toml`` (5 and 5 a prompt,
 variants of each weakness class blind40 showed, phrased apart from it, written before the
-fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after) count in the rates only.
+fixes, at 21/40 good and 8/40 wrong full; 39/40 and 3/40 after),
+``explain_answers_blind43.toml`` (12 and 12 a prompt, written blind as mathematical answers in
+symbols: g ← g·min(1, c/‖g‖), ∇W_i, λ as the global limit, (Σ g²)^{1/2}, sign(g)·min(|g|, c),
+Q₀.₅; mistakes of a box that caps the L2 norm, a loss made convex, a clamp parallel to g, a
+forget gate above 1, zero_grad() filling zeros, max_norm times k, the clipped norm returned;
+held out at 75.0 % good and 19.8 % wrong full, then used to tune the grader: 89.6 % and 1.0 %
+after) and ``explain_answers_round36.toml`` (5 and 5 a prompt, variants of each weakness class
+blind43 showed, phrased apart from it, written before the fixes, at 26/40 good and 19/40 wrong
+full; 35/40 and 5/40 after) count in the rates only.
 """
 
 from __future__ import annotations
@@ -266,6 +274,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round33.toml",
     "explain_answers_blind40.toml",
     "explain_answers_round35.toml",
+    "explain_answers_blind43.toml",
+    "explain_answers_round36.toml",
 )
 
 
