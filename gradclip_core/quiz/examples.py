@@ -28,7 +28,9 @@ from gradclip_core.quiz import derived
 
 MARKER = "miscomputed"  # the word after a false result; see lessons/quiz/03_explain.toml
 _NUM = r"-?(?:\d+\.?\d*|\.\d+)"
-_VECTOR = re.compile(rf"[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
+_VECTOR = re.compile(  # not a call's arguments ("min(3, 1)") nor a vector divided ("(3, 4)/5")
+    rf"(?<![a-z_])[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]](?!\s*/\s*[\d√])"
+)
 SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept: a newline ends a sentence too
 _RESULT_VERBS = re.compile(  # "becomes (0.6, 0.8)", "scales it to roughly (0.995, 0.0995)"
     r"(?:becomes?|gives?|giving|yields?|into|to|gets?|->|→|=>|≈|~|makes?|returns?|is|are)"
@@ -69,6 +71,7 @@ _CLAUSE_ENDS = ",;:"
 _UNDER = re.compile(r"\s*(?:under|by|with|for|in|using|via)\s+(?:the\s+|a\s+)?$")
 _LIMIT = re.compile(  # "norm 0.1 × 5 = 0.5": the product; "to 45 degrees": an angle, no limit
     r"(?:limit|threshold|max_norm|max norm|norm|clip_value|clip value|value|cap|maximum|±|"
+    r"\b(?:c|τ|tau)(?=\s*=)|"  # "c = 2 and g = (6, 8)": the limit's usual symbols
     rf"plus or minus|to)\s*(?:of|is|=|at|to|:)?\s*({_NUM})(?:\s*[×*]\s*{_NUM}\s*=\s*({_NUM}))?"
     r"(?![\d.]*\d|\s*(?:degrees?|°|%|percent))"  # vectors are masked first
 )

@@ -2,16 +2,16 @@
 
 The body of a code branch that handles a bad batch and leaves the iteration is dropped first
 (:mod:`.skipbranch`). Worked examples are checked by arithmetic (:mod:`.arith`,
-:mod:`.examples`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`,
-:mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries first read by
-:mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`,
-:mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`), conditions
-turned round (:mod:`.conditions`), calls and stated defaults against torch's signatures
-(:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_ (:mod:`.inflated`), a
-norm said to come back from clip_grad_value_ (:mod:`.returned`), a value range from zero
-(:mod:`.onesided`), a threshold said to lie between two numbers it is not between
-(:mod:`.ranged`), what a clipping call is given (:mod:`.argued`) and weights clamped in code
-(:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong
+:mod:`.examples`, :mod:`.effective`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`,
+:mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries
+first read by :mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`,
+:mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`; superscript powers first read by
+:mod:`.powers`), conditions turned round (:mod:`.conditions`), calls and stated defaults against
+torch's signatures (:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_
+(:mod:`.inflated`), a norm said to come back from clip_grad_value_ (:mod:`.returned`), a value
+range from zero (:mod:`.onesided`), a threshold said to lie between two numbers it is not
+between (:mod:`.ranged`), what a clipping call is given (:mod:`.argued`) and weights clamped in
+code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
 (:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it
@@ -20,10 +20,11 @@ or puts down to others (:mod:`.confessed`), beliefs denied at once and bugs told
 projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
 (:mod:`.eitherway`); an accumulation loop that zeroes every micro-batch is marked
 (:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such
-(:mod:`.omitted`). Once checked, a short fraction is read as its value (:mod:`.quotients`).
-Each leaves a marker word the bank's misconceptions can name ("miscomputed", "misnamed",
-"misdefaulted", "misclamped", "misconditioned", "misweighted", "suppose", ...), or a concept
-can ("onefactor"). Reads the lower-cased answer.
+(:mod:`.omitted`), and a gradient sign read as a word (:mod:`.nabla`). Once checked, a short
+fraction is read as its value (:mod:`.quotients`). Each leaves a marker word the bank's
+misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped",
+"misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the
+lower-cased answer.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from gradclip_core.quiz import (
     confessed,
     defaults,
     definitions,
+    effective,
     eitherway,
     entrywise,
     examples,
@@ -49,6 +51,7 @@ from gradclip_core.quiz import (
     hindsight,
     inflated,
     loopzero,
+    nabla,
     numerals,
     omitted,
     onesided,
@@ -85,6 +88,7 @@ def mark(text: str) -> str:
     text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
     text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
+    text = effective.mark(text)  # "miscomputed": an effective lr above the lr it names
     text = defaults.mark(stats.mark(inflated.mark(text)))  # "misdefaulted"; 2 x 1024 unscaled
     text = ranged.mark(returned.mark(text))  # "misreturned": clip_grad_value_'s norm; "misranged"
     text = onesided.mark(text)  # "onesided": clip_grad_value_ "into [0, 0.5]"
@@ -102,4 +106,5 @@ def mark(text: str) -> str:
     text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
     text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"
     text = numerals.entries(cases.mark(text))  # "suppose": "clip each time: ..."; "(00, 5)"
-    return omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
+    text = omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
+    return nabla.mark(text)  # "∇W_i" read as "grad w_i"

@@ -16,6 +16,8 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
   "if inf turned up, scaler.step skips the update") or a short one before it that is only what it
   conditions ("clip_grad_value_(params, 1.0) if each entry is to be cut off at 1"); not one that
   states its own main clause ("when the ratio exceeds λ it scales the weights").
+- before the condition that follows it in the same sentence, when that condition says on which
+  side of the limit ("g is left untouched, when it was already below c": only the small ones).
 
 (A short clause that sets the scene before it, "Here I clip by value: every element is clamped",
 does not count: read so, too many wrong answers pass.)
@@ -31,6 +33,7 @@ _CONDITIONS = frozenset(("if", "when", "whenever", "once"))  # a clause that set
 _PRONOUNS = frozenset(("it", "they"))  # a condition that states its own main clause
 _BARE = 6  # words at most of a clause that is only what a condition conditions
 _OVER = frozenset(("abov", "exceed", "larg", "beyond", "past", "high"))  # canon ("over" is "/")
+_SIDE = _OVER | frozenset(("below", "under", "small", "less", "within"))  # either side of it
 
 
 def excluded_near(
@@ -52,14 +55,18 @@ def excluded_near(
         near = [c for c in near if c is after or sum(map(meaningful, c.toks)) <= _BARE]
         if any(_excluded(pat.exclude, c, vocab) for c in near):
             return True
+    side = tuple(a for a in pat.exclude if all(w.canon in _SIDE for w in a))
+    if side and _condition(clause, after, lead=True) and _excluded(side, after, vocab):
+        return True  # "..., and g is left untouched, when it was already below c"
     leads_or = clause.toks[:1] != [] and clause.toks[0].raw == "or"
     if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"
         leads_or |= after.sentence == clause.sentence and not _ACTS & {t.raw for t in after.toks}
     return leads_or and after is not None and _excluded(pat.exclude, after, vocab)
 
 
-def _condition(before: Clause | None, clause: Clause) -> bool:
-    """Whether ``before`` is the condition ``clause`` depends on ("[and] if ..., ...")."""
-    if before is None or before.sentence != clause.sentence:
+def _condition(before: Clause | None, clause: Clause | None, lead: bool = False) -> bool:
+    """Whether ``before`` is the condition ``clause`` depends on ("[and] if ..., ..."), or with
+    ``lead``, whether ``clause`` is the condition that follows ``before`` ("..., when ...")."""
+    if before is None or clause is None or before.sentence != clause.sentence:
         return False
-    return bool(_CONDITIONS & {t.raw for t in before.toks[:2]})
+    return bool(_CONDITIONS & {t.raw for t in (clause if lead else before).toks[:2]})

@@ -14,6 +14,8 @@ suppose). A clause supposes:
 - when it is inverted ("were it clipped ...", "had you clipped ...", "should it exceed ...") or
   led by "suppose", "imagine", "assume", "otherwise", "else" or "whether" (not "whether X or
   Y", which asserts what it says holds either way: "rescaled, whether above or below λ");
+- up to "amounts to" / "means" / "equals" / "is equivalent to" when an action in -ing comes
+  first ("clipping before unscaling amounts to clipping at c/S": the action is weighed);
 - up to "would" / "could" / "'d" when a subject comes first ("clipping each micro-batch would
   ...": the subject still asserts, the predicate after "would" is the learner's claim), unless
   the "would" is a comparison's ("always shorter than norm clipping would make it");
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
     from gradclip_core.quiz.text import Clause
 
 WOULD = wordset("would d could")  # "clipping each micro-batch would ...", "you'd clip"
+_EQUATES = wordset("amounts amount means equals equivalent tantamount")  # a gerund weighed
+_LINKS = wordset("so and thus hence therefore but")
 _SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
 _SOMEONE = wordset("you we one someone i")
 # "if it is set far below ...", "if max_norm is chosen too small": a supposed choice
@@ -151,6 +155,11 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
     marked = raws[1:2] == ["suppose"] and raws[0] in _OWN_CLAUSE - {"so"}  # "and suppose ..."
     if raws[:1] and (raws[0] in _LEADS or marked or _inverted(raws)) and not either_way:
         return len(raws)
+    # "clipping before unscaling amounts to / means / is equivalent to ...": an action weighed
+    equates = [n for n, r in enumerate(raws) if r in _EQUATES and n > 1]
+    gerund = [r for r in raws[:2] if r not in _LINKS][:1]  # "so clipping first means ..."
+    if gerund and gerund[0].endswith("ing") and gerund[0] not in _LEADS and equates:
+        return equates[0]
     # "... a smaller norm than norm clipping would give": a comparison's "would" supposes nothing
     would = next((n for n, r in enumerate(raws) if r in WOULD and "than" not in raws[:n]), None)
     if would is None:
@@ -201,9 +210,11 @@ def suppositions(found: list[Clause]) -> None:
 def _condition_goes_on(found: list[Clause], n: int) -> bool:
     """Whether clause ``n``, led by "or" right after a clause led by "if" / "when" / "unless",
     adds a second case to that condition: a main clause follows in its sentence ("and" rarely
-    does: "..., if it is above 1, and finally step()" goes on with the procedure)."""
+    does: "..., if it is above 1, and finally step()" goes on with the procedure, but an "and"
+    that denies does: "if rho > 1 and the activations don't damp it, it grows")."""
     clause = found[n]
-    if n == 0 or not clause.toks or clause.toks[0].raw != "or":
+    denies = clause.toks[:1] != [] and clause.toks[0].raw == "and" and bool(clause.negators)
+    if n == 0 or not clause.toks or (clause.toks[0].raw != "or" and not denies):
         return False
     before, after = found[n - 1], found[n + 1 : n + 2]
     lead = before.toks[0].raw if before.toks else ""

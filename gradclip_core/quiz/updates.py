@@ -29,6 +29,7 @@ _WORD = re.compile(r"[a-z][a-z_]+")
 _CONDITION = re.compile(
     r"\b(?:if|when\w*|only|unless|once|exceed\w*|above|larger|greater|too)\b|[<>≤≥]"
 )
+_WEIGHTS = re.compile(r"weight|agc|ratio|unit|\brow\b|‖\s*[wθ]|\|\|\s*[wθ]|\bw_i\b|\br_i\b")
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\w))+")
 
 
@@ -44,12 +45,14 @@ def _right(text: str, at: int) -> str:
     return text[at : at + 90]
 
 
-def _marker(m: re.Match, rhs: str, free: bool) -> str | None:
-    """The marker for one formula (``rhs`` assigned or multiplied by), or None."""
+def _marker(m: re.Match, rhs: str, free: bool, agc: bool = True) -> str | None:
+    """The marker for one formula (``rhs`` assigned or multiplied by), or None; with ``agc``
+    false (the answer names no weight or ratio), λ is the limit: "g ← λ·g/‖g‖"."""
     if not re.search(r"[^\W\d_]", re.sub(G, "", rhs)):  # "g_i * 0.4": a worked instance
         return None
     by = m.re is _BY
     expr = python(f"({rhs}) * g" if by else rhs) or ""
+    expr = expr if agc else expr.replace("L", "C")
     normed = "abs(G)" in expr or "R" in expr
     ok = check(expr, free and not by) if expr and (normed or not by) else None
     agc = any(x in expr for x in "WRL")
@@ -65,6 +68,7 @@ def _marker(m: re.Match, rhs: str, free: bool) -> str | None:
 def mark(text: str) -> str:
     """``text`` (lower case) with a marker after each clipping formula checked."""
     ends, before = [], ""
+    agc = bool(_WEIGHTS.search(text))
     for sentence in _SENTENCE.finditer(text):
         part, base = sentence.group(), sentence.start()
         free = not _CONDITION.search(before + part)  # no condition stated
@@ -72,7 +76,7 @@ def mark(text: str) -> str:
             rhs = _right(part, m.end())
             if part[m.end() + len(rhs) :].lstrip().startswith("mis"):
                 continue  # already marked (.formulas: a factor upside down)
-            ends += [(base + m.end() + len(rhs), w) for w in [_marker(m, rhs, free)] if w]
+            ends += [(base + m.end() + len(rhs), w) for w in [_marker(m, rhs, free, agc)] if w]
         before = part
     for at, word in sorted(ends, reverse=True):
         text = f"{text[:at]} {word} {text[at:].lstrip()}"
