@@ -16,9 +16,11 @@ definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
 (:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it
 labels (:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
-or puts down to others (:mod:`.confessed`), beliefs denied at once and bugs told from past
+or puts down to others (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`), beliefs
+denied at once and bugs told from past
 projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
-(:mod:`.eitherway`); an accumulation loop that zeroes every micro-batch is marked
+(:mod:`.eitherway`); a span between two calls names no call (:mod:`.spans`); an accumulation
+loop that zeroes every micro-batch is marked
 (:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such
 (:mod:`.omitted`), and a gradient sign read as a word (:mod:`.nabla`). Once checked, a short
 fraction is read as its value (:mod:`.quotients`). Each leaves a marker word the bank's
@@ -57,6 +59,7 @@ from gradclip_core.quiz import (
     onesided,
     padded,
     paramclamp,
+    pitfalls,
     powers,
     projections,
     quotients,
@@ -69,6 +72,7 @@ from gradclip_core.quiz import (
     scalars,
     scalecause,
     skipbranch,
+    spans,
     stats,
     submodule,
     unsquared,
@@ -101,7 +105,9 @@ def mark(text: str) -> str:
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
+    text = pitfalls.mark(text)  # "suppose": "common mistake: thinking it enlarges ..."
     text = hindsight.mark(text)  # "suppose": "thinking it was the same; it isn't"
+    text = spans.mark(text)  # "between resets": "between zero_grad() calls" names no call
     text = loopzero.mark(text)  # "miszeroed": zero_grad() on every micro-batch, in code
     text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
     text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"

@@ -2,9 +2,9 @@
 
 "Say the median is 0.8 and the 90th percentile 1.6 - then a max_norm of 5.0, right in between,
 is your pick": 5.0 is not between 0.8 and 1.6. A max_norm stated as a number in a sentence that
-says "between" is checked against the median and the percentile stated in the answer before it
-(or in that sentence); one outside them is followed by :data:`MARKER`, a word a misconception of
-the bank can name. Reads the lower-cased answer.
+says "between" (or "in that range", "within this band") is checked against the median and the
+percentile stated in the answer before it (or in that sentence); one outside them is followed by
+:data:`MARKER`, a word a misconception of the bank can name. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ _SAID = r"\s*(?:is|=|of|:|at|around|about|near|of about|of around)?\s*(?:about\s
 _MEDIAN = re.compile(rf"\bmedian{_SAID}{_NUM}")
 _PERCENTILE = re.compile(rf"\b(?:\d{{1,2}}(?:th|st|nd|rd)\s+percentile|p\d{{1,2}}){_SAID}{_NUM}")
 _CHOSEN = re.compile(rf"\bmax_norm\s*(?:of|=|is|:|to)\s*(?:about\s+)?{_NUM}")
-_BETWEEN = re.compile(r"\bbetween\b")
+_BETWEEN = re.compile(  # "between", or "in that range" / "within this band" after the two
+    r"\b(?:between|(?:in|within|inside)\s+(?:that|this|the|their)\s+(?:range|band|window))\b"
+)
 
 
 def mark(text: str) -> str:

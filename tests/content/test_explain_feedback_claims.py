@@ -2444,3 +2444,35 @@ def test_norm_type_2_is_the_euclidean_norm_not_its_square():
     torch.nn.utils.clip_grad_norm_([p], max_norm=4.0, norm_type=2.0)
     assert p.grad.norm().item() == pytest.approx(4.0, rel=1e-5)
     assert (p.grad**2).sum().item() == pytest.approx(16.0, rel=1e-5)
+
+
+def test_state_dict_tensors_are_detached_so_clipping_them_clips_nothing():
+    _said("state_dict() returns detached copies of the tensors (buffers included), whose .grad")
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    model(torch.randn(4, 3) * 100).pow(2).sum().backward()
+    before = [p.grad.clone() for p in model.parameters()]
+    tensors = list(model.state_dict().values())
+    assert len(tensors) > len(before)  # the BatchNorm buffers come along
+    assert all(t.grad is None and not t.requires_grad for t in tensors)
+    total = torch.nn.utils.clip_grad_norm_(tensors, max_norm=1e-3)
+    assert total.item() == 0.0
+    assert all(torch.equal(p.grad, b) for p, b in zip(model.parameters(), before, strict=True))
+
+
+def test_clip_value_is_an_absolute_bound_not_scaled_by_a_spread():
+    _said("clip_grad_value_ clamps every entry to [-clip_value, clip_value] whatever the spread")
+    for scale in (0.01, 1.0, 100.0):
+        p = param_with_grad([3.0 * scale, -4.0 * scale, 0.5 * scale])
+        expected = p.grad.clamp(-1.0, 1.0)
+        torch.nn.utils.clip_grad_value_([p], clip_value=1.0)
+        assert torch.equal(p.grad, expected)
+
+
+def test_adam_clips_nothing_its_first_step_is_about_lr_per_entry():
+    _said("Adam divides each step by a running root mean square of the gradients, it clips nothing")
+    for size in (1e-3, 1.0, 1e6):
+        p = torch.nn.Parameter(torch.zeros(2))
+        opt = torch.optim.Adam([p], lr=0.1)
+        p.grad = torch.tensor([size, -size])
+        opt.step()
+        assert torch.allclose(p.detach().abs(), torch.full((2,), 0.1), rtol=1e-3)

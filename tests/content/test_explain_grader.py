@@ -98,6 +98,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind44.toml",
     "explain_answers_round37.toml",
     "explain_answers_blind47.toml",
+    "explain_answers_blind49.toml",
     "explain_answers_round39.toml",
     "explain_answers_blind43.toml",
     "explain_answers_round36.toml",

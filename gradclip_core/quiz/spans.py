@@ -1,0 +1,30 @@
+"""Spans between two calls: "between zero_grad() calls" names a stretch of the loop, not a call.
+
+"Between zero_grad() calls, each backward() adds its gradient to .grad", "between two calls to
+optimizer.zero_grad()" and "between successive optimizer.step() calls" say how long something
+lasts (the gradients pile up over one cycle of the loop); they place no call before or after
+another. Read as a mention, the zero_grad() there would come after the clip and the step
+written before it, and look like a zero_grad() between backward() and step(). So such a span is
+renamed to what it is, "between resets" / "between updates", which names no call for
+:mod:`.call_order`. Reads the lower-cased answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SOME = r"(?:(?:two|successive|consecutive|subsequent)\s+)?"
+_ZERO = r"(?:optimizer\.|opt\.|model\.)?zero_grad(?:\(\))?"
+_STEP = r"(?:optimizer\.|opt\.)?step\(\)"
+_SPAN = re.compile(
+    rf"\bbetween\s+(?:the\s+)?{_SOME}(?:(?:calls\s+(?:to|of)\s+({_ZERO}|{_STEP}))"
+    rf"|(?:({_ZERO}|{_STEP})\s+calls))(?![\w(])"
+)
+
+
+def mark(text: str) -> str:
+    """``text`` with each span between two calls of zero_grad() / step() renamed."""
+    return _SPAN.sub(
+        lambda m: "between resets" if "zero" in (m.group(1) or m.group(2)) else "between updates",
+        text,
+    )
