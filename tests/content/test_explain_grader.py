@@ -101,6 +101,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round39.toml",
     "explain_answers_blind43.toml",
     "explain_answers_round36.toml",
+    "explain_answers_blind42.toml",
 )
 
 
