@@ -52,7 +52,7 @@ don isn won wasn aren weren didn shouldn couldn wouldn hasn haven hadn mustn nee
 CALLS = {
     "zero_grad": "zero_grad / zero grad / reset grad / clear grad / wipe grad",
     "forward": "forward",
-    "backward": "backward / backprop / compute grad / calculate grad",
+    "backward": "backward / backprop / bwd / compute grad / calculate grad",
     "unscale": "unscale / unscaled / unscaling / divide scale / undo scale",
     "clip": "clip / clip_grad_norm / clip_grad_value / clamp",
     "step": "step",

@@ -9,7 +9,8 @@ column labels the rows) each cell becomes "<its column's header> <its row's labe
 so the header is the subject of the cell's clause. Such a table sets cases side by side, often a
 way the answer rejects ("| | clip every micro-batch | clip once |"), so its cells are read as
 suppositions (led by "suppose", as :mod:`.asked` does): they earn concepts but assert no
-mistake. Reads the raw answer, before anything else.
+mistake. A "*" that opens a line is a bullet, written as "-" so it is not read as "multiply"
+("* bwd pass sums ..."). Reads the raw answer, before anything else.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gradclip_core.quiz.asked import supposed
 
 _ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _RULE = re.compile(r"^[\s|:\-]+$")  # "|---|:---:|"
+_BULLET = re.compile(r"(?m)^([ \t]*)\*(?=[ \t])")  # "* note": a bullet
 
 
 def _cells(line: str) -> list[str]:
@@ -54,4 +56,4 @@ def mark(text: str) -> str:
         else:
             out.append(lines[n])
             n += 1
-    return "\n".join(out)
+    return _BULLET.sub(r"\1-", "\n".join(out))

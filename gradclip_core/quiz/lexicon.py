@@ -90,20 +90,31 @@ def floors(text: str) -> str:
 
 
 _MODAL_THEN = re.compile(r"\b(would|will|could|can|might|may|must|should)\s+then\b")
+# "guards vs exploding grads": after a word of protection, "vs" is "against", no comparison
+_GUARD_VS = re.compile(
+    r"\b(guards?|guarding|protects?|protection|safeguards?|defen[cs]e|insurance)\s+vs\b\.?"
+)
+# "- warning: far too small -> ...": a label that heads a caveat, not a warning torch gives
+_WARNING_LABEL = re.compile(r"(?m)^([ \t]*(?:[-*•][ \t]*)?)(?:warning|caution)[ \t]*:")
 _A_WHILE = re.compile(r"\b(?:for|in) a (?:little |short |good )?while\b")
 
 
 def readings(text: str) -> str:
     """``text`` (lower case) with what a phrase stands for spelt out: a floor as a floor
     (:func:`floors`), an index one step away ("h_{t-1}") as its letter, the noun "fix" as
-    "remedy", and a number given to λ ("lambda = 0.01") as
-    "λ" wherever it recurs later, so a worked example says what it claims in the prompt's
-    words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ"). A
-    "then" right after a modal ("they would then count more") is an adverb: dropped, it starts
-    no clause. The parameters passed to a call are left out (:mod:`.callargs`), and a comma dropped
-    after a placing phrase is put back (:mod:`.commas`)."""
+    "remedy", "guards vs" as "guards against", a "warning:" label as "caveat:", "b/c" as
+    "because", and a number given to λ ("lambda = 0.01") as "λ" wherever it recurs later, so a
+    worked example says what it claims in the prompt's words ("the ratio 0.05 > 0.01" is
+    "above λ"; "scaled to norm 0.01" is "to norm λ"). A "then" right after a modal ("they would
+    then count more") is an adverb: dropped, it starts no clause. The parameters passed to a
+    call are left out (:mod:`.callargs`), and a comma dropped after a placing phrase is put
+    back (:mod:`.commas`)."""
+    text = _WARNING_LABEL.sub(r"\1caveat:", text)  # a label, not torch's warning
+    text = re.sub(r"\bb/c\b", "because", text)  # "(b/c step reads .grad)": not "b over c"
     text = callargs.strip(_MODAL_THEN.sub(r"\1", text))  # "clip_grad_value_(params, ...)"
-    text = _A_WHILE.sub("for some time", text)  # "train for a while and log ...": no "while" clause
+    text = _GUARD_VS.sub(
+        r"\1 against", _A_WHILE.sub("for some time", text)
+    )  # "train for a while and log ...": no "while" clause
     text = commas.restore(text)  # "after the last one, call clip_grad_norm_"
     text = _FIX_NOUN.sub(r"\1 remedy", floors(_INDEX.sub(r"\1", text)))
     named = _LAMBDA.search(text)

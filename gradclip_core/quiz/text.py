@@ -191,6 +191,13 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
             out.append(("end", end, False))
         elif pause:
             out.append(("pause", pause, False))
+    # "clip once → after the last backward": an arrow that leads a placing word explains
+    out = [
+        ("pause", ":", False)
+        if k == "arrow" and out[n + 1 :][:1] and out[n + 1][1] in ("after", "before")
+        else (k, w, c)
+        for n, (k, w, c) in enumerate(out)
+    ]
     out = [p for n, p in enumerate(out) if not remarks.annotates(out, n)]
     return [p for n, p in enumerate(out) if n not in remarks.appositive(out)]
 

@@ -2476,3 +2476,41 @@ def test_adam_clips_nothing_its_first_step_is_about_lr_per_entry():
         p.grad = torch.tensor([size, -size])
         opt.step()
         assert torch.allclose(p.detach().abs(), torch.full((2,), 0.1), rtol=1e-3)
+
+
+def test_scaler_step_skips_only_nonfinite_gradients_not_a_large_norm():
+    _said(
+        "scaler.step(optimizer) skips the step only when the unscaled gradients hold inf or NaN",
+        "clip_grad_norm_ has already scaled such gradients down, and the step goes ahead",
+    )
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale((w * torch.tensor([300.0, 400.0])).sum()).backward()
+    scaler.unscale_(opt)
+    before = torch.nn.utils.clip_grad_norm_([w], max_norm=1.0)
+    assert before.item() == pytest.approx(500.0)
+    scaler.step(opt)
+    scaler.update()
+    assert torch.allclose(w.detach(), torch.tensor([1.0 - 0.06, 2.0 - 0.08]))
+    assert scaler.get_scale() == 65536.0
+
+
+def test_clip_grad_norm_takes_no_accumulate_argument():
+    _said(
+        "clip_grad_norm_ takes no accumulate argument (its arguments are parameters, max_norm, "
+        "norm_type, error_if_nonfinite and foreach)"
+    )
+    names = list(inspect.signature(torch.nn.utils.clip_grad_norm_).parameters)
+    assert names == ["parameters", "max_norm", "norm_type", "error_if_nonfinite", "foreach"]
+    with pytest.raises(TypeError):
+        torch.nn.utils.clip_grad_norm_([param_with_grad([3.0, 4.0])], 1.0, accumulate=True)
+
+
+def test_agc_clips_a_unit_with_zero_weights_to_lambda_times_the_floor():
+    _said(
+        "so a unit whose weights are all zero still has its gradient clipped, "
+        "to a norm of at most λ · 1e-3"
+    )
+    w, g = torch.zeros(1, 2), torch.tensor([[6.0, 8.0]])
+    assert _agc_rows(w, g, lam=0.1).norm().item() == pytest.approx(1e-4)

@@ -102,6 +102,9 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_round39.toml",
     "explain_answers_blind43.toml",
     "explain_answers_round36.toml",
+    "explain_answers_blind42.toml",
+    "explain_answers_blind46.toml",
+    "explain_answers_blind48.toml",
 )
 
 
