@@ -1,7 +1,7 @@
 """An effective learning rate worked out in an answer, checked: clipping never raises it.
 
-With plain SGD a clipped step is lr × max_norm / ‖g‖ long instead of lr × ‖g‖, so the
-"effective learning rate" of a clipped step is lr × max_norm / ‖g‖, never more than lr. An
+With plain SGD a clipped step is lr × max_norm long instead of lr × ‖g‖, so the "effective
+learning rate" of a clipped step is lr × max_norm / ‖g‖, never more than lr. An
 answer that works one out ("η = 0.1, ‖g‖ = 5, c = 1 gives an effective learning rate of 0.1·5 =
 0.5") and lands above the learning rate it names in the same sentence has multiplied by the norm
 instead of dividing: the result is followed by :data:`MARKER`, a word the bank's misconceptions

@@ -2315,6 +2315,24 @@ def test_lstm_gates_are_sigmoids_below_one():
     assert torch.sigmoid(torch.tensor(5.0, dtype=torch.float64)) < 1.0
 
 
+def test_an_lstm_can_still_explode_through_its_recurrent_weights():
+    _said("LSTMs can still explode through their recurrent weights")
+    g = torch.Generator().manual_seed(0)
+    lstm = torch.nn.LSTM(1, 16, batch_first=True)
+    with torch.no_grad():  # large recurrent weights, no biases: the gates stay in (0, 1)
+        lstm.weight_ih_l0.copy_(torch.randn(lstm.weight_ih_l0.shape, generator=g))
+        lstm.weight_hh_l0.copy_(torch.randn(lstm.weight_hh_l0.shape, generator=g) * 0.75)
+        lstm.bias_hh_l0.zero_()
+        lstm.bias_ih_l0.zero_()
+    reach = []  # the gradient that reaches the first time step, 10 and 40 steps back
+    for steps in (10, 40):
+        x = torch.zeros(1, steps, 1, requires_grad=True)
+        out, _ = lstm(x + 0.01 * torch.randn(1, steps, 1, generator=g))
+        out[0, -1].sum().backward()
+        reach.append(x.grad[0, 0].abs().item())
+    assert reach[1] > 100 and reach[1] > 30 * reach[0], reach  # 3.4, then 117
+
+
 def test_the_earliest_steps_get_the_longest_products():
     _said("the gradient of the loss at step T with respect to h_k is a product of T − k Jacobians")
     w = torch.tensor([[1.5]])
