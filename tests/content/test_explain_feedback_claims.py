@@ -2532,3 +2532,13 @@ def test_agc_clips_a_unit_with_zero_weights_to_lambda_times_the_floor():
     )
     w, g = torch.zeros(1, 2), torch.tensor([[6.0, 8.0]])
     assert _agc_rows(w, g, lam=0.1).norm().item() == pytest.approx(1e-4)
+
+
+def test_clip_grad_value_raises_negative_entries_to_minus_clip_value():
+    _said(
+        "clip_grad_value_ clamps every entry into [-clip_value, clip_value]: a negative entry below"
+        " -clip_value is raised to -clip_value, just as a positive one above clip_value is cut"
+    )
+    p = param_with_grad([-2.0, -0.3, 0.3, 2.0])
+    torch.nn.utils.clip_grad_value_([p], clip_value=0.5)
+    assert torch.equal(p.grad, torch.tensor([-0.5, -0.3, 0.3, 0.5]))
