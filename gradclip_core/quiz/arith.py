@@ -50,7 +50,11 @@ def _true(a: float, op: str, b: float) -> float | None:
         return a / b if b else None
     if kind == "mul":
         return a * b
-    return a**b if b <= 400 else None
+    try:
+        value = a**b
+    except ArithmeticError:  # "1e300 ** 2", "0 ** -1": no float to compare with
+        return None
+    return value if isinstance(value, float) else None  # "(-8) ** 0.5" is complex
 
 
 def _ok(said_text: str, said: float, true: float) -> bool:
@@ -59,7 +63,10 @@ def _ok(said_text: str, said: float, true: float) -> bool:
     mantissa, _, exp = said_text.partition("e")  # "6e8": as precise as its mantissa is written
     places = len(mantissa.split(".")[1]) if "." in mantissa else 0
     if exp:
-        return round(true / 10 ** int(exp), places) == round(float(mantissa), places)
+        try:  # "6e999", "6e-999": past float's range, so never the value
+            return round(true / 10.0 ** int(exp), places) == round(float(mantissa), places)
+        except ArithmeticError:
+            return False
     return places > 0 and round(true, places) == round(said, places)
 
 

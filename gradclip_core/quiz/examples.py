@@ -102,7 +102,8 @@ _POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 laye
 # "after 100 steps it is 1.1 x 100 = 110 times bigger": a factor times the steps, not a power
 _TIMES = re.compile(
     r"\b(1\.\d+|2\.0*)\s*(?:x|×|\*|times)\s*(\d+)\s*(?:=|≈|~|\bis\b|\bgives?\b|\bmakes?\b)\s*"
-    r"(?:about\s+|roughly\s+|around\s+|approximately\s+|only\s+|just\s+)?(\d+(?:\.\d+)?)(?![\d.])"
+    r"(?:about\s+|roughly\s+|around\s+|approximately\s+|only\s+|just\s+)?"
+    r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d.])"  # "131,072" is one number
 )
 _COMPOUNDING = re.compile(r"\b(?:steps?|layers?|time|power|compound\w*|recurren\w*|backprop\w*)\b")
 
@@ -126,22 +127,21 @@ def _powers(text: str) -> str:
     """``text`` with :data:`MARKER` after the result of each false compounding example (a
     product written as repeated steps, "1.1 x 100 = 110" after "100 steps", is one too)."""
     for m in reversed(list(_TIMES.finditer(text))):
-        base, times, said = float(m.group(1)), int(m.group(2)), float(m.group(3))
+        base, times = float(m.group(1)), int(m.group(2))
+        said = float(m.group(3).replace(",", ""))
         sentence = re.split(r"[.!?;](?=\s)|\n", text[: m.start()])[-1]
-        true = base**times
-        if times >= 10 and _COMPOUNDING.search(sentence) and not 0.67 <= said / true <= 1.5:
+        if times >= 10 and _COMPOUNDING.search(sentence) and not _near(said, base, times):
             text = f"{text[: m.end()]} {MARKER} {text[m.end() :]}"
     for m in reversed(list(_POWER.finditer(text))):
         base, times, said, power, scale = m.groups()
         if said is None and scale is None:
             continue
-        true = float(base) ** int(times) * _coefficient(text[: m.start()])
-        claimed = (
-            float((said or "1").replace(",", ""))
-            * _SCALES.get(scale or "", 1.0)
-            * 10 ** int(power or 0)
-        )
-        if true >= 2 and not 0.67 <= claimed / true <= 1.5:
+        coefficient = _coefficient(text[: m.start()])
+        claimed = float((said or "1").replace(",", "")) * _SCALES.get(scale or "", 1.0)
+        power = int(power or 0)
+        if _log(coefficient, float(base), int(times)) >= _LOG2 and not _near(
+            claimed, float(base), int(times), coefficient, power
+        ):
             at = m.start() + len(m.group(0).rstrip())  # the marker stays a word of its own
             text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
     return text
@@ -157,6 +157,26 @@ def _named_last(piece: str, carried: str | None) -> str | None:
 
 
 _COEFFICIENT = re.compile(r"(?<![\w.^*])(\d+(?:\.\d+)?|sqrt\s*\(\s*(\d+)\s*\))\s*(?:\*|×|·|x)\s*$")
+
+
+_LOG2 = math.log(2)
+
+
+def _log(coefficient: float, base: float, times: int) -> float:
+    """ln(coefficient * base ** times), without overflow ("2.0 * 65536" read as a power);
+    -inf where the product is 0."""
+    if coefficient <= 0 or base <= 0:
+        return -math.inf
+    return math.log(coefficient) + times * math.log(base)
+
+
+def _near(said: float, base: float, times: int, coefficient: float = 1.0, power: int = 0) -> bool:
+    """Whether ``said x 10**power`` is within a factor 0.67-1.5 of ``coefficient x base**times``,
+    compared as logarithms so that neither side overflows a float."""
+    true = _log(coefficient, base, times)
+    if said <= 0 or true == -math.inf:
+        return said <= 0 and true == -math.inf
+    return math.log(0.67) <= math.log(said) + power * math.log(10) - true <= math.log(1.5)
 
 
 def _coefficient(before: str) -> float:

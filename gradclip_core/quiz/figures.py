@@ -15,6 +15,7 @@ Reads the lower-cased answer, before it is split into words.
 
 from __future__ import annotations
 
+import math
 import re
 
 from gradclip_core.quiz.examples import MARKER as MISCOMPUTED
@@ -67,7 +68,7 @@ def _precision(said: str) -> float:
     mantissa = said.split("e")[0]
     places = len(mantissa.split(".")[1]) if "." in mantissa else 0
     exponent = int(said.split("e")[1]) if "e" in said else 0
-    return 0.5 * 10 ** (exponent - places)
+    return 0.5 * 10.0 ** (exponent - places) if exponent - places < 309 else math.inf  # "6e999"
 
 
 def _false(expr: str, said: str) -> bool:

@@ -86,3 +86,28 @@ def test_explain_i_was_right_counts_the_answer_apart_in_the_summary():
     click(at, "learn_reset")
     at.file_uploader(key="learn_upload").upload("progress.json", saved.encode()).run()
     assert at.session_state["learn_progress"].mode("explain").overridden == [item.id]
+
+
+def test_explain_a_grader_fault_keeps_the_answer_and_says_so(monkeypatch):
+    # a reader rule that raises on some text (as "2.0 * 65536 = 131,072" once did) must not
+    # show a traceback or lose what the learner typed, and must count nothing
+    from ui.learn import write
+
+    def broken(item, text):
+        raise OverflowError("numerical result out of range")
+
+    item = BANK.explain[0]
+    at = open_mode("explain", [item.id])
+    typed = "Clipping caps the gradient norm so a spike cannot blow up the update."
+    at.text_area(key=f"learn_explain_text_{item.id}").input(typed).run()
+    monkeypatch.setattr(write, "grade_explanation", broken)
+    click(at, "learn_explain_check")
+    assert "could not read this answer" in texts(at.warning)
+    assert at.text_area(key=f"learn_explain_text_{item.id}").value == typed
+    assert [e.label for e in at.expander] == ["Model answer"]
+    assert progress_of(at, "explain") == (0, 0, [])
+    monkeypatch.undo()
+    click(at, "learn_explain_check")  # fixed: the same answer is graded, the warning goes
+    shown = " ".join(texts(box) for box in (at.success, at.warning, at.error))
+    assert "could not read" not in shown and "concepts" in shown
+    assert progress_of(at, "explain")[0] == 1

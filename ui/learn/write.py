@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from gradclip_core.quiz import BLANK, Bank, ExplainPrompt, FillCode
@@ -14,8 +16,10 @@ from ui.learn.text import escape, rich
 EXPLAIN = "explain"
 FILL = "fill_code"
 EMPTY_KEY = "learn_empty_answer"  # the item whose Check was pressed with nothing typed
+FAILED_KEY = "learn_grading_failed"  # the item whose answer the grader could not read
 OVERRIDES_KEY = "overridden"  # in a round: ids whose grade the learner marked right
 CUT_KEY = "learn_answer_cut"  # (item id, length) of the last answer cut to its limit
+_LOG = logging.getLogger(__name__)
 EXPLAIN_MAX_CHARS = 2000  # characters of an explanation that are kept and graded
 FILL_MAX_CHARS = 300  # characters of a fill-in answer
 
@@ -60,7 +64,13 @@ def _check_explain(item: ExplainPrompt) -> None:
         st.session_state[EMPTY_KEY] = item.id
         return
     st.session_state.pop(EMPTY_KEY, None)
-    grade = grade_explanation(item, text)
+    try:
+        grade = grade_explanation(item, text)
+    except Exception:  # a reader rule that fails on some text must not cost the learner the page
+        _LOG.exception("grading an answer to %s failed", item.id)
+        st.session_state[FAILED_KEY] = item.id  # nothing recorded: the answer stays in its box
+        return
+    st.session_state.pop(FAILED_KEY, None)
     state.answer(EXPLAIN, item.id, grade.full, grade)
 
 
@@ -93,6 +103,15 @@ def render_explain(bank: Bank) -> None:
     if st.session_state.get(EMPTY_KEY) == item.id:
         st.info(grade_explanation(item, "").notice, icon=":material/edit:")
     render_cut(item.id, EXPLAIN_MAX_CHARS)
+    if st.session_state.get(FAILED_KEY) == item.id:
+        st.warning(
+            "The checker could not read this answer: a fault on our side, not in your answer, "
+            "and it has been logged. Your answer is still in the box and nothing was counted. "
+            "Compare it with the model answer below, or reword a sentence and check again.",
+            icon=":material/error:",
+        )
+        with st.expander("Model answer", expanded=True, icon=":material/menu_book:"):
+            st.markdown(rich(item.model_answer))
     if grade is None:
         return
     render_grade(item, grade)
