@@ -267,15 +267,15 @@ def test_spiky_rnn_norm_jumps_tenfold_27_times_yet_stays_finite():
 def _callout_app(name: str, steps: int) -> None:
     from gradclip_core.presets import get_preset
     from ui.live import LiveRun
-    from ui.playground.panel import _callout
+    from ui.playground.callout import render_callout
 
     run = LiveRun(get_preset(name).config.replace(device="cpu"))
-    _callout(run, run.trainer.run(steps))
+    render_callout(run, run.trainer.run(steps))
 
 
 @pytest.mark.parametrize("name", ["exploding-rnn", "deep-mlp-nan"])
 def test_the_callout_names_the_case_and_the_true_size(name):
-    """ui/playground/panel.py _callout: the norm case says "every gradient entry is still a finite
+    """ui/playground/callout.py: the norm case says "every gradient entry is still a finite
     number (the largest is 2.39e+18), but the gradient's length is 1.92e+19 ... reads `inf`" and
     what `clip_grad_norm_` does with it; the forward case says the loss became nan."""
     d = run(name, 100).divergence
