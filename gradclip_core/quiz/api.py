@@ -10,7 +10,7 @@ clipping function torch.nn.utils does not have ("torch.nn.utils.clip_grad_adapti
 :data:`MISCALLED`, and ``clip_grad_norm_`` or ``clip_grad_value_`` given the loss or the optimizer
 instead of the parameters ("clip_grad_norm_(loss, 1.0)") with :data:`MISPASSED`. All are words a
 misconception of the bank can name. The signatures are those of torch 2.13
-(``tests/content/test_explain_feedback_claims.py`` checks them). Reads the lower-cased answer.
+(``tests/content/test_explain_feedback_claims*.py`` checks them). Reads the lower-cased answer.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ tensors: a TypeError), or ``model.named_parameters()`` (its (name, tensor) pairs
 an AttributeError). Such a call is marked with :data:`MISPASSED`. A limit set to the learning
 rate ("max_norm=lr") ties two separate knobs together and is marked with :data:`MISLINKED`.
 Both are words a misconception of the bank can name
-(``tests/content/test_explain_feedback_claims.py`` checks the torch behaviour). Reads the
+(``tests/content/test_explain_feedback_claims*.py`` checks the torch behaviour). Reads the
 lower-cased answer.
 """
 

@@ -10,7 +10,7 @@ word a misconception of the bank can name. An argument with no default (:data:`R
 true stated default. Looser words count too ("by default it measures ... the largest absolute
 entry", "raises a RuntimeError by default", "torch's default max_norm", "max_norm falls back
 to 1.0", "out of the box" for "by default"), unless the sentence denies before them ("does not
-raise by default"). The table is torch 2.13's (``tests/content/test_explain_feedback_claims.py``
+raise by default"). The table is torch 2.13's (``tests/content/test_explain_feedback_claims*.py``
 compares it with ``inspect.signature``). Reads the lower-cased answer.
 """
 

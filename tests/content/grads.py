@@ -1,4 +1,5 @@
-"""A parameter holding a given gradient: what the content tests clip to check a claim."""
+"""A parameter holding a given gradient, and one AGC unit: what the content tests clip to check a
+claim."""
 
 from __future__ import annotations
 
@@ -10,3 +11,9 @@ def param_with_grad(values) -> torch.nn.Parameter:
     p = torch.nn.Parameter(torch.zeros(len(values)))
     p.grad = torch.tensor(values, dtype=torch.float32)
     return p
+
+
+def agc_unit(w: torch.Tensor, g: torch.Tensor, lam: float, floor: float) -> torch.Tensor:
+    """One AGC unit (Brock et al., 2021): g scaled so ‖g‖ / max(‖w‖, floor) is at most lam."""
+    ratio = g.norm() / torch.clamp(w.norm(), min=floor)
+    return g * (lam / ratio) if ratio > lam else g
