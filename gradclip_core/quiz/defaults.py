@@ -9,9 +9,10 @@ default of V", "X (default V)") whose V is not torch's default is followed by :d
 word a misconception of the bank can name. An argument with no default (:data:`REQUIRED`) has no
 true stated default. Looser words count too ("by default it measures ... the largest absolute
 entry", "raises a RuntimeError by default", "torch's default max_norm", "max_norm falls back
-to 1.0", "out of the box" for "by default"), unless the sentence denies before them ("does not
-raise by default"). The table is torch 2.13's (``tests/content/test_explain_feedback_claims*.py``
-compares it with ``inspect.signature``). Reads the lower-cased answer.
+to 1.0", "it uses max_norm=1.0 when you don't pass one", "out of the box" for "by default"),
+unless the sentence denies before them ("does not raise by default"). The table is torch
+2.13's (``tests/content/test_explain_feedback_claims*.py`` compares it with
+``inspect.signature``). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ _LOOSE = [  # a false default said in other words than "X defaults to V"
     ),
 ]
 _DENIED = re.compile(r"\b(?:not|no|never|only|unless|doesn't|does not|won't|error_if_nonfinite)\b")
+_UNPASSED = re.compile(  # "it uses max_norm=1.0 when you don't pass one": no default to fall to
+    r"\b(?:uses?|takes?|applies|assumes?|picks?)\s+(?:max_norm|clip_value)\s*(?:=|of)?\s*\d[\d.]*"
+    r"\s+(?:when|if)\s+you\s+(?:don't|do not|never|didn't|did not)\s+(?:pass|give|set|specify)"
+)
 
 
 def _value(v: str) -> float | str:
@@ -120,6 +125,9 @@ def mark(text: str) -> str:
             start = text.rfind(".", 0, m.start()) + 1
             if not _DENIED.search(text, start, m.end()):  # before it: "when you pass none"
                 ends.add(m.start())
+    for m in _UNPASSED.finditer(text):  # the "don't" is its own: a denial only before it
+        if not _DENIED.search(text, text.rfind(".", 0, m.start()) + 1, m.start()):
+            ends.add(m.start())
     for at in sorted(ends, reverse=True):
         text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
     return text

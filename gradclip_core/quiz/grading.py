@@ -260,7 +260,8 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
     named before, even in a heading ("it" or "this" before "after" / "before" in a clause that
     names no call before that word); in "optimizer.step() applies them, so the clip has to
     precede it", "it" is the call named last before the clause, in its sentence or the one
-    before."""
+    before (named in a supposition too: "the clip runs on scaled grads. Add unscale_ before
+    it")."""
     said = mentions(found, vocab)
     # a clip named in a heading or a supposition is still what a later "it" stands for
     named = mentions([replace(c, premise=0) for c in found], vocab)
@@ -271,7 +272,7 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
         placed = any(m.clause == n and m.pos < marker for m in said)
         for j, tok in enumerate(toks):
             if tok.raw == "it" and j and toks[j - 1].raw in _ORDERING:
-                last = [m for m in said if m.clause < n and m.call in _ONE_WORD][-1:]
+                last = [m for m in named if m.clause < n and m.call in _ONE_WORD][-1:]
                 if last and found[last[0].clause].sentence >= clause.sentence - 1:
                     toks[j] = _as_call(tok, last[0].call)
             elif (

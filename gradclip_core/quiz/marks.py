@@ -17,16 +17,16 @@ suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retr
 (:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it
 labels (:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
 or puts down to others (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`), beliefs
-denied at once and bugs told from past
-projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
+denied at once and bugs told from past projects (:mod:`.hindsight`) and the code an answer
+reviews (:mod:`.reviewed`), and a sentence led by "either way" goes on from a choice
 (:mod:`.eitherway`); a span between two calls names no call (:mod:`.spans`); an accumulation
 loop that zeroes every micro-batch is marked
 (:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such
-(:mod:`.omitted`), and a gradient sign read as a word (:mod:`.nabla`). Once checked, a short
-fraction is read as its value (:mod:`.quotients`). Each leaves a marker word the bank's
-misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped",
-"misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the
-lower-cased answer.
+(:mod:`.omitted`), a gradient sign read as a word (:mod:`.nabla`) and the verb "means" as
+"implies" (:mod:`.meant`). Once checked, a short fraction is read as its value
+(:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
+("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "misweighted",
+"suppose", ...), or a concept can ("onefactor"). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from gradclip_core.quiz import (
     hindsight,
     inflated,
     loopzero,
+    meant,
     nabla,
     numerals,
     omitted,
@@ -69,6 +70,7 @@ from gradclip_core.quiz import (
     rescaled,
     retracted,
     returned,
+    reviewed,
     scalars,
     scalecause,
     skipbranch,
@@ -107,10 +109,12 @@ def mark(text: str) -> str:
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
     text = pitfalls.mark(text)  # "suppose": "common mistake: thinking it enlarges ..."
     text = hindsight.mark(text)  # "suppose": "thinking it was the same; it isn't"
+    text = reviewed.mark(text)  # "suppose": "right now you clip and then unscale"
     text = spans.mark(text)  # "between resets": "between zero_grad() calls" names no call
     text = loopzero.mark(text)  # "miszeroed": zero_grad() on every micro-batch, in code
     text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
     text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"
     text = numerals.entries(cases.mark(text))  # "suppose": "clip each time: ..."; "(00, 5)"
     text = omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
+    text = meant.mark(text)  # "which means ..." read as "which implies ...", no average
     return nabla.mark(text)  # "∇W_i" read as "grad w_i"

@@ -6,7 +6,9 @@ lasts (the gradients pile up over one cycle of the loop); they place no call bef
 another. Read as a mention, the zero_grad() there would come after the clip and the step
 written before it, and look like a zero_grad() between backward() and step(). So such a span is
 renamed to what it is, "between resets" / "between updates", which names no call for
-:mod:`.call_order`. Reads the lower-cased answer.
+:mod:`.call_order`. So is a span that runs up to a reset: "backward() keeps adding into .grad
+until zero_grad()" (or "until you call zero_grad()") reads "until the window closes" (a
+"reset" would read as what backward() does). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ _SPAN = re.compile(
     rf"|(?:({_ZERO}|{_STEP})\s+calls))(?![\w(])"
 )
 
+_UNTIL = re.compile(rf"\buntil\s+(?:the\s+next\s+|you\s+call\s+|a\s+)?{_ZERO}(?![\w(])")
+
 
 def mark(text: str) -> str:
-    """``text`` with each span between two calls of zero_grad() / step() renamed."""
+    """``text`` with each span between two calls of zero_grad() / step(), or up to a
+    zero_grad(), renamed."""
+    text = _UNTIL.sub("until the window closes", text)
     return _SPAN.sub(
         lambda m: "between resets" if "zero" in (m.group(1) or m.group(2)) else "between updates",
         text,
