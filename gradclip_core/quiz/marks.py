@@ -10,7 +10,8 @@ first read by :mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.r
 torch's signatures (:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_
 (:mod:`.inflated`), a norm said to come back from clip_grad_value_ (:mod:`.returned`), a value
 range from zero (:mod:`.onesided`), a threshold said to lie between two numbers it is not
-between (:mod:`.ranged`), what a clipping call is given (:mod:`.argued`) and weights clamped in
+between (:mod:`.ranged`), what a clipping call is given (:mod:`.argued`), AGC's factor said to be λ alone
+(:mod:`.bylambda`) and weights clamped in
 code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong
 definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
@@ -37,6 +38,7 @@ from gradclip_core.quiz import (
     arith,
     asked,
     avoided,
+    bylambda,
     cases,
     conditions,
     confessed,
@@ -99,6 +101,7 @@ def mark(text: str) -> str:
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
     text = quotients.mark(text)  # "1/4" read as 0.25
     text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr
+    text = bylambda.mark(text)  # "mislambdaed": AGC multiplying the gradient by λ alone
     text = submodule.mark(text)  # "mislayered": clip_grad_norm_(model.fc.parameters(), ...)
     text = paramclamp.mark(text)  # "misweighted": p.data.clamp_(-1, 1), the weights clamped
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
