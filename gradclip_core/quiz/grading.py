@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from gradclip_core.quiz import enumerated, recaps
+from gradclip_core.quiz import bounds, enumerated, recaps
 from gradclip_core.quiz.bag import keyword_bag
 from gradclip_core.quiz.call_order import judge, mentions
 from gradclip_core.quiz.claims import CALLS, parse_claim, wordset
@@ -198,6 +198,7 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
     found = clauses(text, prep.subjects)
     ctx = recaps.lenders(contexts(ordinals(found, prep.groups), prep.subjects))
     resolved = _resolved(found, prep.vocab, prep.subjects) if item.order else found
+    resolved = bounds.unbound(resolved, prep.subjects) if item.order else resolved
     order = judge(resolved, prep.vocab, list(prep.pairs)) if prep.pairs else {}
     if any(r.listed for r in item.order):  # judged by a listed procedure only, its items
         said = mentions(resolved, prep.vocab)  # not placed by an order word ("a after b")

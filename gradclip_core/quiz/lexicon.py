@@ -65,12 +65,16 @@ INFORMAL = {
     "thru": "through",
     "tho": "though",
     "evry": "every",  # too short to read as a typo
+    "1st": "first",  # "a 2nd time": the ordinal in words
+    "2nd": "second",
+    "3rd": "third",
 }
-# "clamped below by eps", "floored from below", "never allowed below 1e-3": a floor, not "below"
+# "clamped below by eps", "floored from below", "never allowed below 1e-3", "(min 1e-3)": a floor
 _FLOORED = re.compile(
     r"\b((?:clamp|bound|floor|limit|cap)\w*) (?:from below\b|below(?= (?:by|at)\b))"
     r"|\b(?:not|never) (?:allowed |permitted )?(?:to )?"
     r"(?:go(?:es)? |falls? |drops? |gets? )?below\b"
+    r"|\bmin\.?(?=\s+(?:\d|\.\d|eps\b|ε))"  # "||W|| (min 1e-3)": at least 1e-3, no min()
 )
 
 

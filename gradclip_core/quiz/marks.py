@@ -1,32 +1,31 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 The body of a code branch that handles a bad batch and leaves the iteration is dropped first
-(:mod:`.skipbranch`). Worked examples are checked by arithmetic (:mod:`.arith`,
-:mod:`.examples`, :mod:`.effective`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`,
-:mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries
-first read by :mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`,
-:mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`; superscript powers first read by
-:mod:`.powers`), conditions turned round (:mod:`.conditions`), calls and stated defaults against
-torch's signatures (:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_
-(:mod:`.inflated`), a norm said to come back from clip_grad_value_ (:mod:`.returned`), a value
-range from zero (:mod:`.onesided`), a threshold said to lie between two numbers it is not
-between (:mod:`.ranged`), what a clipping call is given (:mod:`.argued`) and weights clamped in
-code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong
-definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
+(:mod:`.skipbranch`). Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`,
+:mod:`.effective`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`,
+:mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries first read by
+:mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`,
+:mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`), conditions
+turned round (:mod:`.conditions`), calls and stated defaults against torch's signatures
+(:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_ (:mod:`.inflated`), a norm
+said to come back from clip_grad_value_ (:mod:`.returned`), a value range from zero
+(:mod:`.onesided`), a threshold said to lie between two numbers it is not between (:mod:`.ranged`),
+what a clipping call is given (:mod:`.argued`), AGC's factor said to be λ alone (:mod:`.bylambda`)
+and weights clamped in code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and
+wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
 suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it
-labels (:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
-or puts down to others (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`), beliefs
-denied at once and bugs told from past projects (:mod:`.hindsight`) and the code an answer
-reviews (:mod:`.reviewed`), and a sentence led by "either way" goes on from a choice
-(:mod:`.eitherway`); a span between two calls names no call (:mod:`.spans`); an accumulation
-loop that zeroes every micro-batch is marked
-(:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such
-(:mod:`.omitted`), a gradient sign read as a word (:mod:`.nabla`) and the verb "means" as
-"implies" (:mod:`.meant`). Once checked, a short fraction is read as its value
-(:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
-("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "misweighted",
-"suppose", ...), or a concept can ("onefactor"). Reads the lower-cased answer.
+(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it labels
+(:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses or puts
+down to others (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`), beliefs denied at
+once and bugs told from past projects (:mod:`.hindsight`) and the code an answer reviews
+(:mod:`.reviewed`), and a sentence led by "either way" goes on from a choice (:mod:`.eitherway`); a
+span between two calls names no call (:mod:`.spans`); an accumulation loop that zeroes every
+micro-batch is marked (:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such
+(:mod:`.omitted`), a gradient sign read as a word (:mod:`.nabla`) and the verb "means" as "implies"
+(:mod:`.meant`). Once checked, a short fraction is read as its value (:mod:`.quotients`). Each
+leaves a marker word the bank's misconceptions can name ("miscomputed", "misnamed", "misdefaulted",
+"misclamped", "misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor").
+Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from gradclip_core.quiz import (
     arith,
     asked,
     avoided,
+    bylambda,
     cases,
     conditions,
     confessed,
@@ -101,6 +101,7 @@ def mark(text: str) -> str:
     text = definitions.mark(entrywise.mark(text))  # "misclamped", "misdefined", "misdisabled"
     text = quotients.mark(text)  # "1/4" read as 0.25
     text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr
+    text = bylambda.mark(text)  # "mislambdaed": AGC multiplying the gradient by λ alone
     text = submodule.mark(text)  # "mislayered": clip_grad_norm_(model.fc.parameters(), ...)
     text = paramclamp.mark(text)  # "misweighted": p.data.clamp_(-1, 1), the weights clamped
     text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"

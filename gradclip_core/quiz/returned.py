@@ -5,8 +5,9 @@ clipping clip_grad_norm_'s return value. A sentence that speaks of what a call r
 returns", "the value it hands back", "returns the norm") and names a norm, where the clipping
 call named last before it (in that sentence, or through "it" in the one before) is
 ``clip_grad_value_``, is followed by :data:`MARKER`, a word a misconception of the bank can
-name. A sentence that denies ("returns none", "returns nothing", "not") is left alone. Reads
-the lower-cased answer.
+name. A sentence that denies ("returns none", "returns nothing", "not") is left alone. The
+reverse, clip_grad_norm_ said to return None or nothing ("you need a separate call because
+clip_grad_norm_ returns none"), is marked with :data:`VOIDED`. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from gradclip_core.quiz.api import MISRETURNED
 from gradclip_core.quiz.examples import SENTENCE
 
 MARKER = MISRETURNED  # also after a norm said to come back from clip_grad_value_
+VOIDED = "misvoided"  # after clip_grad_norm_ said to return None: it returns the total norm
+_VOID = re.compile(
+    r"(\bclip_grad_norm_?(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?)(\s+"
+    r"(?:just\s+|only\s+|always\s+)?(?:returns?|gives?(?:\s+back)?)\s+(?:none|nothing)\b)"
+)
 _CALL = re.compile(r"clip_grad_(value|norm)_?")
 _RETURNS = re.compile(
     r"\b(?:returns?|returned|hands?\s+(?:you\s+)?back|gives?\s+(?:you\s+)?back|spits?\s+out)\b"
@@ -47,4 +53,4 @@ def mark(text: str) -> str:
             part = f"{part[: said.end()]} {MARKER}{part[said.end() :]}"
         last = calls[-1].group(1) if calls else None
         out.append(part)
-    return "".join(out)
+    return _VOID.sub(rf"\1 {VOIDED}\2", "".join(out))  # before "none", which would deny it

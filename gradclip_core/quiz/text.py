@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gradclip_core.quiz import contrast, layout, marks, remarks, sidelines, suppose
+from gradclip_core.quiz import contrast, layout, marks, remarks, shorthand, sidelines, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
 from gradclip_core.quiz.lexicon import INFORMAL, readings, word_forms
 
@@ -161,7 +161,8 @@ def _mask_brackets(text: str) -> str:
 def _pieces(text: str) -> list[tuple[str, str, bool]]:
     """``(kind, text, code)`` pieces: kind "word", "arrow", "end" (of a sentence) or "pause";
     code is True for a word written as code (``loss.backward()``, ``clip_grad_norm_``)."""
-    text = layout.mark(text[:MAX_ANSWER_CHARS].replace("\\n", "\n")).lower()  # typed "\\n": a break
+    text = shorthand.expand(text[:MAX_ANSWER_CHARS].replace("\\n", "\n"))  # "w": "with"
+    text = layout.mark(text).lower()  # typed "\\n": a break
     for short, word in _ABBREVIATIONS.items():
         text = text.replace(short, word)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "65,504": one number

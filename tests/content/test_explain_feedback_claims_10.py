@@ -5,6 +5,8 @@ feedback added in session 24's tuning rounds (blind50-55). See
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 import torch
 
@@ -49,3 +51,127 @@ def test_the_total_norm_is_not_the_sum_of_the_per_parameter_norms():
     )
     p, q = param_with_grad([3.0, 0.0]), param_with_grad([0.0, 4.0])
     assert torch.nn.utils.clip_grad_norm_([p, q], max_norm=100.0).item() == pytest.approx(5.0)
+
+
+def test_an_rnn_gradient_grows_exponentially_with_the_sequence_length():
+    said(
+        "backpropagation through time multiplies by the same recurrent matrix at every step, so"
+        " when its largest singular value is above 1 the gradient can grow exponentially"
+    )
+    torch.manual_seed(0)
+    q, _ = torch.linalg.qr(torch.randn(4, 4))
+    w = 1.5 * q  # every singular value 1.5
+
+    def grad_norm(steps: int) -> float:
+        h0 = torch.ones(4, requires_grad=True)
+        h = h0
+        for _ in range(steps):
+            h = w @ h
+        h.sum().backward()
+        return h0.grad.norm().item()
+
+    assert grad_norm(20) / grad_norm(10) == pytest.approx(1.5**10, rel=1e-3)
+
+
+def test_step_takes_a_closure_not_gradients_and_the_clip_returns_a_norm_tensor():
+    said(
+        "optimizer.step() takes no gradients",
+        "its only argument is an optional closure",
+        "clip_grad_norm_ returns the total norm as a tensor, not the clipped gradients",
+    )
+    assert list(inspect.signature(torch.optim.SGD.step).parameters) == ["self", "closure"]
+    p = param_with_grad([3.0, 4.0])
+    grads = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert isinstance(grads, torch.Tensor) and grads.dim() == 0 and grads.item() == 5.0
+    assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))  # rescaled in place
+    with pytest.raises(TypeError):
+        torch.optim.SGD([p], lr=0.1).step(grads)  # type: ignore[arg-type]
+
+
+def test_a_plain_deep_net_without_batchnorm_explodes_too():
+    said("Batch normalisation does not cause exploding gradients", "explodes too")
+    layers = [torch.nn.Linear(4, 4, bias=False) for _ in range(30)]
+    for layer in layers:
+        torch.nn.init.eye_(layer.weight)
+        layer.weight.data.mul_(1.5)
+    net = torch.nn.Sequential(*layers)
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in net.modules())
+    x = torch.ones(1, 4, requires_grad=True)
+    net(x).sum().backward()
+    assert x.grad.norm().item() == pytest.approx(2.0 * 1.5**30, rel=1e-4)  # 1.5 per layer
+
+
+def test_unscale_divides_the_gradients_in_place_and_leaves_max_norm_alone():
+    said(
+        "scaler.unscale_(optimizer) does not touch max_norm: it divides the gradients of the"
+        " optimizer's parameters in place by the current loss scale"
+    )
+    w = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale((w * torch.tensor([3.0, 4.0])).sum()).backward()  # (3, 4), scaled by 1024
+    assert torch.allclose(w.grad, torch.tensor([3072.0, 4096.0]))
+    grad = w.grad
+    scaler.unscale_(opt)
+    assert w.grad is grad and torch.allclose(grad, torch.tensor([3.0, 4.0]))
+    max_norm = 1.0
+    assert torch.nn.utils.clip_grad_norm_([w], max_norm).item() == pytest.approx(5.0)
+    assert w.grad.norm().item() == pytest.approx(max_norm, rel=1e-5)
+
+
+def test_clip_grad_norm_returns_the_norm_before_clipping_as_a_tensor():
+    said("clip_grad_norm_ returns the total norm of the gradients, measured before clipping")
+    p = param_with_grad([6.0, 8.0])
+    norm = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert norm is not None and isinstance(norm, torch.Tensor) and norm.item() == 10.0
+
+
+def test_a_tiny_threshold_clips_every_step_like_a_smaller_sgd_learning_rate():
+    said(
+        "a threshold far below the typical gradient norm clips every step and shrinks every"
+        " gradient (with plain SGD, like cutting the learning rate)"
+    )
+    torch.manual_seed(0)
+    for _ in range(5):
+        g = torch.randn(10)
+        clipped, plain = param_with_grad(g.tolist()), param_with_grad(g.tolist())
+        norm = torch.nn.utils.clip_grad_norm_([clipped], max_norm=1e-4)
+        assert norm.item() > 1e-4 and clipped.grad.norm().item() == pytest.approx(1e-4, rel=1e-3)
+        torch.optim.SGD([clipped], lr=0.1).step()
+        torch.optim.SGD([plain], lr=0.1 * 1e-4 / (norm.item() + 1e-6)).step()
+        assert torch.allclose(clipped.detach(), plain.detach(), atol=1e-9)
+
+
+def test_agc_limit_grows_with_the_weights_it_takes_a_ratio_not_a_difference():
+    said(
+        "AGC compares the two norms by their ratio, ‖G‖ / max(‖W‖, 1e-3), not by their difference",
+        "a unit whose weights are ten times larger may take a gradient ten times",
+    )
+    from gradclip_core.clipping import _agc_
+
+    w = torch.nn.Parameter(torch.tensor([[0.6, 0.8], [6.0, 8.0]]))  # row norms 1 and 10
+    w.grad = torch.tensor([[0.006, 0.008], [0.06, 0.08]])  # ratios 0.01 and 0.01
+    before = w.grad.clone()
+    _agc_([w], clip_factor=0.0101)
+    assert torch.equal(w.grad, before)  # neither row clipped, though the second is 10x larger
+    w.grad = before * 1.1  # both ratios now 0.011
+    _agc_([w], clip_factor=0.0101)
+    assert w.grad.norm(dim=1).tolist() == pytest.approx([0.0101, 0.101], rel=1e-4)
+
+
+def test_agc_scales_by_lambda_times_weight_norm_over_grad_norm_not_by_lambda():
+    said(
+        "AGC does not multiply the gradient by λ: it scales it by λ · max(‖W‖, 1e-3) / ‖G‖, so"
+        " that the clipped ratio ‖G‖ / max(‖W‖, 1e-3) equals λ exactly"
+    )
+    from gradclip_core.clipping import _agc_
+
+    w = torch.nn.Parameter(torch.tensor([[3.0, 4.0], [0.0, 0.0]]))  # row norms 5 and 0
+    g = torch.tensor([[30.0, 40.0], [0.3, 0.4]])  # grad norms 50 and 0.5
+    w.grad, lam = g.clone(), 0.01
+    _agc_([w], clip_factor=lam)
+    floor = torch.tensor([5.0, 1e-3])
+    expected = g * (lam * floor / g.norm(dim=1)).unsqueeze(1)
+    assert torch.allclose(w.grad, expected, rtol=1e-5)
+    assert (w.grad.norm(dim=1) / floor).tolist() == pytest.approx([lam, lam], rel=1e-4)
+    assert not torch.allclose(w.grad, g * lam)  # multiplying by λ would be another gradient
