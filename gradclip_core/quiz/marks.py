@@ -37,6 +37,7 @@ from gradclip_core.quiz import (
     arith,
     asked,
     avoided,
+    beliefs,
     cases,
     conditions,
     confessed,
@@ -106,6 +107,7 @@ def mark(text: str) -> str:
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
     text = pitfalls.mark(text)  # "suppose": "common mistake: thinking it enlarges ..."
+    text = beliefs.mark(text)  # "suppose": "people think ...", "a myth is that ..."
     text = hindsight.mark(text)  # "suppose": "thinking it was the same; it isn't"
     text = spans.mark(text)  # "between resets": "between zero_grad() calls" names no call
     text = loopzero.mark(text)  # "miszeroed": zero_grad() on every micro-batch, in code

@@ -6,7 +6,10 @@ lasts (the gradients pile up over one cycle of the loop); they place no call bef
 another. Read as a mention, the zero_grad() there would come after the clip and the step
 written before it, and look like a zero_grad() between backward() and step(). So such a span is
 renamed to what it is, "between resets" / "between updates", which names no call for
-:mod:`.call_order`. Reads the lower-cased answer.
+:mod:`.call_order`. So is a span up to a call, "(every backward() adds to .grad) until you call
+zero_grad()" / "until zero_grad() clears them": it says how long the sum lasts, and is renamed
+"until the next round" (a neutral word: "reset" would read as an overwrite). Reads the
+lower-cased answer.
 """
 
 from __future__ import annotations
@@ -20,11 +23,16 @@ _SPAN = re.compile(
     rf"\bbetween\s+(?:the\s+)?{_SOME}(?:(?:calls\s+(?:to|of)\s+({_ZERO}|{_STEP}))"
     rf"|(?:({_ZERO}|{_STEP})\s+calls))(?![\w(])"
 )
+_UNTIL = re.compile(
+    rf"\buntil\s+(?:(?:you|we|someone)\s+(?:explicitly\s+)?(?:call|run|invoke)\s+)?"
+    rf"({_ZERO}|{_STEP})(?![\w(])"
+)
 
 
 def mark(text: str) -> str:
     """``text`` with each span between two calls of zero_grad() / step() renamed."""
-    return _SPAN.sub(
+    text = _SPAN.sub(
         lambda m: "between resets" if "zero" in (m.group(1) or m.group(2)) else "between updates",
         text,
     )
+    return _UNTIL.sub("until the next round", text)
