@@ -2,13 +2,13 @@
 
 A fluent answer can state the right rule and then write its formula wrong in one place:
 
-- the clipping factor inverted: "every gradient is multiplied by total_norm / max_norm", "g <- g
-  * ||g|| / c", "scales it by the factor norm / threshold", or, for AGC, "multiplies the unit's
-  gradient by ratio / lambda". The factor is the limit over the norm (max_norm / norm, lambda /
-  ratio), below 1 when it acts; the norm over the limit would make the gradient grow. Each such
-  formula, when it is what the gradient is multiplied or scaled by (not "scaled down by", which
-  divides, nor a condition "norm / max_norm > 1"), is followed by :data:`INVERTED`; a name the
-  answer gives the norm ("n = ||g||", "total = sqrt(...)") counts as the norm;
+- the clipping factor inverted: "every gradient is multiplied by total_norm / max_norm", "g <- g *
+  ||g|| / c", "scales it by the (single) factor norm / threshold", or, for AGC, "multiplies the
+  unit's gradient by ratio / lambda". The factor is the limit over the norm (max_norm / norm,
+  lambda / ratio), below 1 when it acts; the norm over the limit would make the gradient grow. Each
+  such formula, when it is what the gradient is multiplied or scaled by (not "scaled down by",
+  which divides, nor a condition "norm / max_norm > 1"), is followed by :data:`INVERTED`; a name
+  the answer gives the norm ("n = ||g||", "total = sqrt(...)") counts as the norm;
 - AGC's weight norm floored at another number than 1e-3 ("max(||W||, 1e-6)", "the weight norm
   clamped at 1e-8"): each is followed by :data:`MISFLOORED`.
 
@@ -33,7 +33,8 @@ _LIMIT = (
 )
 _BY = (  # what the gradient is multiplied by
     r"(?:(?<![\w.])(?:multipl\w*|(?:re)?scal(?:e|es|ed|ing)(?!\s+(?:it\s+|them\s+)?down))"
-    r"\s+(?:[\w.'_]+\s+){0,4}?by\s+(?:(?:the|a)\s+)?(?:factor\s+(?:of\s+)?)?"
+    r"\s+(?:[\w.'_]+\s+){0,4}?by\s+(?:(?:the|a|one)\s+)?(?:(?:single|same|common|one)\s+)?"
+    r"(?:(?:factor|scalar|coefficient)\s+(?:of\s+)?)?"
     r"|(?:[\w.\]_)]|\|\||‖)\s*(?:\*|×|·|\*=)\s*|\bfactor\s+(?:is|of|=|:)\s*|\btimes\s+)"
 )
 _FACTOR = re.compile(  # not a condition: "norm / max_norm > 1"

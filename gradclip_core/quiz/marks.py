@@ -36,6 +36,7 @@ from gradclip_core.quiz import (
     arith,
     asked,
     avoided,
+    beliefs,
     bylambda,
     cases,
     conditions,
@@ -109,6 +110,7 @@ def mark(text: str) -> str:
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
     text = pitfalls.mark(text)  # "suppose": "common mistake: thinking it enlarges ..."
+    text = beliefs.mark(text)  # "suppose": "people think ...", "a myth is that ..."
     text = hindsight.mark(text)  # "suppose": "thinking it was the same; it isn't"
     text = reviewed.mark(text)  # "suppose": "right now you clip and then unscale"
     text = spans.mark(text)  # "between resets": "between zero_grad() calls" names no call

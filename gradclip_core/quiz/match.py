@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 
 from gradclip_core.quiz.claims import parse_claim, words, wordset
 from gradclip_core.quiz.compared import lendable
+from gradclip_core.quiz.parity import denied
 from gradclip_core.quiz.places import nearest
 from gradclip_core.quiz.text import (
     Clause,
@@ -219,8 +220,7 @@ def _fits(pat: Pattern, clause: Clause, combo: tuple, assertive: bool) -> bool:
     used = {j for hit in combo for j in hit}
     if assertive and (clause.alternative or min(j for hit in parts for j in hit) < clause.premise):
         return False  # a subject may come first: "the early ones would count more"
-    negations = set().union(*(clause.negators.get(j, set()) for j in used)) - used
-    return (len(negations) % 2 == 1) == pat.negated
+    return denied(clause, used) == pat.negated
 
 
 def _in_order(parts: tuple, rank: dict[int, int]) -> bool:
@@ -339,8 +339,8 @@ def _elided(clause: Clause, before: list[Clause], subjects: frozenset[str]) -> C
     """ "value does not" after "norm keeps the direction": "value does not keep the direction"."""
     rest = [t for t in clause.toks if meaningful(t) and t.canon not in subjects]
     toks = clause.toks
-    echo = any(  # "no" before a word is a determiner: "no single step can be huge"
-        t.raw in _ECHO or (is_negator(toks, j) and not (t.raw == "no" and j + 1 < len(toks)))
+    echo = any(  # "no" / "too" before a word: "no single step can be huge", "too high, and"
+        (t.raw in _ECHO or is_negator(toks, j)) and not (t.raw in ("no", "too") and toks[j + 1 :])
         for j, t in enumerate(toks)
     )
     if len(rest) > 1 or not echo or not before or before[-1].sentence < clause.sentence - 1:

@@ -3,6 +3,10 @@
 A claim's excluded words ("... - clip_grad_value / clamp") usually stand in its own clause; they
 also count when they stand in the clause next to it (:func:`excluded_near`):
 
+- before a short phrase with no verb that goes on it, in its sentence ("norm clipping multiplies
+  the whole gradient (every parameter's grad, considered together) by one scalar");
+- when it is only one word that the clause after it, led by "and" / "or", goes on ("tanh and
+  sigmoid derivatives are at most 1": a subject split off);
 - before a relative clause ("clip_grad_value_(...), which clamps every entry") that takes its
   subject from it ("..., which makes the early micro-batches count more" names its own);
 - after an "or" aside ("(or, to clamp every entry, clip_grad_value_)");
@@ -33,6 +37,9 @@ _CONDITIONS = frozenset(("if", "when", "whenever", "once"))  # a clause that set
 _PRONOUNS = frozenset(("it", "they"))  # a condition that states its own main clause
 _BARE = 6  # words at most of a clause that is only what a condition conditions
 _OVER = frozenset(("abov", "exceed", "larg", "beyond", "past", "high"))  # canon ("over" is "/")
+_APPOSED = 4  # meaningful words at most of an apposition
+_NOUN_LEADS = frozenset(("the", "a", "an", "every", "each", "all", "its", "their"))
+_VERBS = frozenset(("is", "are", "was", "were", "be", "gets", "get", "becomes", "stays"))
 _SIDE = _OVER | frozenset(("below", "under", "small", "less", "within"))  # either side of it
 
 
@@ -46,6 +53,10 @@ def excluded_near(
     own = bool(pat.subject) and bool(_slot_hits(pat.subject, clause, vocab))
     if clause.relative and before is not None and not own and _excluded(pat.exclude, before, vocab):
         return True
+    if not own and _apposed(before, clause) and _excluded(pat.exclude, before, vocab):
+        return True  # "multiplies the whole gradient (every parameter's grad, together)"
+    if _coordinated(before, clause) and _excluded(pat.exclude, before, vocab):
+        return True  # "tanh and sigmoid derivatives are at most 1", read as two clauses
     over = tuple(a for a in pat.exclude if all(w.canon in _OVER for w in a))
     if over and _condition(before, clause) and _excluded(over, before, vocab):
         return True
@@ -62,6 +73,25 @@ def excluded_near(
     if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"
         leads_or |= after.sentence == clause.sentence and not _ACTS & {t.raw for t in after.toks}
     return leads_or and after is not None and _excluded(pat.exclude, after, vocab)
+
+
+def _apposed(before: Clause | None, clause: Clause) -> bool:
+    """Whether ``clause`` is a short noun phrase with no verb of its own that goes on ``before``,
+    in its sentence: a bracketed or comma-set apposition ("(every parameter's grad, ...)")."""
+    if before is None or before.sentence != clause.sentence:
+        return False
+    said = [t for t in clause.toks if meaningful(t)]
+    noun = clause.toks[:1] != [] and clause.toks[0].raw in _NOUN_LEADS  # not "when ..."
+    verbs = any(t.raw in _VERBS or any(ch.isdigit() for ch in t.raw) for t in clause.toks)
+    return noun and len(said) <= _APPOSED and not verbs  # "the square of 4": a value, no aside
+
+
+def _coordinated(before: Clause | None, clause: Clause) -> bool:
+    """Whether ``before`` is one word that ``clause``, led by "and" / "or", goes on in its
+    sentence: a subject split off ("tanh and sigmoid derivatives are at most 1")."""
+    if before is None or before.sentence != clause.sentence or not clause.toks:
+        return False
+    return clause.toks[0].raw in ("and", "or") and sum(map(meaningful, before.toks)) == 1
 
 
 def _condition(before: Clause | None, clause: Clause | None, lead: bool = False) -> bool:

@@ -7,7 +7,9 @@ with max_norm * scaler.get_scale()" clips true-size gradients against a threshol
 times too large, so nothing is ever clipped. When the answer unscales (a call to unscale_ it
 does not deny) and a sentence that offers no alternative ("without", "instead", "if you skip
 ...") multiplies the threshold by the scale, that product is followed by :data:`MARKER`, a word
-a misconception of the bank names. Reads the lower-cased answer, before it is split into words.
+a misconception of the bank names; not when the sentence forbids it before it ("Don't try to
+compensate by multiplying max_norm by the scale", "never scale the threshold by ...", but "don't
+forget to multiply ..." asks for it). Reads the lower-cased answer, before it is split into words.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ _PRODUCT = re.compile(
     rf"|\b(?:multiply|multiplying|scale|scaling)\s+(?:up\s+)?{_LIMIT}\s+(?:up\s+)?by\s+{_SCALE}"
 )
 _ALTERNATIVE = re.compile(r"\b(?:without|instead|alternativ\w*|skip\w*|otherwise|or\s+else|if)\b")
+_FORBIDS = re.compile(r"\b(?:don'?t|do\s+not|never|avoid\w*|no\s+need\s+to)\b(?!\s+forget)")
 _SENTENCE = re.compile(r"[^.!?;\n]*(?:\.(?!\s|$)[^.!?;\n]*)*")
 
 
@@ -44,7 +47,8 @@ def mark(text: str) -> str:
     for s in _SENTENCE.finditer(text):
         if _ALTERNATIVE.search(s.group()):
             continue
-        ends += [s.start() + m.end() for m in _PRODUCT.finditer(s.group())]
+        found = _PRODUCT.finditer(s.group())
+        ends += [s.start() + m.end() for m in found if not _FORBIDS.search(s.group()[: m.start()])]
     for at in reversed(ends):
         text = f"{text[:at]} {MARKER} {text[at:]}"
     return text

@@ -6,8 +6,9 @@ lasts (the gradients pile up over one cycle of the loop); they place no call bef
 another. Read as a mention, the zero_grad() there would come after the clip and the step
 written before it, and look like a zero_grad() between backward() and step(). So such a span is
 renamed to what it is, "between resets" / "between updates", which names no call for
-:mod:`.call_order`. So is a span that runs up to a reset: "backward() keeps adding into .grad
-until zero_grad()" (or "until you call zero_grad()") reads "until the window closes" (a
+:mod:`.call_order`. So is a span up to a call: "backward() keeps adding into .grad until
+zero_grad()", "until you call zero_grad()", "until the next zero_grad()", "until zero_grad()
+clears them" say how long the sum lasts, and read "until the window closes" (a neutral phrase:
 "reset" would read as what backward() does). Reads the lower-cased answer.
 """
 
@@ -22,15 +23,18 @@ _SPAN = re.compile(
     rf"\bbetween\s+(?:the\s+)?{_SOME}(?:(?:calls\s+(?:to|of)\s+({_ZERO}|{_STEP}))"
     rf"|(?:({_ZERO}|{_STEP})\s+calls))(?![\w(])"
 )
-
-_UNTIL = re.compile(rf"\buntil\s+(?:the\s+next\s+|you\s+call\s+|a\s+)?{_ZERO}(?![\w(])")
+_UNTIL = re.compile(
+    r"\buntil\s+(?:the\s+next\s+|a\s+"
+    r"|(?:you|we|someone)\s+(?:explicitly\s+)?(?:call|run|invoke)\s+)?"
+    rf"({_ZERO}|{_STEP})(?![\w(])"
+)
 
 
 def mark(text: str) -> str:
-    """``text`` with each span between two calls of zero_grad() / step(), or up to a
-    zero_grad(), renamed."""
-    text = _UNTIL.sub("until the window closes", text)
-    return _SPAN.sub(
+    """``text`` with each span between two calls of zero_grad() / step(), or up to one of
+    them, renamed."""
+    text = _SPAN.sub(
         lambda m: "between resets" if "zero" in (m.group(1) or m.group(2)) else "between updates",
         text,
     )
+    return _UNTIL.sub("until the window closes", text)

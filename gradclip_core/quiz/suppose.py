@@ -16,8 +16,9 @@ suppose). A clause supposes:
   Y", which asserts what it says holds either way: "rescaled, whether above or below λ");
 - up to "amounts to" / "means" / "equals" / "is equivalent to" when an action in -ing comes
   first ("clipping before unscaling amounts to clipping at c/S": the action is weighed);
-- up to "would" / "could" / "'d" when a subject comes first ("clipping each micro-batch would
-  ...": the subject still asserts, the predicate after "would" is the learner's claim), unless
+- up to "would" / "could" / "'d" (or "wouldn't") when a subject comes first ("clipping each
+  micro-batch would ...": the subject still asserts, the predicate after "would" is the
+  learner's claim), unless
   the "would" is a comparison's ("always shorter than norm clipping would make it");
 - when it comes before a clause led by "would" / "could" in its sentence, with only commas
   between ("checking after every item, i.e. clipping each micro-batch, would keep squeezing
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from gradclip_core.quiz.text import Clause
 
 WOULD = wordset("would d could")  # "clipping each micro-batch would ...", "you'd clip"
+_WOULDS = WOULD | wordset("wouldn couldn")  # "putting the clip before backward wouldn't work"
 _EQUATES = wordset("amounts amount means equals equivalent tantamount")  # a gerund weighed
 _LINKS = wordset("so and thus hence therefore but")
 _SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
@@ -161,7 +163,7 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
     if gerund and gerund[0].endswith("ing") and gerund[0] not in _LEADS and equates:
         return equates[0]
     # "... a smaller norm than norm clipping would give": a comparison's "would" supposes nothing
-    would = next((n for n, r in enumerate(raws) if r in WOULD and "than" not in raws[:n]), None)
+    would = next((n for n, r in enumerate(raws) if r in _WOULDS and "than" not in raws[:n]), None)
     if would is None:
         return 0
     return would if any(content[:would]) else len(raws)

@@ -1,21 +1,20 @@
 """Reading an answer for the explanation grader: words, sentences, clauses and negation.
 
 An answer becomes a list of :class:`Tok` (every word, stemmed and mapped to a synonym group)
-grouped into sentences and clauses. A clause ends at a comma, a colon, a dash, a code comment
-("#", unless led by a verb in -s that the code is the subject of), a sentence end,
-and before words that start a new statement (but, so, because, then, which, when, ...; not
-after "even": "..., even when it was smaller" qualifies the clause it ends), and
-before "and" / "or" when a new subject or an order word follows ("..., and value clipping
-...", "after backward() and before step()"). Signs read as words ("ratio > λ": "above", "λ *
-‖W‖": "multiply"), a subscripted letter as the letter ("g_i": "g") and an acronym's plural as
-the acronym ("rnns").
+grouped into sentences and clauses. A clause ends at a comma, a colon, a dash, a code comment ("#",
+unless led by a verb in -s that the code is the subject of), a sentence end, and before words that
+start a new statement (but, so, because, then, which, when, ...; not after "even": "..., even when
+it was smaller" qualifies the clause it ends), and before "and" / "or" when a new subject or an
+order word follows ("..., and value clipping ...", "after backward() and before step()"). Signs
+read as words ("ratio > λ": "above", "λ * ‖W‖": "multiply"), a subscripted letter as the letter
+("g_i": "g") and an acronym's plural as the acronym ("rnns").
 
-A negation ("not", "never", "n't", "no", "without", "instead of", and verbs that mean "make
-it not happen": prevent, stop, avoid, ...) reaches forward to the end of its clause, or to a word
-that starts a new part of it (and, by, that, ...), a second plain negation ("it never touches
-X, it can never change Y") or, for "without it", past "it"; and no further than
-``NEGATION_REACH`` words. Words are stemmed and grouped by :mod:`.lexicon` ("u" reads as "you";
-"bigger then 1" as "bigger than 1"; "g <- g * c" as "g becomes g multiply c").
+A negation ("not", "never", "n't", "no", "without", "instead of", and verbs that mean "make it not
+happen": prevent, stop, avoid, ...) reaches forward to the end of its clause, or to a word that
+starts a new part of it (and, by, that, ...), a second plain negation ("it never touches X, it can
+never change Y") or, for "without it", past "it"; and no further than ``NEGATION_REACH`` words.
+Words are stemmed and grouped by :mod:`.lexicon` ("u" reads as "you"; "bigger then 1" as "bigger
+than 1"; "g <- g * c" as "g becomes g multiply c").
 """
 
 from __future__ import annotations
@@ -46,8 +45,9 @@ _CONTRACTED = wordset(
 _NOT_NEGATING = wordset("only just simply merely matter")  # "not only", "no matter"
 # Words that end a negation's reach inside a clause.
 _REACH_ENDS = wordset("and or by that which as while whereas so because but")
-# Words that start a new clause.
 _DETERMINERS = wordset("the its their this that these those")
+_ARTICLES = wordset("the a each every")  # "the stops are time steps": "stop" is a noun
+_OR_LEADS = _DETERMINERS | wordset("for over per across at in on within")  # "or for each entry"
 # verbs that show a clause after "and the direction": "is kept", "stays", "can change"
 _FINITE = wordset(
     "is are was were stays stay remains remain can could may might will would does do doesn "
@@ -84,15 +84,8 @@ _TOKEN = re.compile(
 # "ratio > λ", "λ * ||W||", "‖G‖ ÷ ‖W‖", "1.1^100" (a "*" that opens or closes a word is emphasis)
 _SIGNS = (
     {">": "above", "≥": "above", "<": "below", "≤": "below", "/": "over", "÷": "over"}
-    | {
-        "*": "multiply",
-        "×": "multiply",
-        "·": "multiply",
-        "**": "power",
-        "^": "power",
-        "*=": "multiply",
-        "/=": "over",
-    }
+    | {a: "multiply" for a in ("*", "×", "·", "*=")}
+    | {"**": "power", "^": "power", "/=": "over"}
     | {a: "becomes" for a in ("<-", "←", ":=")}
 )  # "g <- g * c", "g_i *= lam / r"
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
@@ -347,7 +340,8 @@ def is_negator(toks: list[Tok], j: int) -> bool:
         return after in ("of", "than")
     if tok.raw == "from":  # "keeps the gradients from exploding"
         return any(t.canon == "keep" for t in toks[max(0, j - 4) : j])
-    return tok.stem in _PREVENTS and after not in ("gate", "gates")  # not "the forget gate"
+    nominal = before in _ARTICLES or after in ("gate", "gates")  # not "the forget gate"
+    return tok.stem in _PREVENTS and not nominal
 
 
 def _negations(toks: list[Tok]) -> dict[int, set[int]]:
@@ -377,10 +371,12 @@ def _negations(toks: list[Tok]) -> dict[int, set[int]]:
 
 
 def _listed(toks: list[Tok], k: int) -> bool:
-    """Whether "or" at ``k`` adds a noun to what is denied: "not the loss or the lr that ..."."""
+    """Whether "or" at ``k`` adds to what is denied ("not the loss or the lr that ...", "isn't
+    computed over the network or for each entry"), or "that" opens it ("it's not that ...")."""
     ahead = toks[k + 1 : k + 4]
     lead = ahead[0].raw if ahead else ""
-    return toks[k].raw == "or" and lead in _DETERMINERS and not _new_subject(ahead)
+    opened = toks[k].raw == "that" and toks[k - 1].raw == "not"
+    return opened or (toks[k].raw == "or" and lead in _OR_LEADS and not _new_subject(ahead))
 
 
 def _only_its_object(toks: list[Tok], j: int) -> bool:

@@ -175,3 +175,25 @@ def test_agc_scales_by_lambda_times_weight_norm_over_grad_norm_not_by_lambda():
     assert torch.allclose(w.grad, expected, rtol=1e-5)
     assert (w.grad.norm(dim=1) / floor).tolist() == pytest.approx([lam, lam], rel=1e-4)
     assert not torch.allclose(w.grad, g * lam)  # multiplying by λ would be another gradient
+
+
+def test_clipping_leaves_the_loss_alone_and_only_shrinks_a_gradient_over_the_threshold():
+    said(
+        "it leaves the loss alone and only scales down a gradient whose norm is over the threshold"
+    )
+    model = torch.nn.Linear(2, 1)
+    x, y = torch.tensor([[30.0, -40.0]]), torch.tensor([[1.0]])
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    before = loss.item()
+    raw = [p.grad.clone() for p in model.parameters()]
+    total = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    assert total.item() > 1.0  # over the threshold: scaled down to it, one factor for all
+    assert torch.nn.functional.mse_loss(model(x), y).item() == before  # the loss is untouched
+    after = torch.sqrt(sum(p.grad.pow(2).sum() for p in model.parameters()))
+    assert after.item() == pytest.approx(1.0, rel=1e-4)
+    for p, g in zip(model.parameters(), raw, strict=True):
+        assert torch.allclose(p.grad, g / total, rtol=1e-4)
+    small = param_with_grad([0.3, 0.4])  # norm 0.5: under the threshold, left as it is
+    torch.nn.utils.clip_grad_norm_([small], max_norm=1.0)
+    assert torch.equal(small.grad, torch.tensor([0.3, 0.4]))
