@@ -12,10 +12,11 @@ torch's signatures (:mod:`.api`, :mod:`.defaults`), the norm a clip sees before 
 range from zero (:mod:`.onesided`), a threshold said to lie between two numbers it is not
 between (:mod:`.ranged`), what a clipping call is given (:mod:`.argued`) and weights clamped in
 code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong
-definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
-suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it
-labels (:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
+definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns
+of a dialogue that the next turn rejects are read as suppositions (:mod:`.asked`,
+:mod:`.headed`, :mod:`.dialogue`), and so are beliefs the answer retracts (:mod:`.retracted`)
+or rejects by a verdict after them (:mod:`.avoided`), worked cases it labels
+(:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses
 or puts down to others (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`), beliefs
 denied at once and bugs told from past
 projects (:mod:`.hindsight`), and a sentence led by "either way" goes on from a choice
@@ -42,6 +43,7 @@ from gradclip_core.quiz import (
     confessed,
     defaults,
     definitions,
+    dialogue,
     effective,
     eitherway,
     entrywise,
@@ -101,7 +103,7 @@ def mark(text: str) -> str:
     text = argued.mark(text)  # "mispassed", "mislinked": the loss clipped, max_norm=lr
     text = submodule.mark(text)  # "mislayered": clip_grad_norm_(model.fc.parameters(), ...)
     text = paramclamp.mark(text)  # "misweighted": p.data.clamp_(-1, 1), the weights clamped
-    text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
+    text = headed.mark(dialogue.mark(asked.mark(api.mark(text))))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
