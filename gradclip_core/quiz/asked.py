@@ -13,13 +13,23 @@ from __future__ import annotations
 
 import re
 
-# its words, up to "?"; the point of a decimal ("is the norm 0.3?") ends no sentence
+# its words, up to "?"; the point of a decimal ("is the norm 0.3?") or of a dotted name ("before
+# loss.backward()?") ends no sentence
 _QUESTION = re.compile(
-    r"(?:(?<=[!?;:\n])|(?<=\.)(?!\d)|^)([ \t]*)((?:[^.!?;:\n]|(?<=\d)\.(?=\d))+)\?"
+    r"(?:(?<=[!?;:\n])|(?<=\.)(?!\w)|^)([ \t]*)((?:[^.!?;:\n]|(?<=\w)\.(?=\w))+)\?"
 )
 # "does it always explode? no, tanh can damp it": the "no" answers the question, it denies nothing
 _ANSWERED = re.compile(r"(\?\s+)(?:no|nope|nah|yes|yep|yeah)\s*[,!:]\s*")
 CLAUSE = re.compile(r"(,\s*(?:(?:and|but|or|so)\s+)?|\s+(?:and|but|or|so|because|which)\s+)")
+# a word that starts a clause of its own: "suppose" goes after it ("... and then suppose let ...")
+_SO, _SO_LEADS = re.compile(r"\bso\s+$"), re.compile(r"^(\s*)so\s+")
+_LED = re.compile(r"^\s*(?:then|but|because|since|which|when|while|though|although)\s+")
+
+
+def _lead(part: str) -> str:
+    """``part`` led by "suppose", after a word that starts a clause of its own."""
+    m = _LED.match(part)
+    return f"{m.group()}suppose {part[m.end() :]}" if m else f"suppose {part}"
 
 
 def supposed(body: str, cuts: re.Pattern = CLAUSE) -> str:
@@ -29,9 +39,9 @@ def supposed(body: str, cuts: re.Pattern = CLAUSE) -> str:
     for cut in cuts.finditer(body):
         before = body[start : cut.start()]
         if before.count("(") + before.count("[") == before.count(")") + before.count("]"):
-            out.append(f"suppose {before}{cut.group()}")
+            out.append(f"{_lead(before)}{cut.group()}")
             start = cut.end()
-    return f"{''.join(out)}suppose {body[start:]}"
+    return f"{''.join(out)}{_lead(body[start:])}"
 
 
 def mark(text: str) -> str:
@@ -39,7 +49,9 @@ def mark(text: str) -> str:
 
     def ask(m: re.Match) -> str:
         parts = CLAUSE.split(m.group(2))
-        said = "".join(p if n % 2 else f"suppose {p}" for n, p in enumerate(parts))
+        # a "so" in a question asks too: "so it clips ...?", "..., so clipping gives ...?" (dropped)
+        parts = [_SO.sub("", p) if n % 2 else _SO_LEADS.sub(r"\1", p) for n, p in enumerate(parts)]
+        said = "".join(p if n % 2 else _lead(p) for n, p in enumerate(parts))
         return f"{m.group(1)}{said}?"
 
     return _ANSWERED.sub(r"\1", _QUESTION.sub(ask, text))

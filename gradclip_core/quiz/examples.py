@@ -45,7 +45,7 @@ _THEN = re.compile(r"^\s*(?:->|→|=>|becomes?|turns?|gives?|goes)")  # ... unle
 # "points elsewhere than (3, 4)", "differs from (0.5, 4)": a vector compared with, not a result
 _COMPARED = re.compile(  # "same direction as (3, 4)", "parallel to (6, 8)": compared, too;
     r"\b(?:than|from|versus|vs|unlike|compared (?:to|with)"
-    r"|\bsame(?:\s+\w+){0,2}\s+as|\b(?:parallel|proportional)\s+to"
+    r"|\bsame(?:\s+\w+){0,2}\s+as|\b(?:parallel|proportional)\s+to|\bwhere"  # "points where"
     r"|\bdirection(?:\s+(?:is\s+)?now|\s+is|\s+becomes)?)\s*$"  # "direction now (1, 1)"
 )
 _SOURCE_VERBS = re.compile(  # "(1, 1) with value clipping" names its mode: a result

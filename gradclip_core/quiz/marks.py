@@ -12,20 +12,20 @@ said to come back from clip_grad_value_ (:mod:`.returned`), a value range from z
 (:mod:`.onesided`), a threshold said to lie between two numbers it is not between (:mod:`.ranged`),
 what a clipping call is given (:mod:`.argued`), AGC's factor said to be λ alone (:mod:`.bylambda`)
 and weights clamped in code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and
-wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions and headings are read as
-suppositions (:mod:`.asked`, :mod:`.headed`), and so are beliefs the answer retracts
-(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it labels
-(:mod:`.cases`), mistakes it tells as stories (:mod:`.reported`) and mistakes it confesses or puts
-down to others (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`), beliefs denied at
-once and bugs told from past projects (:mod:`.hindsight`) and the code an answer reviews
-(:mod:`.reviewed`), and a sentence led by "either way" goes on from a choice (:mod:`.eitherway`); a
-span between two calls names no call (:mod:`.spans`); an accumulation loop that zeroes every
-micro-batch is marked (:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such
-(:mod:`.omitted`), a gradient sign read as a word (:mod:`.nabla`) and the verb "means" as "implies"
-(:mod:`.meant`). Once checked, a short fraction is read as its value (:mod:`.quotients`). Each
-leaves a marker word the bank's misconceptions can name ("miscomputed", "misnamed", "misdefaulted",
-"misclamped", "misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor").
-Reads the lower-cased answer.
+wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns
+of a dialogue that the next turn rejects are read as suppositions (:mod:`.asked`, :mod:`.headed`,
+:mod:`.dialogue`), and so are beliefs the answer retracts (:mod:`.retracted`) or rejects by a
+verdict after them (:mod:`.avoided`), worked cases it labels (:mod:`.cases`), mistakes it tells as
+stories (:mod:`.reported`) and mistakes it confesses or puts down to others (:mod:`.confessed`) or
+names under a label (:mod:`.pitfalls`), beliefs denied at once and bugs told from past projects
+(:mod:`.hindsight`) and the code an answer reviews (:mod:`.reviewed`), and a sentence led by
+"either way" goes on from a choice (:mod:`.eitherway`); a span between two calls names no call
+(:mod:`.spans`); an accumulation loop that zeroes every micro-batch is marked (:mod:`.loopzero`);
+what goes wrong when a step is skipped is marked as such (:mod:`.omitted`), a gradient sign read as
+a word (:mod:`.nabla`) and the verb "means" as "implies" (:mod:`.meant`). Once checked, a short
+fraction is read as its value (:mod:`.quotients`). Each leaves a marker word the bank's
+misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned",
+"misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from gradclip_core.quiz import (
     confessed,
     defaults,
     definitions,
+    dialogue,
     effective,
     eitherway,
     entrywise,
@@ -105,7 +106,7 @@ def mark(text: str) -> str:
     text = bylambda.mark(text)  # "mislambdaed": AGC multiplying the gradient by λ alone
     text = submodule.mark(text)  # "mislayered": clip_grad_norm_(model.fc.parameters(), ...)
     text = paramclamp.mark(text)  # "misweighted": p.data.clamp_(-1, 1), the weights clamped
-    text = headed.mark(asked.mark(api.mark(text)))  # "misnamed", "suppose"
+    text = headed.mark(dialogue.mark(asked.mark(api.mark(text))))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."

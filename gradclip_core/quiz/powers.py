@@ -4,11 +4,12 @@ Answers written as mathematics put exponents up: "1.5^50 ≈ 6·10⁸", "1.1^100
 "max(‖W‖, 10⁻³)", "a loss scale of 2¹⁶". Read word by word these are "6 10 8", "10 3" and "2 16",
 numbers the answer never stated: arithmetic checks then find "1.5^50 ≈ 6" false, and "10⁻³"
 reads as λ around 10. Before anything is checked, a mantissa times a power of ten ("6·10⁸",
-"1.4 × 10^4", "3*10^-5") is written in e-notation ("6e8", "1.4e4", "3e-5"), a power of ten alone
-("10⁻³", "10^-3") too ("1e-3"), and another number with a superscript exponent as a power with
-"^" ("2¹⁶" -> "2^16"). Superscripts after letters ("‖g‖²", "Wᵀ") are left as written. A sign
-bound at 0 is not the number zero ("nothing is set to zero"): "λ > 0" reads "λ positive", "0 < α"
-"α positive and", "α ∈ (0, 1]" "α in the unit interval". Reads the lower-cased answer.
+"1.4 × 10^4", "3*10^-5", "6 times 10^8") is written in e-notation ("6e8", "1.4e4", "3e-5"), a
+power of ten alone ("10⁻³", "10^-3") too ("1e-3"), and another number with a superscript
+exponent as a power with "^" ("2¹⁶" -> "2^16"). Superscripts after letters ("‖g‖²", "Wᵀ")
+are left as written. A sign bound at 0 is not the number zero ("nothing is set to zero"): "λ >
+0" reads "λ positive", "0 < α" "α positive and", "α ∈ (0, 1]" "α in the unit interval". Reads
+the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import re
 
 _UP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _EXP = r"(?:([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)|\s*\^\s*\{?([-−+]?\d+)\}?)"  # "⁸", "^-3", "^{4}"
-_SCIENTIFIC = re.compile(rf"(?<![\w.^])(\d+(?:\.\d+)?)\s*(?:·|×|\*|⋅|x(?=\s*10))\s*10{_EXP}")
+_SCIENTIFIC = re.compile(
+    rf"(?<![\w.^])(\d+(?:\.\d+)?)\s*(?:·|×|\*|⋅|(?:x|times)(?=\s*10))\s*10{_EXP}"
+)
 _TEN = re.compile(rf"(?<![\w.^·×*⋅])10{_EXP}(?!\d|\.\d)")
 _SIGNED = [  # "λ > 0", "0 < α ≤ 1", "α ∈ (0, 1]": a sign, not a value set to zero
     (re.compile(r"\s*(?:∈|\bin)\s*[(\[]\s*0\s*,\s*1\s*[)\]]"), " in the unit interval"),

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tests.content.feedback_bank import said
-from tests.content.grads import param_with_grad
+from tests.content.grads import agc_rows, param_with_grad
 
 
 def test_a_parameters_generator_is_used_up_by_the_optimizer():
@@ -197,3 +197,48 @@ def test_clipping_leaves_the_loss_alone_and_only_shrinks_a_gradient_over_the_thr
     small = param_with_grad([0.3, 0.4])  # norm 0.5: under the threshold, left as it is
     torch.nn.utils.clip_grad_norm_([small], max_norm=1.0)
     assert torch.equal(small.grad, torch.tensor([0.3, 0.4]))
+
+
+def test_the_threshold_is_compared_with_the_gradient_norm_never_the_loss():
+    said(
+        "clip_grad_norm_ takes only the parameters (whose .grad it reads), max_norm and "
+        "norm_type, and compares the total norm of the gradients with max_norm"
+    )
+    params = list(inspect.signature(torch.nn.utils.clip_grad_norm_).parameters)
+    assert params[:3] == ["parameters", "max_norm", "norm_type"]
+    assert "loss" not in params
+    p = param_with_grad([3.0, 4.0])
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert total.item() == pytest.approx(5.0)
+    assert p.grad.norm().item() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_backward_adds_into_grad_so_it_holds_the_sum_of_the_micro_batches():
+    said("backward() adds the new gradients into .grad instead of overwriting them")
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    (w * torch.tensor([3.0, 0.0])).sum().backward()
+    (w * torch.tensor([0.0, 4.0])).sum().backward()
+    assert torch.equal(w.grad, torch.tensor([3.0, 4.0]))
+    opt = torch.optim.SGD([w], lr=0.1)
+    assert all(not s for s in opt.state.values())  # no running sum of gradients kept
+
+
+def test_a_tiny_max_norm_shrinks_the_gradients_but_keeps_them_finite():
+    said(
+        "max_norm=1e-6 on a total norm of 10,000 leaves a total norm of about 1e-6",
+        "the factor max_norm / (total_norm + 1e-6)",
+    )
+    p = param_with_grad([6000.0, 8000.0])
+    total = torch.nn.utils.clip_grad_norm_([p], max_norm=1e-6)
+    assert total.item() == pytest.approx(1e4)
+    assert torch.isfinite(p.grad).all()
+    assert p.grad.norm().item() == pytest.approx(1e-6, rel=1e-3)
+
+
+def test_a_larger_agc_lambda_clips_fewer_units_and_less():
+    said("A larger λ tolerates a larger ratio ‖G‖ / max(‖W‖, 1e-3) before a unit is clipped")
+    w = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    g = torch.tensor([[0.05, 0.0], [0.2, 0.0]])  # ratios 0.05 and 0.2
+    small, large = agc_rows(w, g, lam=0.01), agc_rows(w, g, lam=0.1)
+    assert torch.equal(large[0], g[0]) and not torch.equal(small[0], g[0])
+    assert (large.norm(dim=1) >= small.norm(dim=1)).all()

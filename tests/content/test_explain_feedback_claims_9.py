@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tests.content.feedback_bank import said
-from tests.content.grads import param_with_grad
+from tests.content.grads import agc_rows, param_with_grad
 
 
 # --- blind43 / round36 feedback ------------------------------------------------------------------
@@ -211,17 +211,11 @@ def test_clip_grad_norm_returns_the_norm_before_clipping():
     assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-5)
 
 
-def _agc_rows(w: torch.Tensor, g: torch.Tensor, lam: float) -> torch.Tensor:
-    wn = w.norm(dim=1, keepdim=True).clamp_min(1e-3)
-    gn = g.norm(dim=1, keepdim=True)
-    return g * (lam * wn / gn).clamp(max=1.0)
-
-
 def test_agc_scales_a_unit_to_norm_lambda_times_its_weight_norm():
     said("so that its norm becomes λ·max(‖W‖, 1e-3) and the ratio exactly λ")
     w = torch.tensor([[3.0, 4.0], [0.0, 0.0]])  # norms 5 and 0 (floored to 1e-3)
     g = torch.tensor([[6.0, 8.0], [1.0, 0.0]])
-    out = _agc_rows(w, g, lam=0.1)
+    out = agc_rows(w, g, lam=0.1)
     assert out.norm(dim=1).tolist() == pytest.approx([0.5, 1e-4])
     assert torch.allclose(out[0] / out[0].norm(), g[0] / g[0].norm())  # one factor per unit
 
@@ -230,7 +224,7 @@ def test_a_small_lambda_keeps_the_relative_change_small():
     said("λ is small, around 0.01 to 0.16 depending on the batch size")
     w, g = torch.tensor([[3.0, 4.0]]), torch.tensor([[300.0, 400.0]])
     for lam in (0.01, 0.16):
-        assert (_agc_rows(w, g, lam).norm() / w.norm()).item() == pytest.approx(lam)
+        assert (agc_rows(w, g, lam).norm() / w.norm()).item() == pytest.approx(lam)
 
 
 def test_norm_type_2_is_the_euclidean_norm_not_its_square():
@@ -308,7 +302,7 @@ def test_agc_clips_a_unit_with_zero_weights_to_lambda_times_the_floor():
         "to a norm of at most λ · 1e-3"
     )
     w, g = torch.zeros(1, 2), torch.tensor([[6.0, 8.0]])
-    assert _agc_rows(w, g, lam=0.1).norm().item() == pytest.approx(1e-4)
+    assert agc_rows(w, g, lam=0.1).norm().item() == pytest.approx(1e-4)
 
 
 def test_clip_grad_value_raises_negative_entries_to_minus_clip_value():

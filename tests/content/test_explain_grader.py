@@ -108,6 +108,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind55.toml",
     "explain_answers_blind52.toml",
     "explain_answers_blind51.toml",
+    "explain_answers_blind53.toml",
 )
 
 
