@@ -105,6 +105,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind42.toml",
     "explain_answers_blind46.toml",
     "explain_answers_blind48.toml",
+    "explain_answers_blind50.toml",
 )
 
 
