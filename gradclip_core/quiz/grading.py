@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from gradclip_core.quiz import bounds, enumerated, recaps
+from gradclip_core.quiz import bounds, echoed, enumerated, itlead, recaps
 from gradclip_core.quiz.bag import keyword_bag
 from gradclip_core.quiz.call_order import judge, mentions
 from gradclip_core.quiz.claims import CALLS, parse_claim, wordset
@@ -197,6 +197,8 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
     """Per concept whether it is earned (after cancels), and the feedback to show."""
     found = clauses(text, prep.subjects)
     ctx = recaps.lenders(contexts(ordinals(found, prep.groups), prep.subjects))
+    ctx = echoed.relend(ctx, prep.subjects)  # "Rescaling ..." is about what "rescales"
+    ctx = itlead.relend(ctx, prep.subjects)  # "Call clip_grad_value_(...). It ..."
     resolved = _resolved(found, prep.vocab, prep.subjects) if item.order else found
     resolved = bounds.unbound(resolved, prep.subjects) if item.order else resolved
     order = judge(resolved, prep.vocab, list(prep.pairs)) if prep.pairs else {}

@@ -16,11 +16,14 @@ from gradclip_core.quiz.examples import SENTENCE
 MARKER = "misranged"  # after a max_norm said to lie between two numbers it is not between
 _NUM = r"(\d+(?:\.\d+)?)(?![\d.]*\d)"
 _SAID = r"\s*(?:is|=|of|:|at|around|about|near|of about|of around)?\s*(?:about\s+|around\s+)?"
-_MEDIAN = re.compile(rf"\bmedian{_SAID}{_NUM}")
-_PERCENTILE = re.compile(rf"\b(?:\d{{1,2}}(?:th|st|nd|rd)\s+percentile|p\d{{1,2}}){_SAID}{_NUM}")
+_OF = r"(?:\s+(?:gradient\s+|grad\s+)?norm)?"  # "the median (gradient) norm is 0.8"
+_MEDIAN = re.compile(rf"\bmedian{_OF}{_SAID}{_NUM}")
+_PERCENTILE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:th|st|nd|rd)\s+percentile|p\d{{1,2}}){_OF}{_SAID}{_NUM}"
+)
 _CHOSEN = re.compile(rf"\bmax_norm\s*(?:of|=|is|:|to)\s*(?:about\s+)?{_NUM}")
 _BETWEEN = re.compile(  # "between", or "in that range" / "within this band" after the two
-    r"\b(?:between|(?:in|within|inside)\s+(?:that|this|the|their)\s+(?:range|band|window))\b"
+    r"\b(?:between|(?:in|within|inside)\s+(?:that|this|the|their)\s+(?:\w+\s+)?(?:range|band|window))\b"
 )
 
 

@@ -109,6 +109,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind52.toml",
     "explain_answers_blind51.toml",
     "explain_answers_blind53.toml",
+    "explain_answers_blind50.toml",
 )
 
 
