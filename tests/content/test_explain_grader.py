@@ -110,6 +110,11 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind51.toml",
     "explain_answers_blind53.toml",
     "explain_answers_blind50.toml",
+    "explain_answers_blind54.toml",
+    "explain_answers_blind56.toml",
+    "explain_answers_blind57.toml",
+    "explain_answers_blind58.toml",
+    "explain_answers_blind59.toml",
 )
 
 
