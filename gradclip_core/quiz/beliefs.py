@@ -5,7 +5,7 @@ helps with vanishing gradients too; it doesn't", "A common misconception is that
 simply add up gradient. The real culprit is multiplication", "A common misunderstanding is that
 the scaling is invisible to you. It isn't". What is believed there is not asserted, so each
 clause of it is read as a supposition (led by "suppose", which :mod:`.suppose` marks as the
-premise of its clause). Two shapes, each from the start of a sentence to its end (or a ";"):
+premise of its clause). Three shapes, each from the start of a sentence to its end (or a ";"):
 
 - a belief named as such: "a (common) misconception / misunderstanding / myth / misbelief is
   (that) ...", "it is a (common) myth / misconception that ...";
