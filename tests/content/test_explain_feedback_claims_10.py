@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tests.content.feedback_bank import said
-from tests.content.grads import agc_rows, param_with_grad
+from tests.content.grads import agc_rows, agc_unit, param_with_grad
 
 
 def test_a_parameters_generator_is_used_up_by_the_optimizer():
@@ -89,7 +89,7 @@ def test_step_takes_a_closure_not_gradients_and_the_clip_returns_a_norm_tensor()
 
 
 def test_a_plain_deep_net_without_batchnorm_explodes_too():
-    said("Batch normalisation does not cause exploding gradients", "explodes too")
+    said("Exploding gradients need no batch normalisation", "no normalisation layer explodes too")
     layers = [torch.nn.Linear(4, 4, bias=False) for _ in range(30)]
     for layer in layers:
         torch.nn.init.eye_(layer.weight)
@@ -99,6 +99,15 @@ def test_a_plain_deep_net_without_batchnorm_explodes_too():
     x = torch.ones(1, 4, requires_grad=True)
     net(x).sum().backward()
     assert x.grad.norm().item() == pytest.approx(2.0 * 1.5**30, rel=1e-4)  # 1.5 per layer
+    said("and so does a plain RNN")
+    rnn = torch.nn.RNN(4, 4, nonlinearity="relu", batch_first=True)  # no normalisation either
+    with torch.no_grad():
+        for name, weight in rnn.named_parameters():
+            weight.copy_(1.5 * torch.eye(4) if name == "weight_hh_l0" else torch.zeros_like(weight))
+    h0 = torch.full((1, 1, 4), 0.01, requires_grad=True)
+    out, _ = rnn(torch.zeros(1, 30, 4), h0)
+    out[0, -1].sum().backward()
+    assert h0.grad.norm().item() == pytest.approx(2.0 * 1.5**30, rel=1e-4)  # 1.5 per time step
 
 
 def test_unscale_divides_the_gradients_in_place_and_leaves_max_norm_alone():
@@ -201,12 +210,12 @@ def test_clipping_leaves_the_loss_alone_and_only_shrinks_a_gradient_over_the_thr
 
 def test_the_threshold_is_compared_with_the_gradient_norm_never_the_loss():
     said(
-        "clip_grad_norm_ takes only the parameters (whose .grad it reads), max_norm and "
-        "norm_type, and compares the total norm of the gradients with max_norm"
+        "clip_grad_norm_'s arguments are the parameters (whose .grad it reads), max_norm, "
+        "norm_type, error_if_nonfinite and foreach, and it compares the total norm of the "
+        "gradients with max_norm"
     )
     params = list(inspect.signature(torch.nn.utils.clip_grad_norm_).parameters)
-    assert params[:3] == ["parameters", "max_norm", "norm_type"]
-    assert "loss" not in params
+    assert params == ["parameters", "max_norm", "norm_type", "error_if_nonfinite", "foreach"]
     p = param_with_grad([3.0, 4.0])
     total = torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
     assert total.item() == pytest.approx(5.0)
@@ -221,6 +230,9 @@ def test_backward_adds_into_grad_so_it_holds_the_sum_of_the_micro_batches():
     assert torch.equal(w.grad, torch.tensor([3.0, 4.0]))
     opt = torch.optim.SGD([w], lr=0.1)
     assert all(not s for s in opt.state.values())  # no running sum of gradients kept
+    said("the optimizer does not collect the micro-batches itself: its step reads that")
+    opt.step()  # the step moves the weights by lr times the summed .grad
+    assert torch.allclose(w.detach(), torch.tensor([1.0 - 0.3, 2.0 - 0.4]))
 
 
 def test_a_tiny_max_norm_shrinks_the_gradients_but_keeps_them_finite():
@@ -256,7 +268,7 @@ def test_clip_grad_norm_given_grad_tensors_clips_nothing_and_returns_zero():
     assert torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1e-3).item() > 1e-3
 
 
-def test_one_eigenvalue_above_one_is_enough_to_explode():
+def test_one_eigenvalue_above_one_grows_the_product_and_saturated_tanh_can_stop_it():
     said("One eigenvalue above 1 in magnitude is enough")
     w = torch.diag(torch.tensor([1.5, 0.1, 0.1, 0.1]))  # spectral radius 1.5, the rest tiny
     g = torch.ones(4)
@@ -264,6 +276,14 @@ def test_one_eigenvalue_above_one_is_enough_to_explode():
         g = w.T @ g
     assert g.norm().item() > 1e8  # 1.5 ** 50 is about 6.4e8
     assert torch.linalg.eigvals(w).abs().max().item() == pytest.approx(1.5)
+    # with tanh between the steps: saturated units (a large input) stop the same growth
+    said("With tanh between the steps it is necessary but not sufficient")
+    h = torch.zeros(4, requires_grad=True)
+    out = h
+    for _ in range(50):
+        out = torch.tanh(w @ out + 10.0)
+    out.sum().backward()
+    assert h.grad.norm().item() < 1e-6  # derivative near 0 at every step
 
 
 @pytest.mark.parametrize("cell", [torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU])
@@ -288,16 +308,10 @@ def test_a_threshold_far_above_the_typical_norm_never_clips():
     assert q.grad.norm().item() == pytest.approx(0.01, rel=1e-4)
 
 
-def _agc(grad: torch.Tensor, weight: torch.Tensor, lam: float, eps: float) -> torch.Tensor:
-    limit = lam * weight.norm().clamp_min(eps)  # lambda * max(||W||, eps)
-    norm = grad.norm()
-    return grad * (limit / norm) if norm > limit else grad
-
-
 def test_agc_floor_is_for_weights_near_zero():
     said("The floor in max(‖W‖, 1e-3) is for weights near zero", "a limit of λ · 0")
     grad, zero = torch.tensor([3.0, 4.0]), torch.zeros(2)
-    assert torch.count_nonzero(_agc(grad, zero, 0.01, 0.0)).item() == 0  # no floor: nothing
-    floored = _agc(grad, zero, 0.01, 1e-3)
+    assert torch.count_nonzero(agc_unit(zero, grad, 0.01, 0.0)).item() == 0  # no floor: nothing
+    floored = agc_unit(zero, grad, 0.01, 1e-3)
     assert floored.norm().item() == pytest.approx(0.01 * 1e-3, rel=1e-4)
     assert torch.allclose(floored / floored.norm(), grad / grad.norm())  # same direction
