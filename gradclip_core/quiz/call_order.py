@@ -5,10 +5,10 @@ The answer's mentions of calls (``CALLS`` in quiz.claims: ``loss.backward()``, "
 
 - statements: "clip after backward", "before the step, clip", "backward, then clip", "clip
   between backward and step" ("between them": the two calls named before it), "backward
-  first", "a followed by b", "once backward has run" (a negation reverses one: "never clip
-  before backward"; "not after every backward" orders nothing). They chain (a < b < c); when
-  two disagree, the one written first wins (a later "clipping before unscaling is wrong" does
-  not undo the procedure given before it);
+  first", "a followed by b", "once backward has run", "after that last backward" (a negation
+  reverses one: "never clip before backward"; "not after every backward" orders nothing). They
+  chain (a < b < c); when two disagree, the one written first wins (a later "clipping before
+  unscaling is wrong" does not undo the procedure given before it);
 - a listed procedure, for pairs no statement orders: three or more calls in a row, each a
   clause of its own ("so: scaled backward, unscale_, clip, scaler.step(optimizer)");
 - the sequence, for the pairs left: the first sentence that names both calls
@@ -232,10 +232,11 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
     """ "a after b", "after b, a", "a before b", "before b, a", "a followed by b"."""
     if flip and following in _EVERY:  # "not after every backward": not each time, no order
         return
-    if following in _ANAPHORA and tok.raw in _AFTER:  # "only after that, call step()"
+    objects = reader.objects_of(tok.i, n, tok.raw)
+    pointed = following in _ANAPHORA and _pointed(clause, tok.i, objects)
+    if following in _ANAPHORA and tok.raw in _AFTER and not pointed:  # "after that, call step()"
         _then(reader, n, tok.i, False, flip)
         return
-    objects = reader.objects_of(tok.i, n, tok.raw)
     if not objects:
         return
     obj = objects[0]
@@ -249,6 +250,13 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
         reader.add(obj, subj, flip)
     else:
         reader.add(subj, obj, flip)
+
+
+def _pointed(clause: Clause, i: int, objects: list[Mention]) -> bool:
+    """Whether "that" after the marker at ``i`` points at the call named next, after an
+    ordinal: "after that last backward" (not "after that, optimizer.step() applies them")."""
+    raws = [t.raw for t in clause.toks if t.i > i][:3]
+    return raws[1:2] in (["last"], ["final"]) and bool(objects) and objects[0].i == i + 3
 
 
 def _pronoun_object(reader: _Reader, clause: Clause, i: int, first: Mention) -> Mention | None:
@@ -279,9 +287,8 @@ def _then(reader: _Reader, n: int, i: int, post_only: bool, flip: bool) -> None:
             return
     prv = next((m for m in reversed(reader.said) if m.i < nxt.i and m.call != nxt.call), None)
     if prv is not None and prv.i in reader.earlier:  # "unscale_ after backward(); then clip"
-        prv = next(
-            (m for m in reader.said if m.clause == prv.clause and m.i not in reader.objects), prv
-        )
+        same = (m for m in reader.said if m.clause == prv.clause and m.i not in reader.objects)
+        prv = next(same, prv)
     reader.add(prv, nxt, flip)
 
 

@@ -66,7 +66,7 @@ _OF_NAME = re.compile(r"\b([a-z]\w*)\s*(?:->|→|=>|becomes?|turns into)\s*$")
 _SUPPOSES = re.compile(r"\b(?:if|would|were|suppose|imagine|could)\b")
 _REJECTED = re.compile(r"(?:\bnot|\bnever|rather than|instead of|unlike)(?:\s+\w+){0,2}\s*$")
 _NORM_WORDS = re.compile(r"clip_grad_norm_?|\bnorm\b(?!\s+(?:of|is|=))|\brescal\w*")
-_VALUE_WORDS = re.compile(r"clip_grad_value_?|\bvalue\b(?!\s+of)|\bclamp\w*")
+_VALUE_WORDS = re.compile(r"clip_grad_value_?|\bclip_value\b|\bvalue\b(?!\s+of)|\bclamp\w*")
 _CLAUSE_ENDS = ",;:"
 _UNDER = re.compile(r"\s*(?:under|by|with|for|in|using|via)\s+(?:the\s+|a\s+)?$")
 _LIMIT = re.compile(  # "norm 0.1 × 5 = 0.5": the product; "to 45 degrees": an angle, no limit
@@ -84,6 +84,7 @@ _ASIDE = re.compile(
     r"\b(?:(?:update|step)\s+(?:would\s+be|is|=|of|becomes)(?:\s+only|\s+about|\s+just)?"
     r"|weights?|w(?:_i)?\s*=)\s*$"
 )
+_SCALED = re.compile(rf"{_NUM}\s*[*×·]\s*$")  # "0.2 * (3, 4)": a factor times a vector
 _AGC = re.compile(r"\bweights?\b|\bratio\b|\blambda\b|λ")  # its limit is per unit, unstated
 _INF = re.compile(
     r"\binf(?:inity)?[- ]norm|norm_type\s*=\s*(?:float\(\W*inf|inf|math\.inf|torch\.inf)"
@@ -193,6 +194,8 @@ def _sentence(
     vectors = [m for m in _VECTOR.finditer(text) if not (_interval(_values(m)) or _row(text, m))]
     norms = [math.hypot(*_values(m)) for m in vectors]  # "(1, 1), norm 1.41": no limit
     vectors = [m for m in vectors if not _ASIDE.search(text[: m.start()])]
+    # "norm gives 0.2 * (3, 4) = (0.6, 0.8)": the source times its factor, no result
+    vectors = [m for m in vectors if not _SCALED.search(text[: m.start()])]
     masked = _VECTOR.sub(lambda m: "#" * len(m.group()), text)  # its positions kept
     bare = [
         float(m.group(2) or m.group(1))

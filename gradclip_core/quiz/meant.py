@@ -1,18 +1,26 @@
 """The verb "means" in answers, read apart from the noun "mean" (an average).
 
-"..., which means a single clip_grad_norm_ call after the final backward()" uses "means" as a
-verb, yet it stems to "mean", the word a misconception names for an average ("backward() takes
-the mean"). After "which", "means" is read as "implies" (after "that" it may be the verb of a
-gerund: "picking far below that means every step is clipped"). Reads the lower-cased answer.
+"..., which means a single clip_grad_norm_ call after the final backward()" and "truncating
+means each component is limited" use "means" as a verb, yet it stems to "mean", the word a
+misconception names for an average ("backward() takes the mean"). A "means" with a word after
+it that starts a clause or a noun phrase ("that", "each", "the", "you", ...) is read as
+"implies", unless it is a noun ("by means of", "the running means of the norms"). Reads the
+lower-cased answer.
 """
 
 from __future__ import annotations
 
 import re
 
-_VERB = re.compile(r"\b(which)(\s+)means\b")
+from gradclip_core.quiz.claims import wordset
+
+_NOUN_LEADS = wordset("the by running moving sample their its two these those of and")
+_VERB = re.compile(
+    r"\b(\w+)(\s+)means(?=\s+(?:that|each|every|all|the|a|an|it|its|you|we|they|there|this|no"
+    r"|nothing|one|your|our|only|clipping|gradients?)\b)"
+)
 
 
 def mark(text: str) -> str:
-    """``text`` with each verb "means" after "which" read as "implies"."""
-    return _VERB.sub(r"\1\2implies", text)
+    """``text`` with each verb "means" read as "implies"."""
+    return _VERB.sub(lambda m: m[0] if m[1] in _NOUN_LEADS else f"{m[1]}{m[2]}implies", text)

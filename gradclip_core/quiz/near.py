@@ -10,6 +10,10 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
 - before a relative clause ("clip_grad_value_(...), which clamps every entry") that takes its
   subject from it ("..., which makes the early micro-batches count more" names its own);
 - after an "or" aside ("(or, to clamp every entry, clip_grad_value_)");
+- after it in the same sentence, led by "and" / "so" / "which" / "whereas", naming no call and
+  denying nothing, when the excluded word says what went wrong ("squash", "distort", "wrong",
+  ...), for a claim that does not deny ("i clipped every micro-batch by accident and the early
+  ones got squashed": the harm that came of it);
 - after an arrow in the same sentence, naming no call ("clip per micro-batch -> the running sum
   shrinks again and again": its harm, not the next step of a procedure);
 - after the condition it depends on, in the same sentence, when that condition says "over the
@@ -30,7 +34,7 @@ does not count: read so, too many wrong answers pass.)
 from __future__ import annotations
 
 from gradclip_core.quiz.match import Pattern, _excluded, _slot_hits
-from gradclip_core.quiz.text import Clause, meaningful
+from gradclip_core.quiz.text import Clause, meaningful, tokens
 
 _ACTS = frozenset(("clip", "clipping", "step", "update", "backward", "unscale", "zero_grad"))
 _CONDITIONS = frozenset(("if", "when", "whenever", "once"))  # a clause that sets a condition
@@ -40,6 +44,15 @@ _OVER = frozenset(("abov", "exceed", "larg", "beyond", "past", "high"))  # canon
 _APPOSED = 4  # meaningful words at most of an apposition
 _NOUN_LEADS = frozenset(("the", "a", "an", "every", "each", "all", "its", "their"))
 _VERBS = frozenset(("is", "are", "was", "were", "be", "gets", "get", "becomes", "stays"))
+# what went wrong, said of a practice in the clause after it (canon words)
+_HARMS = frozenset(
+    t.canon
+    for t in tokens(
+        "wrong bad incorrect mistake problem harm harmful distort skew squash biased penalise"
+        " penalize unfair unevenly broken break hurt worse"
+    )
+)
+_GOES_ON = frozenset(("and", "so", "which", "whereas"))  # what came of a clause
 _SIDE = _OVER | frozenset(("below", "under", "small", "less", "within"))  # either side of it
 
 
@@ -69,10 +82,24 @@ def excluded_near(
     side = tuple(a for a in pat.exclude if all(w.canon in _SIDE for w in a))
     if side and _condition(clause, after, lead=True) and _excluded(side, after, vocab):
         return True  # "..., and g is left untouched, when it was already below c"
+    harms = tuple(a for a in pat.exclude if all(w.canon in _HARMS for w in a))
+    if harms and not pat.negated and _judged(clause, after) and _excluded(harms, after, vocab):
+        return True  # "I clipped every micro-batch, and the early ones got squashed"
     leads_or = clause.toks[:1] != [] and clause.toks[0].raw == "or"
     if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"
         leads_or |= after.sentence == clause.sentence and not _ACTS & {t.raw for t in after.toks}
     return leads_or and after is not None and _excluded(pat.exclude, after, vocab)
+
+
+def _judged(clause: Clause, after: Clause | None) -> bool:
+    """Whether ``after`` goes on ``clause`` in its sentence to say what came of it: led by "and"
+    / "so" / "which" / "whereas", naming no call and denying nothing ("clipping each partial sum
+    ends at (0.59, 2.94), whereas clipping the full sum gives ..."). Not for a claim that
+    denies: its exclusions are about its own words ("not per time step, so only depth")."""
+    if after is None or after.sentence != clause.sentence or not after.toks:
+        return False
+    named = _ACTS & {t.raw for t in after.toks}
+    return after.toks[0].raw in _GOES_ON and not named and not after.negators  # "so ... not"
 
 
 def _apposed(before: Clause | None, clause: Clause) -> bool:
