@@ -93,9 +93,9 @@ def excluded_near(
 
 def _judged(clause: Clause, after: Clause | None) -> bool:
     """Whether ``after`` goes on ``clause`` in its sentence to say what came of it: led by "and"
-    / "so" / "which" / "whereas", naming no call and denying nothing ("clipping each partial sum
-    ends at (0.59, 2.94), whereas clipping the full sum gives ..."). Not for a claim that
-    denies: its exclusions are about its own words ("not per time step, so only depth")."""
+    / "so" / "which" / "whereas", naming no call and denying nothing ("i clipped every
+    micro-batch, and the early ones got squashed"). Not for a claim that denies: its exclusions
+    are about its own words ("not per time step, so only depth")."""
     if after is None or after.sentence != clause.sentence or not after.toks:
         return False
     named = _ACTS & {t.raw for t in after.toks}
