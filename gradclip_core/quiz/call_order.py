@@ -5,10 +5,10 @@ The answer's mentions of calls (``CALLS`` in quiz.claims: ``loss.backward()``, "
 
 - statements: "clip after backward", "before the step, clip", "backward, then clip", "clip
   between backward and step" ("between them": the two calls named before it), "backward
-  first", "a followed by b", "once backward has run", "after that last backward" (a negation
-  reverses one: "never clip before backward"; "not after every backward" orders nothing). They
-  chain (a < b < c); when two disagree, the one written first wins (a later "clipping before
-  unscaling is wrong" does not undo the procedure given before it);
+  first", "a followed by b", "once (or when) backward has run", "after that last backward" (a
+  negation reverses one: "never clip before backward"; "not after every backward" orders
+  nothing). They chain (a < b < c); when two disagree, the one written first wins (a later
+  "clipping before unscaling is wrong" does not undo the procedure given before it);
 - a listed procedure, for pairs no statement orders: three or more calls in a row, each a
   clause of its own ("so: scaled backward, unscale_, clip, scaler.step(optimizer)");
 - the sequence, for the pairs left: the first sentence that names both calls
@@ -43,7 +43,7 @@ from gradclip_core.quiz.match import alt_hits, alternatives
 from gradclip_core.quiz.placed import placed
 from gradclip_core.quiz.text import Clause, meaningful
 
-_AFTER = wordset("after once following follows follow")  # "a after b": b < a
+_AFTER = wordset("after once following follows follow when")  # "a after b": b < a
 _BEFORE = wordset("before prior ahead preceding precedes precede followed")  # "a before b"
 _TIMING = wordset("late early soon")  # "too late": the placement is wrong
 _WRONG = wordset("useless pointless wrong meaningless")
@@ -155,9 +155,10 @@ class _Reader:
         toks = self.found[clause].toks
         stop = object_end(toks, i, _MARKERS)
         ahead = [m for m in self.said if i < m.i < stop and m.clause == clause]
-        if not ahead or raw != "once":
-            return ahead
-        # "once" is also "clip once": only "once backward() has run" orders anything
+        if raw == "when":  # only "when all micro-batches have been backpropagated" orders
+            return ahead if {"have", "has", "had"} & {t.raw for t in toks} else []
+        if not ahead or raw != "once":  # "once" is also "clip once": only "once backward()
+            return ahead  # has run" orders anything
         between = [t for t in toks if i < t.i < ahead[0].i and meaningful(t)]
         return ahead if all(t.canon in _ONCE_LEADS for t in between) else []
 
@@ -192,8 +193,7 @@ def statements(found: list[Clause], said: list[Mention]) -> set[tuple[str, str]]
     ]
     for n, _, tok in words:  # first pass: what "after" / "before" point at
         if tok.raw in _AFTER or tok.raw in _BEFORE:
-            objects = {m.i for m in reader.objects_of(tok.i, n, tok.raw)}
-            reader.objects |= objects
+            reader.objects |= (objects := {m.i for m in reader.objects_of(tok.i, n, tok.raw)})
             reader.earlier |= objects if tok.raw in _AFTER else set()
     for n, pos, tok in words:
         clause = found[n]

@@ -82,6 +82,7 @@ from gradclip_core.quiz import (
     unsquared,
     updates,
     vecnorm,
+    worked,
 )
 
 
@@ -96,7 +97,7 @@ def mark(text: str) -> str:
     text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
     text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
-    text = effective.mark(text)  # "miscomputed": an effective lr above the lr it names
+    text = effective.mark(worked.mark(text))  # "miscomputed": AGC limits, aligned sums; an lr
     text = defaults.mark(stats.mark(inflated.mark(text)))  # "misdefaulted"; 2 x 1024 unscaled
     text = ranged.mark(returned.mark(text))  # "misreturned": clip_grad_value_'s norm; "misranged"
     text = onesided.mark(text)  # "onesided": clip_grad_value_ "into [0, 0.5]"

@@ -16,6 +16,11 @@ suppose). A clause supposes:
   Y", which asserts what it says holds either way: "rescaled, whether above or below λ");
 - up to "amounts to" / "means" / "equals" / "is equivalent to" when an action in -ing comes
   first ("clipping before unscaling amounts to clipping at c/S": the action is weighed);
+- nothing when it is led by "I would" / "we would": that is the answer's own plan ("I would
+  call scaler.unscale_(optimizer), then clip"), unless a condition comes first in its sentence
+  ("if I skipped unscale_, I would clip scaled gradients");
+- all of it when an action in -ing "would mean" another ("leaving out unscale_ would mean
+  clipping scaled gradients": that action is supposed too);
 - up to "would" / "could" / "'d" (or "wouldn't") when a subject comes first ("clipping each
   micro-batch would ...": the subject still asserts, the predicate after "would" is the
   learner's claim), unless
@@ -59,6 +64,7 @@ if TYPE_CHECKING:
 
 WOULD = wordset("would d could")  # "clipping each micro-batch would ...", "you'd clip"
 _WOULDS = WOULD | wordset("wouldn couldn")  # "putting the clip before backward wouldn't work"
+_PLANNERS = wordset("i we")  # "I would call scaler.unscale_(optimizer)": what they would do
 _EQUATES = wordset("amounts amount means equals equivalent tantamount")  # a gerund weighed
 _LINKS = wordset("so and thus hence therefore but")
 _SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
@@ -166,7 +172,21 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
     would = next((n for n, r in enumerate(raws) if r in _WOULDS and "than" not in raws[:n]), None)
     if would is None:
         return 0
+    if _supposed_action(raws, would):
+        return len(raws)
+    if would == 1 and raws[0] in _PLANNERS:  # "I would call unscale_ ...": the answer's plan
+        return 0
     return would if any(content[:would]) else len(raws)
+
+
+def _supposed_action(raws: list[str], would: int) -> bool:
+    """ "leaving out unscale_ would mean clipping scaled gradients": what a supposed action
+    "would mean" doing is an action supposed too, not one the learner makes."""
+    rest = raws[would + 1 : would + 4]
+    equated = [n for n, r in enumerate(rest) if r in _EQUATES | {"mean", "amount"}][:1]
+    after = rest[equated[0] + 1 :][:2] if equated else []
+    after = [r for r in after if r != "to"][:1]
+    return bool(raws[0].endswith("ing") and after and after[0].endswith("ing"))
 
 
 def _inverted(raws: list[str]) -> bool:
@@ -201,12 +221,22 @@ def suppositions(found: list[Clause]) -> None:
             clause.premise = _purpose(raws)  # "To clip meaningfully, call unscale_ ...": a purpose
         if _condition_goes_on(found, n):
             clause.premise = len(raws)  # "if the norm is under it, or every entry is, ...": a case
+        if raws[1:2] == ["would"] and raws[0] in _PLANNERS and _after_condition(found, n):
+            clause.premise = len(raws)  # "if I skipped unscale_, I would clip ...": supposed
         if raws[:1] and raws[0] in WOULD:
             for before in reversed(found[:n]):
                 lead = before.toks[0].raw if before.toks else ""
                 if before.sentence != clause.sentence or lead in _OWN_CLAUSE:
                     break
                 before.premise = len(before.toks)
+
+
+def _after_condition(found: list[Clause], n: int) -> bool:
+    """Whether a clause of clause ``n``'s sentence before it supposes ("if I skipped it, ...",
+    "without unscale_, ...")."""
+    same = [c for c in found[:n] if c.sentence == found[n].sentence]
+    leads = _SUPPOSE | _LEADS | {"without", "when", "whenever"}
+    return any(c.premise or (c.toks and c.toks[0].raw in leads) for c in same)
 
 
 def _condition_goes_on(found: list[Clause], n: int) -> bool:
