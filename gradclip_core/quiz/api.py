@@ -9,7 +9,9 @@ clipping function torch.nn.utils does not have ("torch.nn.utils.clip_grad_adapti
 ``unscale_`` given something other than an optimizer ("scaler.unscale_(loss)") are marked with
 :data:`MISCALLED`, and ``clip_grad_norm_`` or ``clip_grad_value_`` given the loss or the optimizer
 instead of the parameters ("clip_grad_norm_(loss, 1.0)") with :data:`MISPASSED`. All are words a
-misconception of the bank can name. The signatures are those of torch 2.13
+misconception of the bank can name; a ``step(...)`` (``scaler.step``, ``optimizer.step``) given a
+keyword other than the optimizer or a closure ("scaler.step(optimizer, max_norm=1.0)") is marked
+with :data:`MISSTEPPED`. The signatures are those of torch 2.13
 (``tests/content/test_explain_feedback_claims*.py`` checks them). Reads the lower-cased answer.
 """
 
@@ -20,6 +22,7 @@ import re
 MISNAMED = "misnamed"  # after a call with an argument the function does not take
 MISRETURNED = "misreturned"  # after a name given the result of a call that returns None
 MISCALLED = "miscalled"  # after a clipping function torch lacks, or unscale_ not given an optimizer
+MISSTEPPED = "misstepped"  # after a step() given an argument: it clips nothing, takes no max_norm
 MISPASSED = "mispassed"  # after a clipping function given the loss or the optimizer to clip
 _PASSED = re.compile(
     r"\bclip_grad_(?:norm|value)_?\s*\(\s*(?:loss|optimizer|opt|scaler)\b(?![.\w(])"
@@ -46,6 +49,8 @@ KEYWORDS = {  # the keyword arguments each call takes, lower-cased
         "decoupled_weight_decay",
     ),
     "adamw": (*_OPTIMIZER, "betas", "eps", "amsgrad", "capturable", "fused"),
+    # scaler.step(optimizer, ...) passes the rest on to optimizer.step(closure=None)
+    "step": ("optimizer", "closure"),
 }
 _CALL = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, KEYWORDS)) + r")\s*\(")
 _KEYWORD = re.compile(r"(?<![\w.=!<>])([a-z_]\w*)\s*=(?!=)")
@@ -74,7 +79,7 @@ def mark(text: str) -> str:
         inside = text[m.end() : end - 1]
         flat = re.sub(r"\([^()]*\)", "", inside)  # arguments of nested calls are not its own
         if any(k not in KEYWORDS[m.group(1)] for k in _KEYWORD.findall(flat)):
-            ends.append((end, MISNAMED))
+            ends.append((end, MISSTEPPED if m.group(1) == "step" else MISNAMED))
     for m in _NONE_RESULT.finditer(text):
         ends.append((_closing(text, m.end()), MISRETURNED))
     for m in _UTILS.finditer(text):

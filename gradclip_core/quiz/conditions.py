@@ -16,7 +16,10 @@ import re
 MARKER = "misconditioned"
 _ACT = r"(?:clip|clips|clipped|rescale[sd]?|scale[sd]?|shrinks?|shrunk|cut|cuts|clamp(?:s|ed)?)"
 _BELOW = r"(?:below|under|less\s+than|smaller\s+than|lower\s+than|<(?!=))"
-_LIMIT = r"(?:λ|lambda|lam\b|the\s+threshold|threshold|max_norm|the\s+limit|limit)"
+_LIMIT = (  # "the threshold", "the chosen threshold", "your max_norm"
+    r"(?:λ|lambda|lam\b|(?:(?:the|a|your|its)\s+)?(?:(?:chosen|set|given|fixed|clipping|clip)\s+)?"
+    r"(?:threshold|max_norm|limit))"
+)
 _QUIET = (  # words that say nothing is done, or that the condition is the right one
     r"(?:not|never|no|nothing|n't|unchanged|untouched|alone|intact|pass|keep|kept|leave|left"
     r"|above|over|exceeds?|larger|greater|bigger|higher|>)"

@@ -66,7 +66,10 @@ _OF_NAME = re.compile(r"\b([a-z]\w*)\s*(?:->|→|=>|becomes?|turns into)\s*$")
 _SUPPOSES = re.compile(r"\b(?:if|would|were|suppose|imagine|could)\b")
 _REJECTED = re.compile(r"(?:\bnot|\bnever|rather than|instead of|unlike)(?:\s+\w+){0,2}\s*$")
 _NORM_WORDS = re.compile(r"clip_grad_norm_?|\bnorm\b(?!\s+(?:of|is|=))|\brescal\w*")
-_VALUE_WORDS = re.compile(r"clip_grad_value_?|\bclip_value\b|\bvalue\b(?!\s+of)|\bclamp\w*")
+_VALUE_WORDS = re.compile(  # "truncating", "element-wise", "individually limited": by value
+    r"clip_grad_value_?|\bclip_value\b|\bvalue\b(?!\s+of)|\bclamp\w*|\btruncat\w*"
+    r"|\belement[- ]?wise\b|\bindividually\b"
+)
 _CLAUSE_ENDS = ",;:"
 _UNDER = re.compile(r"\s*(?:under|by|with|for|in|using|via)\s+(?:the\s+|a\s+)?$")
 _LIMIT = re.compile(  # "norm 0.1 × 5 = 0.5": the product; "to 45 degrees": an angle, no limit
@@ -150,11 +153,12 @@ def _powers(text: str) -> str:
 
 def _named_last(piece: str, carried: str | None) -> str | None:
     """The mode the sentence names last, for an example in the next one that names none ("value
-    clipping clamps each entry; e.g. (3, 4) with c=1 becomes (1, 1)"); a sentence of a word or
-    two ("e.g.") passes on the one before."""
-    if len(piece.split()) < 3:
-        return carried
-    return _mode(_VECTOR.sub(lambda m: "#" * len(m.group()), piece), len(piece), len(piece))
+    clipping clamps each entry; e.g. (3, 4) with c=1 becomes (1, 1)"); a sentence that names
+    none passes on the one before ("e.g.", "an entry over the limit is cut; e.g. ..."), unless
+    it gives a vector of its own (a new example)."""
+    masked = _VECTOR.sub(lambda m: "#" * len(m.group()), piece)
+    named = _mode(masked, len(piece), len(piece))
+    return named or (None if masked != piece else carried)
 
 
 _COEFFICIENT = re.compile(r"(?<![\w.^*])(\d+(?:\.\d+)?|sqrt\s*\(\s*(\d+)\s*\))\s*(?:\*|×|·|x)\s*$")

@@ -22,9 +22,10 @@ names under a label (:mod:`.pitfalls`), beliefs denied at once and bugs told fro
 "either way" goes on from a choice (:mod:`.eitherway`); a span between two calls names no call
 (:mod:`.spans`); an accumulation loop that zeroes every micro-batch is marked (:mod:`.loopzero`);
 what goes wrong when a step is skipped is marked as such (:mod:`.omitted`), a gradient sign read as
-a word (:mod:`.nabla`) and the verb "means" as "implies" (:mod:`.meant`). Once checked, a short
-fraction is read as its value (:mod:`.quotients`). Each leaves a marker word the bank's
-misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned",
+a word (:mod:`.nabla`), the verb "means" as "implies" (:mod:`.meant`) and "inf/nan" as "inf or
+nan" (:mod:`.slashed`). Once checked, a short fraction is read as its value (:mod:`.quotients`).
+Each leaves a marker word the bank's misconceptions can name ("miscomputed", "misnamed",
+"misdefaulted", "misclamped", "misconditioned",
 "misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the lower-cased answer.
 """
 
@@ -54,6 +55,7 @@ from gradclip_core.quiz import (
     headed,
     hindsight,
     inflated,
+    levelled,
     loopzero,
     meant,
     nabla,
@@ -76,6 +78,7 @@ from gradclip_core.quiz import (
     scalars,
     scalecause,
     skipbranch,
+    slashed,
     spans,
     stats,
     submodule,
@@ -96,6 +99,7 @@ def mark(text: str) -> str:
     text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
     text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
     text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
+    text = levelled.mark(text)  # "mislevelled": "scales every gradient so its norm is max_norm"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = effective.mark(worked.mark(text))  # "miscomputed": AGC limits, aligned sums; an lr
     text = defaults.mark(stats.mark(inflated.mark(text)))  # "misdefaulted"; 2 x 1024 unscaled
@@ -122,4 +126,5 @@ def mark(text: str) -> str:
     text = numerals.entries(cases.mark(text))  # "suppose": "clip each time: ..."; "(00, 5)"
     text = omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
     text = meant.mark(text)  # "which means ..." read as "which implies ...", no average
+    text = slashed.mark(text)  # "inf/nan" read as "inf or nan", no division
     return nabla.mark(text)  # "∇W_i" read as "grad w_i"

@@ -7,6 +7,10 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
   the whole gradient (every parameter's grad, considered together) by one scalar");
 - when it is only one word that the clause after it, led by "and" / "or", goes on ("tanh and
   sigmoid derivatives are at most 1": a subject split off);
+- before a clause led by a past participle that goes on it ("one global scale factor, applied
+  to every gradient");
+- before a short conclusion with no subject of its own ("(of losses divided by n, so it's the
+  average)");
 - before a relative clause ("clip_grad_value_(...), which clamps every entry") that takes its
   subject from it ("..., which makes the early micro-batches count more" names its own);
 - after an "or" aside ("(or, to clamp every entry, clip_grad_value_)");
@@ -52,6 +56,8 @@ _HARMS = frozenset(
         " penalize unfair unevenly broken break hurt worse"
     )
 )
+_CONCLUSION = 3  # meaningful words at most of a conclusion drawn from the clause before
+_PARTICIPLES = frozenset(("applied", "used", "shared", "common", "computed", "taken", "given"))
 _GOES_ON = frozenset(("and", "so", "which", "whereas"))  # what came of a clause
 _SIDE = _OVER | frozenset(("below", "under", "small", "less", "within"))  # either side of it
 
@@ -68,6 +74,10 @@ def excluded_near(
         return True
     if not own and _apposed(before, clause) and _excluded(pat.exclude, before, vocab):
         return True  # "multiplies the whole gradient (every parameter's grad, together)"
+    if not own and _participle(before, clause) and _excluded(pat.exclude, before, vocab):
+        return True  # "one global factor, min(1, max_norm / norm), applied to every gradient"
+    if not own and _concluded(before, clause) and _excluded(pat.exclude, before, vocab):
+        return True  # "(usually of losses divided by n, so it's the average)": from that premise
     if _coordinated(before, clause) and _excluded(pat.exclude, before, vocab):
         return True  # "tanh and sigmoid derivatives are at most 1", read as two clauses
     over = tuple(a for a in pat.exclude if all(w.canon in _OVER for w in a))
@@ -111,6 +121,23 @@ def _apposed(before: Clause | None, clause: Clause) -> bool:
     noun = clause.toks[:1] != [] and clause.toks[0].raw in _NOUN_LEADS  # not "when ..."
     verbs = any(t.raw in _VERBS or any(ch.isdigit() for ch in t.raw) for t in clause.toks)
     return noun and len(said) <= _APPOSED and not verbs  # "the square of 4": a value, no aside
+
+
+def _participle(before: Clause | None, clause: Clause) -> bool:
+    """Whether ``clause`` is led by a past participle that goes on the noun phrase of ``before``
+    in its sentence ("one global scale factor, applied to every gradient")."""
+    if before is None or before.sentence != clause.sentence or not clause.toks:
+        return False
+    return clause.toks[0].raw in _PARTICIPLES
+
+
+def _concluded(before: Clause | None, clause: Clause) -> bool:
+    """Whether ``clause`` is a short conclusion ("so it's the average") drawn from ``before``
+    in its sentence, with no subject of its own: what qualifies the premise qualifies it."""
+    if before is None or before.sentence != clause.sentence or not clause.toks:
+        return False
+    short = sum(map(meaningful, clause.toks)) <= _CONCLUSION
+    return clause.toks[0].raw in ("so", "hence", "thus", "therefore") and short
 
 
 def _coordinated(before: Clause | None, clause: Clause) -> bool:

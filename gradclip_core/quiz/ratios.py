@@ -37,7 +37,7 @@ _ASIDE = r"(?:\s*,(?:[^,.;()]|\([^()]{0,40}\)){0,60}?,)?"
 _WORDED = re.compile(rf"\bdivid(?:e|es|ing)\s+({_W}){_ASIDE}\s+by\s+({_G})")
 _DENIED = re.compile(r"\bnot\b|n't\b|\bnever\b|rather\s+than|instead\s+of|\bunlike\b")
 # "λ * max(||W||, ε) / ||G||", "λ max(...) / ||G||": a factor
-_PRODUCT = re.compile(r"(?:[*×·]|\btimes|\bby|λ|\blambda)\s*$")
+_PRODUCT = re.compile(r"(?:[*×·]|\btimes|\bby|λ|\blambda)\s*\(?\s*$")  # "λ·(max(...) / ||g||)"
 _SENTENCE_START = re.compile(r"[.!?;\n]\s")
 
 

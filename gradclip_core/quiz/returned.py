@@ -4,10 +4,12 @@
 clipping clip_grad_norm_'s return value. A sentence that speaks of what a call returns ("what it
 returns", "the value it hands back", "returns the norm") and names a norm, where the clipping
 call named last before it (in that sentence, or through "it" in the one before) is
-``clip_grad_value_``, is followed by :data:`MARKER`, a word a misconception of the bank can
-name. A sentence that denies ("returns none", "returns nothing", "not") is left alone. The
-reverse, clip_grad_norm_ said to return None or nothing ("you need a separate call because
-clip_grad_norm_ returns none"), is marked with :data:`VOIDED`. Reads the lower-cased answer.
+``clip_grad_value_``, is followed (so is one that has it return a statistic of the gradient
+after the verb: "it returns the largest gradient entry") by :data:`MARKER`, a word a
+misconception of the bank can name. A sentence that denies ("returns none", "returns nothing",
+"not") is left alone. The reverse, clip_grad_norm_ said to return None or nothing ("you need a
+separate call because clip_grad_norm_ returns none"), is marked with :data:`VOIDED`.
+Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ _RETURNS = re.compile(
     r"\b(?:returns?|returned|hands?\s+(?:you\s+)?back|gives?\s+(?:you\s+)?back|spits?\s+out)\b"
 )
 _NORM = re.compile(r"\bnorms?\b")
-_IT = re.compile(r"\bit\s+(?:returns?|hands|gives|spits)\b|\bwhat\s+it\b|\bvalue\s+it\b")
+_IT = re.compile(  # "it returns", "it also returns", "what it gives back"
+    r"\bit\s+(?:(?:also|then|just|even|conveniently|\w+ly)\s+)?(?:returns?|hands|gives|spits)\b"
+    r"|\bwhat\s+it\b|\bvalue\s+it\b"
+)
+# what it is said to return, when no norm is named: a statistic of the gradient
+_STAT = re.compile(r"\b(?:largest|biggest|max(?:imum)?|total|sum|mean|average|magnitude|size)\b")
 _NORM_CALL = re.compile(r"max_norm|clip_grad_norm")
 _DENIED = re.compile(r"\b(?:none|nothing|not|no|never|doesn't|only)\b")
 
@@ -49,7 +56,8 @@ def mark(text: str) -> str:
         # sentence about max_norm ("since the function returns the total norm")
         named = before[-1].group(1) if before else (last if _IT.search(part) else None)
         named = None if _NORM_CALL.search(part) and not before else named
-        if said and named == "value" and _NORM.search(part) and not _DENIED.search(part):
+        told = _NORM.search(part) or _STAT.search(part[said.end() :] if said else "")
+        if said and named == "value" and told and not _DENIED.search(part):
             part = f"{part[: said.end()]} {MARKER}{part[said.end() :]}"
         last = calls[-1].group(1) if calls else None
         out.append(part)

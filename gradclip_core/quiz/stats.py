@@ -82,9 +82,15 @@ def mark(text: str) -> str:
     return _fraction(agc(checked))
 
 
+_BARS = r"(?:\|\||‖)"  # "||W||", "‖W_i‖"
+_UNIT = r"(?:_\w+|_\{\w+\})?"  # a unit's subscript: "W_i", "W_{i}"
 _AGC_NUMBERS = {  # "weight norm 2, gradient norm 1, λ = 0.1", "||W|| = 2, ||G|| = 1"
-    "w": re.compile(rf"(?:\bweights?(?:'s)?\s+norm|\|\|w\|\|)\s*(?:of|is|=|:)?\s*({_NUM})"),
-    "g": re.compile(rf"(?:\bgrad(?:ient)?s?(?:'s)?\s+norm|\|\|g\|\|)\s*(?:of|is|=|:)?\s*({_NUM})"),
+    "w": re.compile(
+        rf"(?:\bweights?(?:'s)?\s+norm|{_BARS}w{_UNIT}{_BARS})\s*(?:of|is|=|:)?\s*({_NUM})"
+    ),
+    "g": re.compile(
+        rf"(?:\bgrad(?:ient)?s?(?:'s)?\s+norm|{_BARS}g{_UNIT}{_BARS})\s*(?:of|is|=|:)?\s*({_NUM})"
+    ),
     "lam": re.compile(rf"(?:λ|\blambda)\s*(?:=|is|of|:)\s*({_NUM})"),
 }
 _AGC_RESULT = re.compile(  # "scaled to norm 0.2", "rescaled to norm lambda / ||w|| = 0.005"
