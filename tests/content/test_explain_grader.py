@@ -115,6 +115,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind57.toml",
     "explain_answers_blind58.toml",
     "explain_answers_blind59.toml",
+    "explain_answers_blind61.toml",
 )
 
 
