@@ -322,14 +322,14 @@ def _between(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
         return
     subj = reader.before(i, sentence, free=True) or (ends + [Mention(TOPIC, -1, -1, -1, False)])[2]
     reader.objects.update((ends[0].i, ends[1].i))
-    reader.add(ends[0], subj, flip)
-    reader.add(subj, ends[1], flip)
+    for first, then in [] if flip else [(ends[0], subj), (subj, ends[1])]:  # "never between"
+        reader.add(first, then, False)  # orders nothing: it is not "after both" either
 
 
 def _between_them(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
     """ "you have backward() and step(); put the clip (in) between them": the two calls named
     last before the one placed, in its sentence or the one before."""
-    if not _PAIR & {t.raw for t in clause.toks if i < t.i <= i + 2}:
+    if flip or not _PAIR & {t.raw for t in clause.toks if i < t.i <= i + 2}:
         return
     subj = reader.before(i, clause.sentence, free=True)
     if subj is None:

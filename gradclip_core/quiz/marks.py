@@ -1,37 +1,40 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 The body of a code branch that handles a bad batch and leaves the iteration is dropped first
-(:mod:`.skipbranch`). Worked examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`,
-:mod:`.effective`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`,
-:mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries first read by
-:mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`,
-:mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`), conditions
-turned round (:mod:`.conditions`), calls and stated defaults against torch's signatures
+(:mod:`.skipbranch`) and steps labelled by letters are read as numbered (:mod:`.lettered`). Worked
+examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.effective`,
+:mod:`.compounded`, :mod:`.agcfactor`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`,
+:mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries
+first read by :mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`,
+:mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`),
+conditions turned round (:mod:`.conditions`), calls and stated defaults against torch's signatures
 (:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_ (:mod:`.inflated`), a norm
 said to come back from clip_grad_value_ (:mod:`.returned`), a value range from zero
 (:mod:`.onesided`), a threshold said to lie between two numbers it is not between (:mod:`.ranged`),
 what a clipping call is given (:mod:`.argued`), AGC's factor said to be λ alone (:mod:`.bylambda`)
 and weights clamped in code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and
-wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns
-of a dialogue that the next turn rejects are read as suppositions (:mod:`.asked`, :mod:`.headed`,
+wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns of
+a dialogue that the next turn rejects are read as suppositions (:mod:`.asked`, :mod:`.headed`,
 :mod:`.dialogue`), and so are beliefs the answer retracts (:mod:`.retracted`) or rejects by a
 verdict after them (:mod:`.avoided`), worked cases it labels (:mod:`.cases`), mistakes it tells as
 stories (:mod:`.reported`) and mistakes it confesses or puts down to others (:mod:`.confessed`) or
 names under a label (:mod:`.pitfalls`), beliefs denied at once and bugs told from past projects
-(:mod:`.hindsight`) and the code an answer reviews (:mod:`.reviewed`), and a sentence led by
-"either way" goes on from a choice (:mod:`.eitherway`); a span between two calls names no call
+(:mod:`.hindsight`) and the code an answer reviews (:mod:`.reviewed`), and a sentence led by "either
+way" goes on from a choice (:mod:`.eitherway`); a span between two calls names no call
 (:mod:`.spans`); an accumulation loop that zeroes every micro-batch is marked (:mod:`.loopzero`);
 what goes wrong when a step is skipped is marked as such (:mod:`.omitted`), a gradient sign read as
-a word (:mod:`.nabla`), the verb "means" as "implies" (:mod:`.meant`) and "inf/nan" as "inf or
-nan" (:mod:`.slashed`). Once checked, a short fraction is read as its value (:mod:`.quotients`).
-Each leaves a marker word the bank's misconceptions can name ("miscomputed", "misnamed",
-"misdefaulted", "misclamped", "misconditioned",
-"misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the lower-cased answer.
+a word (:mod:`.nabla`), the verb "means" as "implies" (:mod:`.meant`), "inf/nan" as "inf or nan"
+(:mod:`.slashed`) and "raises" said of the loss scale as "grows" (:mod:`.raised`). Once checked, a
+short fraction is read as its value (:mod:`.quotients`). Each leaves a marker word the bank's
+misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped",
+"misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the
+lower-cased answer.
 """
 
 from __future__ import annotations
 
 from gradclip_core.quiz import (
+    agcfactor,
     api,
     argued,
     arith,
@@ -40,6 +43,7 @@ from gradclip_core.quiz import (
     beliefs,
     bylambda,
     cases,
+    compounded,
     conditions,
     confessed,
     defaults,
@@ -55,6 +59,7 @@ from gradclip_core.quiz import (
     headed,
     hindsight,
     inflated,
+    lettered,
     levelled,
     loopzero,
     meant,
@@ -68,6 +73,7 @@ from gradclip_core.quiz import (
     powers,
     projections,
     quotients,
+    raised,
     ranged,
     ratios,
     reported,
@@ -92,6 +98,7 @@ from gradclip_core.quiz import (
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
     text = skipbranch.mark(text)  # "if bad: zero_grad(); continue": its body is dropped
+    text = lettered.mark(text)  # "(a) backward; (b) clip; (c) step": read as (1), (2), (3)
     text = projections.mark(text)  # "the ball projection" as "norm clipping"
     text = unsquared.mark(numerals.products(text))  # "0.01 x 2": a product; "sqrt(6 + 8)"
     text = factored.mark(vecnorm.mark(powers.mark(text)))  # "6·10⁸" read as 6e8; "onefactor"
@@ -102,6 +109,8 @@ def mark(text: str) -> str:
     text = levelled.mark(text)  # "mislevelled": "scales every gradient so its norm is max_norm"
     text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
     text = effective.mark(worked.mark(text))  # "miscomputed": AGC limits, aligned sums; an lr
+    text = compounded.mark(text)  # "miscomputed": 1.1 per step for 100 steps is not 110x
+    text = agcfactor.mark(text)  # "miscomputed": AGC's factor not λ·max(‖W‖, 1e-3)/‖G‖
     text = defaults.mark(stats.mark(inflated.mark(text)))  # "misdefaulted"; 2 x 1024 unscaled
     text = ranged.mark(returned.mark(text))  # "misreturned": clip_grad_value_'s norm; "misranged"
     text = onesided.mark(text)  # "onesided": clip_grad_value_ "into [0, 0.5]"
@@ -127,4 +136,5 @@ def mark(text: str) -> str:
     text = omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
     text = meant.mark(text)  # "which means ..." read as "which implies ...", no average
     text = slashed.mark(text)  # "inf/nan" read as "inf or nan", no division
+    text = raised.mark(text)  # "update() raises it" (the scale) read as "grows it"
     return nabla.mark(text)  # "∇W_i" read as "grad w_i"

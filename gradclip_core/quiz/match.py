@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import islice, product
+from itertools import islice, pairwise, product
 
 from rapidfuzz import fuzz
 
@@ -366,26 +366,25 @@ def ordinals(found: list[Clause], groups: tuple[frozenset[str], ...]) -> list[Cl
     subjects = frozenset().union(*groups)
     named: list[tuple[Tok, frozenset[str]]] = []
     out = []
-    for clause in found:
-        toks = list(clause.toks)
+    for n, clause in enumerate(found):
+        toks, said = list(clause.toks), [t for c in found[:n] for t in c.toks]
         for j, tok in enumerate(toks):
-            if tok.raw in _ORDINALS and len(named) >= 2 and _ordinal(toks, j):
+            if tok.raw in _ORDINALS and len(named) >= 2 and _ordinal(toks, j, said):
                 toks[j] = replace(named[_ORDINALS[tok.raw]][0], i=tok.i, sentence=tok.sentence)
                 continue
             group = next((g for g in groups if tok.canon in g), None)
             if group and tok.raw not in _FLOATING and all(g != group for _, g in named):
                 named.append((tok, group))
+        kept = toks == clause.toks
         out.append(
-            make_clause(toks, subjects, clause.premise, clause.contrasted)
-            if toks != clause.toks
-            else clause
+            clause if kept else make_clause(toks, subjects, clause.premise, clause.contrasted)
         )
     return out
 
 
-def _ordinal(toks: list[Tok], j: int) -> bool:
-    """Whether word ``j`` ("first", "latter", ...) stands for a subject: "the former", or "the
-    first" before a verb, a negation or "one" ("the first keeps ..."; not "the first steps")."""
+def _ordinal(toks: list[Tok], j: int, said: list = ()) -> bool:
+    """Whether word ``j`` ("first", ...) stands for a subject: "the former", or "the first" before
+    a verb, a negation or "one" ("the first keeps"), no entries counted before it (``said``)."""
     bare = j == 0 and toks[j + 1 : j + 2] and toks[j + 1].raw == "one"  # "first one can ..."
     if not bare and (j == 0 or toks[j - 1].raw != "the"):
         return False
@@ -394,7 +393,8 @@ def _ordinal(toks: list[Tok], j: int) -> bool:
     rest = [t for t in toks[j + 1 : j + 5] if t.raw not in _ORDINAL_LISTS]
     if rest and rest[0].canon in _COUNTED:  # "the first and third components": entries
         return False
-    if any(t.raw in _ORDINALS and toks[k + 1].canon in _COUNTED for k, t in enumerate(toks[:j])):
-        return False  # "the first entry is cut and the second isn't": entries too
+    seen = [t for t in said if t.sentence == toks[j].sentence] + toks[: j + 1]
+    if any(a.raw in _ORDINALS and b.canon in _COUNTED for a, b in pairwise(seen)):
+        return False  # "the second entry was cut by 2, the first not at all": entries too
     after = toks[j + 1] if j + 1 < len(toks) else None
     return after is None or after.stop or after.raw in _ORDINAL_HEADS or is_negator(toks, j + 1)

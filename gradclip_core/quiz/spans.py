@@ -27,6 +27,7 @@ _UNTIL = re.compile(
     r"\buntil\s+(?:the\s+next\s+|a\s+"
     r"|(?:you|we|someone)\s+(?:explicitly\s+)?(?:call|run|invoke)\s+)?"
     rf"({_ZERO}|{_STEP})(?![\w(])"
+    r"(?:\s+(?:clears|resets|wipes|empties|zeroes|zeros|frees)\s+(?:it|them|the\s+\w+))?"
 )
 
 

@@ -116,6 +116,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind58.toml",
     "explain_answers_blind59.toml",
     "explain_answers_blind60.toml",
+    "explain_answers_blind61.toml",
 )
 
 
