@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
-from gradclip_core.quiz.fronted import object_end
+from gradclip_core.quiz.fronted import object_end, pointed
 from gradclip_core.quiz.listing import ahead, procedure, sequence
 from gradclip_core.quiz.match import alt_hits, alternatives
 from gradclip_core.quiz.placed import placed
@@ -233,8 +233,8 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
     if flip and following in _EVERY:  # "not after every backward": not each time, no order
         return
     objects = reader.objects_of(tok.i, n, tok.raw)
-    pointed = following in _ANAPHORA and _pointed(clause, tok.i, objects)
-    if following in _ANAPHORA and tok.raw in _AFTER and not pointed:  # "after that, call step()"
+    named_next = objects[0].i if objects else None  # "after that last backward": no "that"
+    if following in _ANAPHORA and tok.raw in _AFTER and not pointed(clause.toks, tok.i, named_next):
         _then(reader, n, tok.i, False, flip)
         return
     if not objects:
@@ -250,13 +250,6 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
         reader.add(obj, subj, flip)
     else:
         reader.add(subj, obj, flip)
-
-
-def _pointed(clause: Clause, i: int, objects: list[Mention]) -> bool:
-    """Whether "that" after the marker at ``i`` points at the call named next, after an
-    ordinal: "after that last backward" (not "after that, optimizer.step() applies them")."""
-    raws = [t.raw for t in clause.toks if t.i > i][:3]
-    return raws[1:2] in (["last"], ["final"]) and bool(objects) and objects[0].i == i + 3
 
 
 def _pronoun_object(reader: _Reader, clause: Clause, i: int, first: Mention) -> Mention | None:
