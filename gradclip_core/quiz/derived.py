@@ -48,11 +48,13 @@ def _add(a: tuple, b: tuple) -> tuple:
 
 def _summed(seen: list[tuple], limit: float | None) -> list[tuple]:
     """Sums of two seen vectors, and the running per-micro-batch results (clipped after each
-    vector, in the order the answer names them)."""
+    vector, in the order the answer names them, from any of them on: "(3, 0), (0, 3), (0, 3)"
+    names (0, 3) twice, and a run may follow an earlier example)."""
     out = [_add(a, b) for n, a in enumerate(seen) for b in seen[n + 1 :] if len(a) == len(b)]
-    if limit and seen:
-        run = _clip(seen[0], limit)
-        for v in seen[1:]:
+    for start in range(len(seen) if limit else 0):  # a run may start at any micro-batch named
+        run = _clip(seen[start], limit)
+        out.append(run)
+        for v in seen[start + 1 :]:
             if len(v) == len(run):
                 out += [_add(run, v), (run := _clip(_add(run, v), limit))]
     return out
@@ -69,4 +71,5 @@ def explained(
     scaled = [tuple(x * k for x in u) for u in earlier for f in stated for k in (f, 1 / f)]
     if any(_same(vec, s) for s in scaled):
         return True
-    return bool(_SUMS.search(text)) and any(_same(vec, s) for s in _summed(earlier, limit))
+    named = seen[:-1] if seen and seen[-1] == vec else seen  # in order, repeats kept
+    return bool(_SUMS.search(text)) and any(_same(vec, s) for s in _summed(named, limit))

@@ -202,7 +202,7 @@ def _sentence(
     vectors = [m for m in vectors if not _SCALED.search(text[: m.start()])]
     masked = _VECTOR.sub(lambda m: "#" * len(m.group()), text)  # its positions kept
     bare = [
-        float(m.group(2) or m.group(1))
+        (_Stated if _NAMES_LIMIT.match(m.group()) else float)(m.group(2) or m.group(1))
         for m in _LIMIT.finditer(masked)
         if not m.group().startswith("norm ")
         or all(abs(float(m.group(1)) - v) > 0.01 for v in norms)
@@ -210,6 +210,7 @@ def _sentence(
     if not vectors:  # "max_norm=1.0" in the code before the example: its limit, if none yet
         return text, source, limit if limit is not None or _SUPPOSES.search(text) else _first(bare)
     if _SUPPOSES.search(text):  # "suppose max_norm 1 and g = (4, 0)": its limit holds on
+        seen.extend(_values(m) for m in vectors)  # ... and a later result may come from them
         return text, _values(vectors[0]), _limit(bare, _values(vectors[0]), limit)
     limit = _limit(bare, source, limit)
     wrong, added = [], None
@@ -261,7 +262,7 @@ def _sentence(
             and not re.search(r"max_norm|max norm|threshold", masked)
         ):
             mode = carried
-        cap = None if _AGC.search(masked) else limit
+        cap = None if _AGC.search(masked) or _part(masked, source) else limit
         inf = mode != "value" and bool(_INF.search(masked))  # "the inf-norm clip gives ..."
 
         def fits(s: tuple, r: tuple, lim: float | None, mode: str | None = mode, inf=inf) -> bool:
@@ -272,6 +273,27 @@ def _sentence(
     for at in reversed(wrong):
         text = f"{text[:at]} {MARKER}{text[at:]}"
     return text, source, limit
+
+
+class _Stated(float):
+    """A number a limit word names ("limit 3", "max_norm=5"): the limit, even where it equals
+    the source's own norm or an entry ("limit 3, grads (3, 0), (0, 3)")."""
+
+
+_NAMES_LIMIT = re.compile(r"(?:limit|threshold|max_norm|max norm|clip_value|clip value)\b")
+
+
+_TOTAL = re.compile(r"\b(?:total|global|overall|combined)\s+(?:gradient\s+)?norm\b")
+
+
+def _part(masked: str, source: tuple) -> bool:
+    """Whether the source is one of several gradients whose total norm the sentence states
+    ("(1, 2) and (2,): the total norm is sqrt(1 + 4 + 4) = 3"): its clip scales it by
+    max_norm / total, so only its direction is checked."""
+    total = _TOTAL.search(masked)
+    own = math.hypot(*source)
+    after = re.findall(r"\d+(?:\.\d+)?", masked[total.end() :]) if total else []
+    return bool(after) and all(abs(float(x) - own) > _PLACES for x in after)
 
 
 def _first(bare: list[float]) -> float | None:
@@ -292,7 +314,9 @@ def _limit(bare: list[float], source: tuple | None, limit: float | None) -> floa
     if source is None:
         return limit
     own = math.hypot(*source)
-    named = [x for x in bare if abs(x - own) > _PLACES and x not in source]
+    named = [
+        x for x in bare if isinstance(x, _Stated) or abs(x - own) > _PLACES and x not in source
+    ]
     return named[0] if named else limit
 
 

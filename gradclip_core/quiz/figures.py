@@ -24,9 +24,11 @@ from gradclip_core.quiz.scalars import CLOSE
 MISGROWN = "misgrown"  # after growth stated in proportion to the steps or layers
 _NUM = r"\d+(?:\.\d+)?(?:e[-+]?\d+)?"
 _OPS = r"(?:x|×|\*|·|/)"
+_BIG = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # thousands set apart by commas
 _EXPR = re.compile(  # "0.5 x 65536 = 32768": numbers joined by operators, then their result
     rf"(?<![\w.^/*×·(,-])({_NUM}(?:\s*{_OPS}\s*{_NUM})+)\s*(?:=|≈|~)\s*"
-    rf"(?:about\s+|roughly\s+|around\s+|approximately\s+)?({_NUM})(?![\d.]*\d|\s*[x×*/^(]\s*\d)"
+    rf"(?:about\s+|roughly\s+|around\s+|approximately\s+)?({_BIG}|{_NUM})"  # "196,608": one
+    r"(?![\d.]*\d|,\d{3}|\s*[x×*/^(]\s*\d)"
 )
 _TERM_OF = re.compile(r"\d\s*[-+]\s*$")  # "2.0 - ": the product is a term of a sum
 _TERM = re.compile(rf"({_OPS})?\s*({_NUM})")
@@ -72,7 +74,7 @@ def _precision(said: str) -> float:
 
 
 def _false(expr: str, said: str) -> bool:
-    true = _evaluate(expr)
+    said, true = said.replace(",", ""), _evaluate(expr)
     if true is None:
         return False
     return abs(float(said) - true) > max(CLOSE * abs(true), _precision(said))

@@ -92,7 +92,24 @@ def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[
             return (ab and first), (ba and not first)
     # in words, across sentences, it never reverses; nor does a call named first only as the
     # object of "before" / "after" ("right before optimizer.step(): - by norm: clip_grad_norm_")
-    return first, in_code and not first and not _placed_object(found[lead.clause], lead.pos)
+    # nor a call named as the subject of a sentence that describes it ("clip_grad_norm_ has no
+    # idea about that. So you undo the scaling first, with scaler.unscale_(optimizer)")
+    clause = found[lead.clause]
+    return first, in_code and not first and not _placed_object(clause, lead.pos) and not _described(
+        clause, lead.pos
+    )
+
+
+_DESCRIBING = frozenset(
+    ("has", "is", "knows", "sees", "does", "doesn", "can", "cannot", "never", "only")
+)
+
+
+def _described(clause: Clause, pos: int) -> bool:
+    """Whether the call at ``pos`` is the subject of a verb that describes it: the first word
+    after its name that is not code ("has", "knows", "doesn't", ...)."""
+    rest = [t.raw for t in clause.toks[pos + 1 :] if not t.code]
+    return bool(rest) and rest[0] in _DESCRIBING
 
 
 def _placed_object(clause: Clause, pos: int) -> bool:

@@ -16,7 +16,8 @@ and weights clamped in code (:mod:`.paramclamp`), norm clipping told as an entry
 wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns of
 a dialogue that the next turn rejects are read as suppositions (:mod:`.asked`, :mod:`.headed`,
 :mod:`.dialogue`), and so are beliefs the answer retracts (:mod:`.retracted`) or rejects by a
-verdict after them (:mod:`.avoided`), worked cases it labels (:mod:`.cases`), mistakes it tells as
+verdict after them (:mod:`.avoided`), worked cases it labels (:mod:`.cases`) or works through for
+per-micro-batch clipping (:mod:`.perclip`), mistakes it tells as
 stories (:mod:`.reported`) and mistakes it confesses or puts down to others (:mod:`.confessed`) or
 names under a label (:mod:`.pitfalls`), beliefs denied at once and bugs told from past projects
 (:mod:`.hindsight`) and the code an answer reviews (:mod:`.reviewed`), and a sentence led by "either
@@ -69,6 +70,7 @@ from gradclip_core.quiz import (
     onesided,
     padded,
     paramclamp,
+    perclip,
     pitfalls,
     powers,
     projections,
@@ -132,6 +134,7 @@ def mark(text: str) -> str:
     text = loopzero.mark(text)  # "miszeroed": zero_grad() on every micro-batch, in code
     text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
     text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"
+    text = perclip.mark(text)  # "suppose": "per-micro-batch clipping gives (0.59, 2.94)"
     text = numerals.entries(cases.mark(text))  # "suppose": "clip each time: ..."; "(00, 5)"
     text = omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
     text = meant.mark(text)  # "which means ..." read as "which implies ...", no average

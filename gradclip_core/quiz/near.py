@@ -13,6 +13,8 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
   average)");
 - before a relative clause ("clip_grad_value_(...), which clamps every entry") that takes its
   subject from it ("..., which makes the early micro-batches count more" names its own);
+- after a call written as code that heads it in its sentence ("- clip_grad_value_(params,
+  clip_value=1.0): clamps each entry to [-1, 1]": what the call does);
 - after an "or" aside ("(or, to clamp every entry, clip_grad_value_)");
 - after it in the same sentence, led by "and" / "so" / "which" / "whereas", naming no call and
   denying nothing, when the excluded word says what went wrong ("squash", "distort", "wrong",
@@ -20,9 +22,10 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
   ones got squashed": the harm that came of it);
 - after an arrow in the same sentence, naming no call ("clip per micro-batch -> the running sum
   shrinks again and again": its harm, not the next step of a procedure);
-- after the condition it depends on, in the same sentence, when that condition says "over the
-  limit" ("if the norm is larger than the threshold, all gradients are shrunk so that their norm
-  equals it": only the large ones);
+- after the condition it depends on, in the same sentence, when that condition says on which
+  side of the limit ("if the norm is larger than the threshold, all gradients are shrunk so that
+  their norm equals it": only the large ones; "if it is already below, the gradients are left
+  exactly as they are": only the small ones);
 - in a condition ("if" / "when" / "whenever" first), next to the clause it conditions, in the same
   sentence: the one after it ("if per-element bounding is preferred, clip_grad_value_ is used";
   "if inf turned up, scaler.step skips the update") or a short one before it that is only what it
@@ -37,8 +40,12 @@ does not count: read so, too many wrong answers pass.)
 
 from __future__ import annotations
 
+import re
+
 from gradclip_core.quiz.match import Pattern, _excluded, _slot_hits
 from gradclip_core.quiz.text import Clause, meaningful, tokens
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 
 _ACTS = frozenset(("clip", "clipping", "step", "update", "backward", "unscale", "zero_grad"))
 _CONDITIONS = frozenset(("if", "when", "whenever", "once"))  # a clause that sets a condition
@@ -80,8 +87,10 @@ def excluded_near(
         return True  # "(usually of losses divided by n, so it's the average)": from that premise
     if _coordinated(before, clause) and _excluded(pat.exclude, before, vocab):
         return True  # "tanh and sigmoid derivatives are at most 1", read as two clauses
-    over = tuple(a for a in pat.exclude if all(w.canon in _OVER for w in a))
-    if over and _condition(before, clause) and _excluded(over, before, vocab):
+    if _called(before, clause) and _excluded(pat.exclude, before, vocab):
+        return True  # "- clip_grad_value_(params, clip_value=1.0): clamps each entry"
+    side = tuple(a for a in pat.exclude if all(w.canon in _SIDE for w in a))
+    if side and _condition(before, clause) and _excluded(side, before, vocab):
         return True
     own_main = any(t.raw in _PRONOUNS for t in clause.toks[2:])  # "when ..., it scales"
     if clause.toks[:1] and clause.toks[0].raw in _CONDITIONS - {"once"} and not own_main:
@@ -89,7 +98,6 @@ def excluded_near(
         near = [c for c in near if c is after or sum(map(meaningful, c.toks)) <= _BARE]
         if any(_excluded(pat.exclude, c, vocab) for c in near):
             return True
-    side = tuple(a for a in pat.exclude if all(w.canon in _SIDE for w in a))
     if side and _condition(clause, after, lead=True) and _excluded(side, after, vocab):
         return True  # "..., and g is left untouched, when it was already below c"
     harms = tuple(a for a in pat.exclude if all(w.canon in _HARMS for w in a))
@@ -99,6 +107,19 @@ def excluded_near(
     if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"
         leads_or |= after.sentence == clause.sentence and not _ACTS & {t.raw for t in after.toks}
     return leads_or and after is not None and _excluded(pat.exclude, after, vocab)
+
+
+_CALL_WORDS = frozenset(("torch", "model", "params", "parameters", "optimizer"))
+
+
+def _called(before: Clause | None, clause: Clause) -> bool:
+    """Whether ``before`` is only a call written as code ("torch.nn.utils.clip_grad_value_(
+    model.parameters(), clip_value=1.0)") that heads ``clause`` in its sentence: what the
+    clause says, it says of that call."""
+    if before is None or before.sentence != clause.sentence or not before.toks:
+        return False
+    loose = [t for t in before.toks if not t.code and t.raw not in _CALL_WORDS]
+    return any(t.code for t in before.toks) and all(_NUMBER.fullmatch(t.raw) for t in loose)
 
 
 def _judged(clause: Clause, after: Clause | None) -> bool:

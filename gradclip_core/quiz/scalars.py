@@ -33,6 +33,7 @@ _PER_CLIP = re.compile(
     r"\b(halv\w*|(?:in|by) half)\b"
     rf"|\b(?:scal|multipl|shrink|shrunk|cut)\w*\s+(?:\w+\s+){{0,3}}?by\s+(?:a factor of\s+)?{_NUM}"
 )
+_LISTED = re.compile(rf"\s*(?:,|and)\s*{_NUM}")
 _ENDS = re.compile(r"\b(first|earliest|last|final|latest)\b")
 _FRACTION = re.compile(rf"(?<![\w.^]){_NUM}(?!\s*(?:micro|times|steps?|batch))")
 _NORM = re.compile(  # "a norm of 10", "norm sqrt(81 + 144) = 15"
@@ -53,6 +54,9 @@ _DIVIDE = re.compile(  # "clip_grad_norm_ divides every gradient by 20" (not uns
 _OTHER_SCALE = re.compile(
     r"unscal|scaler|loss scale|real norm|true norm|real size|true size|\bs\s*=|learning rate|\blr\b"
 )
+# "a true norm of 0.25 shows up as 16,384 under a loss scale of 65536, so max_norm 1 shrinks it
+# by 16,384 times": the clip's norm is the scaled one (see .inflated), not the norm it names
+_LOSS_SCALE = re.compile(r"unscal|scaler|loss scale|real norm|true norm|\bs\s*=")
 _RESULT = re.compile(  # what the clip leaves: "so the new norm is 1", "the final norm is 2"
     rf"\b(?:new|final|resulting|clipped)\s+norm\s*(?:is|becomes|of|=|:)?\s*(?:now\s+)?"
     rf"(?:about\s+|roughly\s+|exactly\s+)?{_NUM}"
@@ -79,7 +83,7 @@ def mark(text: str) -> str:
     micro, per_clip = _MICRO.search(text), _PER_CLIP.search(text)
     count = micro and (_COUNTS.get(micro.group(1)) or int(micro.group(1)))
     factor = None
-    if per_clip:
+    if per_clip and not _LISTED.match(text, per_clip.end()):  # "by 2/3, 4/7 and 4/7": no one f
         factor = 0.5 if per_clip.group(1) else _value(per_clip.group(2))
     out, limit, setup, before, fenced = [], None, None, "", False
     for n, piece in enumerate(SENTENCE.split(text)):
@@ -130,7 +134,7 @@ def _norm_factor(sentence: str, before=None, setup=None, comment: str = "") -> s
     norm = factor and _NORM.search(sentence, 0, factor.start())  # not the result's: "-> norm 3"
     norm = norm or (factor and _NORM.search(comment))
     norm = norm or (factor and setup)
-    if not (norm and limit and factor):
+    if not (norm and limit and factor) or _LOSS_SCALE.search(sentence):  # which norm: unclear
         return sentence
     said = _value(next(g for g in factor.groups() if g is not None))
     said = 1 / said if factor.re is _DIVIDE and said else said

@@ -62,6 +62,7 @@ from gradclip_core.quiz.remarks import SCENE
 if TYPE_CHECKING:
     from gradclip_core.quiz.text import Clause
 
+_COMPARING = wordset("than instead versus vs unlike")  # before a comparison's "would"
 WOULD = wordset("would d could")  # "clipping each micro-batch would ...", "you'd clip"
 _WOULDS = WOULD | wordset("wouldn couldn")  # "putting the clip before backward wouldn't work"
 _PLANNERS = wordset("i we")  # "I would call scaler.unscale_(optimizer)": what they would do
@@ -168,8 +169,11 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
     gerund = [r for r in raws[:2] if r not in _LINKS][:1]  # "so clipping first means ..."
     if gerund and gerund[0].endswith("ing") and gerund[0] not in _LEADS and equates:
         return equates[0]
-    # "... a smaller norm than norm clipping would give": a comparison's "would" supposes nothing
-    would = next((n for n, r in enumerate(raws) if r in _WOULDS and "than" not in raws[:n]), None)
+    # "... a smaller norm than norm clipping would give", "moves w by (-0.06, -0.08) instead of
+    # the (-0.3, -0.4) the raw gradient would have given": a comparison's "would" supposes nothing
+    would = next(
+        (n for n, r in enumerate(raws) if r in _WOULDS and not _COMPARING & {*raws[:n]}), None
+    )
     if would is None:
         return 0
     if _supposed_action(raws, would):
