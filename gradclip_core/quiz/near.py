@@ -158,7 +158,8 @@ def _concluded(before: Clause | None, clause: Clause) -> bool:
     if before is None or before.sentence != clause.sentence or not clause.toks:
         return False
     short = sum(map(meaningful, clause.toks)) <= _CONCLUSION
-    return clause.toks[0].raw in ("so", "hence", "thus", "therefore") and short
+    bare = [t.raw for t in clause.toks[1:2]] in (["it"], ["this"])  # not "so its norm", "so that"
+    return clause.toks[0].raw in ("so", "hence", "thus", "therefore") and short and bare
 
 
 def _coordinated(before: Clause | None, clause: Clause) -> bool:
