@@ -117,6 +117,8 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind59.toml",
     "explain_answers_blind60.toml",
     "explain_answers_blind61.toml",
+    "explain_answers_blind62.toml",
+    "explain_answers_blind63.toml",
 )
 
 
