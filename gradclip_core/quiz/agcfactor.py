@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
+from gradclip_core.clipping import AGC_EPS
 from gradclip_core.quiz.examples import MARKER
 
 TOLERANCE = 0.1  # relative error allowed in a factor (answers round)
-FLOOR = 1e-3  # the floor of the weight norm in AGC
 _NUM = r"\d+(?:\.\d+)?(?:e-?\d+)?"
 _BAR = r"(?:\|\||‖)"
 _LAMBDA = re.compile(rf"(?:λ|\blambda|\blam)\s*(?:=|of|is)\s*({_NUM})")
@@ -34,7 +34,7 @@ def mark(text: str) -> str:
     if lam is None or weight is None or grad is None:
         return text
     g = float(grad.group(1))
-    limit = float(lam.group(1)) * max(float(weight.group(1)), FLOOR)
+    limit = float(lam.group(1)) * max(float(weight.group(1)), AGC_EPS)
     if g <= limit or g == 0:
         return text
     start = max(lam.end(), weight.end(), grad.end())

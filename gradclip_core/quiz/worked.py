@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from gradclip_core.clipping import AGC_EPS
 from gradclip_core.quiz.examples import MARKER, SENTENCE
 
 _NUM = r"(\d+(?:\.\d+)?(?:e-?\d+)?)(?![\d.]*\s*(?:[x×*·/^]|times\b))"  # not "0.01 x 4 = ..."
@@ -66,7 +67,7 @@ def _agc(piece: str) -> list[int]:
     lam, weight = _LAMBDA.search(piece), _WEIGHT.search(piece)
     if not (lam and weight):
         return []
-    floored = max(float(weight.group(1)), 1e-3)
+    floored = max(float(weight.group(1)), AGC_EPS)
     grad = _GRAD.search(piece)
     if grad and float(grad.group(1)) / floored <= float(lam.group(1)):
         return []  # within the limit: not clipped
