@@ -13,6 +13,7 @@ freeze_imports()
 
 import torch  # noqa: E402
 
+from ui.delivery import wait_until_taken  # noqa: E402
 from ui.errors import shown_as_message  # noqa: E402
 from ui.live_chart import plotly_js_ready, preload_chart_script  # noqa: E402
 from ui.training_pool import tune_heap  # noqa: E402
@@ -59,6 +60,9 @@ def run() -> None:
             # script while the page's own elements arrive, so an early Start waits less.
             preload_chart_script()
         page.run()
+    # The page's last element is with the server before the run ends: a busy server drops a
+    # run's elements when the next request starts a new runner first (ui/delivery.py).
+    wait_until_taken()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import websockets
@@ -44,6 +45,9 @@ CHART_KEY = "live_chart"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+QUIET_S = 2.0  # no message from the server this long: the page has settled
+
+
 class Student:
     """One browser tab, as the server sees it."""
 
@@ -57,6 +61,7 @@ class Student:
         self.intervals: list[float] = []  # every refresh interval the server asked for
         self.exceptions: list[str] = []
         self.finished = asyncio.Event()
+        self.last_message = time.monotonic()
         self.live = asyncio.Event()  # the live fragment's timer has been set
 
     def _rerun(self, **fields) -> bytes:
@@ -73,11 +78,17 @@ class Student:
         return msg.SerializeToString()
 
     def _read(self, raw: bytes) -> None:
+        self.last_message = time.monotonic()
         msg = ForwardMsg()
         msg.ParseFromString(raw)
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.page_hash = msg.new_session.page_script_hash
+            if not msg.metadata.run.fragment_ids:  # a page run: a browser drops its timers
+                self.fragment = None
+        elif kind == "stop_auto_rerun":
+            if self.fragment and self.fragment[0] in msg.stop_auto_rerun.fragment_ids:
+                self.fragment = None
         elif kind == "auto_rerun":
             self.fragment = (msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
             self.intervals.append(msg.auto_rerun.interval)
@@ -109,19 +120,33 @@ class Student:
         await asyncio.wait_for(self.live.wait(), timeout=120)
         return reader
 
-    async def run(self, seconds: float, started: asyncio.Event) -> None:
+    async def run(
+        self, seconds: float, started: asyncio.Event, until: Callable[[], bool] | None = None
+    ) -> None:
+        """Start, then tick for ``seconds`` (or until ``until()`` holds: then the page is read
+        until the server has been quiet for :data:`QUIET_S` before the tab closes)."""
         async with websockets.connect(
             f"{self.url}/_stcore/stream", subprotocols=["streamlit"], max_size=None
         ) as ws:
             reader = await self.start(ws)
             started.set()
             end = time.monotonic() + seconds
-            while time.monotonic() < end and self.fragment:
+            while time.monotonic() < end and not (until and until()):
+                if self.fragment is None:  # no timer: paused, diverged, or a page run under way
+                    await asyncio.sleep(0.05)
+                    continue
                 fragment_id, interval = self.fragment
                 # The page's timer: a rerun of the live fragment every ``interval`` seconds,
                 # whether or not the last one has finished (the server queues them).
                 await ws.send(self._rerun(fragment_id=fragment_id, is_auto_rerun=True))
                 await asyncio.sleep(interval)
+            if until is not None and until():
+                await self._finish()
+                # A tick sent before the page run arrived still runs, and may replace what
+                # the page run drew in the fragment before it was sent: read until it is quiet.
+                give_up = time.monotonic() + 30
+                while time.monotonic() - self.last_message < QUIET_S and time.monotonic() < give_up:
+                    await asyncio.sleep(0.1)
             reader.cancel()
 
     async def _listen(self, ws) -> None:
