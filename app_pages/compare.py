@@ -18,7 +18,6 @@ from gradclip_core.compare import (
 from gradclip_core.config import CLIP_MODES, TrainConfig
 from gradclip_core.presets import load_presets
 from ui.compare.view import compare_figure, finding, layers_figure, summary_table
-from ui.delivery import wait_until_taken
 from ui.errors import shown_as_message
 from ui.live import LiveRun, active_sessions, start_janitor, tick_interval
 from ui.live_chart import live_chart
@@ -278,7 +277,6 @@ def render() -> None:
                     run.advance(interval, max(1, active_sessions()))
         if running and not any(r.running for _, r in pairs):
             st.rerun()  # all stopped (diverged or at the step limit): stop the timer
-        wait_until_taken()  # a busy server drops a tick's table otherwise (ui/delivery.py)
 
     live()
 

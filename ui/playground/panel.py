@@ -16,7 +16,6 @@ from gradclip_core.advice import suggest_threshold
 from gradclip_core.clipping import MODE_LABELS
 from ui.captions import fmt, layer_sentence, loss_sentence, norm_sentence, ratio_sentence
 from ui.charts import playground_spec
-from ui.delivery import wait_until_taken
 from ui.errors import PAGE_FAILED, shown_as_message
 from ui.live import LiveRun, active_sessions
 from ui.live_chart import live_chart
@@ -183,7 +182,6 @@ def render_live_panel(run: LiveRun, presets) -> None:
             or (was_running and (run.speed != speed or run.retune(interval)))
         ):
             st.rerun()
-        wait_until_taken()  # a busy server drops a tick otherwise (ui/delivery.py)
 
     live()
     if run.trainer is not None:
