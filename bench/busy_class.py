@@ -30,12 +30,14 @@ from servers import free_port  # noqa: E402
 
 
 class Watcher(Student):
-    """A student who notes when the callout came and keeps the last chart drawn."""
+    """A student who keeps the explosion callout's words (and when they came) and the last
+    chart drawn (tests/robust/test_class_link.py uses it too)."""
 
     def __init__(self, url: str, query: str):
         super().__init__(url, query)
+        self.callout = ""
         self.callout_at: float | None = None
-        self.last_chart: str | None = None
+        self.last_chart: dict | None = None
 
     def _read(self, raw: bytes) -> None:
         super()._read(raw)
@@ -46,10 +48,10 @@ class Watcher(Student):
         element = msg.delta.new_element
         which = element.WhichOneof("type")
         if which == "bidi_component" and CHART_KEY in element.bidi_component.id:
-            self.last_chart = json.dumps(json.loads(element.bidi_component.json), sort_keys=True)
-        elif which == "alert" and "exploded at step" in element.alert.body and not self.callout_at:
+            self.last_chart = json.loads(element.bidi_component.json)
+        elif which == "alert" and "exploded at step" in element.alert.body and not self.callout:
             self.finished.clear()  # run() reads the page run that drew it to its end
-            self.callout_at = time.monotonic()
+            self.callout, self.callout_at = element.alert.body, time.monotonic()
 
 
 def _hog(until: float) -> None:
@@ -62,7 +64,7 @@ async def _class(url: str, students: int, seconds: float) -> tuple[list[Watcher]
     started = [asyncio.Event() for _ in watchers]
     t0 = time.monotonic()
     runs = [
-        w.run(seconds, e, until=lambda w=w: w.callout_at is not None)
+        w.run(seconds, e, until=lambda w=w: bool(w.callout))
         for w, e in zip(watchers, started, strict=True)
     ]
     await asyncio.wait_for(asyncio.gather(*runs), timeout=seconds + 120)
@@ -93,7 +95,7 @@ def main() -> None:
         proc.kill()
         proc.wait()
     got = sorted(w.callout_at - t0 for w in watchers if w.callout_at is not None)
-    charts = {w.last_chart for w in watchers}
+    charts = {json.dumps(w.last_chart, sort_keys=True) for w in watchers}
     print(f"{args.students} students, {args.hogs} CPU hogs beside the server, {args.seconds:.0f} s")
     print(f"  got the explosion callout: {len(got)} of {args.students}")
     if got:

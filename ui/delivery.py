@@ -16,8 +16,8 @@ meanwhile is queued on the same runner instead of starting a new one.
 app.py calls it at the end of every page run, the runs that must not vanish. Live ticks do
 not wait: a dropped tick is redrawn by the next one, and waiting after each was slower and
 less steady in bench/busy_class.py (30 students with 3 CPU hogs on 2 cores: the explosion
-reached all 30 in 18-90 s over four runs and only 4 of 30 in 120 s in a fifth, against
-25-42 s in three runs waiting only after page runs).
+reached all 30 in a median of 18-90 s over four runs and only 4 of 30 in 120 s in a fifth,
+against a median of 25-42 s in three runs waiting only after page runs).
 """
 
 from __future__ import annotations

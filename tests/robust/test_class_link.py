@@ -13,44 +13,19 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from classroom import CHART_KEY, Student  # noqa: E402
+from busy_class import Watcher  # noqa: E402
 from live_refresh import _serve  # noqa: E402
 from servers import free_port  # noqa: E402
 
 STUDENTS = 30
 
 
-class Witness(Student):
-    """A student who keeps the last chart drawn and the explosion callout's words."""
-
-    def __init__(self, url: str, query: str):
-        super().__init__(url, query)
-        self.last_chart: dict | None = None
-        self.callout = ""
-
-    def _read(self, raw: bytes) -> None:
-        super()._read(raw)
-        msg = ForwardMsg()
-        msg.ParseFromString(raw)
-        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
-            return
-        element = msg.delta.new_element
-        which = element.WhichOneof("type")
-        if which == "bidi_component" and CHART_KEY in element.bidi_component.id:
-            self.last_chart = json.loads(element.bidi_component.json)
-        elif which == "alert" and "exploded at step" in element.alert.body:
-            self.finished.clear()  # run() reads the page run that drew it to its end
-            self.callout = element.alert.body
-
-
-async def _class(url: str) -> list[Witness]:
+async def _class(url: str) -> list[Watcher]:
     # Full speed: slowing down near the explosion (on by default) would take 20+ s of ticks.
-    students = [Witness(url, "preset=exploding-rnn&edge=off") for _ in range(STUDENTS)]
+    students = [Watcher(url, "preset=exploding-rnn&edge=off") for _ in range(STUDENTS)]
     started = [asyncio.Event() for _ in students]
     # Each ticks until its page says the run exploded (180 s at most; how soon is the
     # benchmarks' business: bench/classroom.py). A CI run once had 3 of 30 at step 34 without
