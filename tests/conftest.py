@@ -27,3 +27,17 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Close the app's cached database connections while their modules still exist: left to
+    the interpreter's exit, Streamlit's ``BaseConnection.__del__`` runs after its globals are
+    gone and prints one "Exception ignored" traceback per connection after the summary."""
+    import gc
+    import sys
+
+    if "streamlit" in sys.modules:
+        import streamlit as st
+
+        st.cache_resource.clear()
+        gc.collect()
