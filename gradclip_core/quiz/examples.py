@@ -13,10 +13,9 @@ what neither gives, is marked with :data:`MARKER`, a word a misconception of the
 Sentences that suppose ("if", "would") or reject ("not (0.6, 0.8)") are not checked, and a
 vector after "add" or "sum" in its clause ("add g2 -> (3, 6)") or named at the start of one
 (", g2 = (0, 6)") is a new source, not a result; a result after a name ("g1 -> (3, 0)") is
-checked against the vector given that name. A compounding example ("1.1^50 is about 117",
-"1.1 over 100 steps is already about 13,800") whose result is off by more than a third is marked
-the same way (a number the power is multiplied by, "2 * 1.5**50", counts). A sentence that names
-the infinity norm ("the inf-norm clip gives (0.75, 1.0)") may also clip by the largest entry.
+checked against the vector given that name. A sentence that names the infinity norm ("the
+inf-norm clip gives (0.75, 1.0)") may also clip by the largest entry. Compounding examples
+("1.1^50 is about 117") are checked by :mod:`.growth`.
 """
 
 from __future__ import annotations
@@ -93,23 +92,6 @@ _INF = re.compile(
     r"\binf(?:inity)?[- ]norm|norm_type\s*=\s*(?:float\(\W*inf|inf|math\.inf|torch\.inf)"
 )
 _PLACES = 0.015  # results are read to two decimals
-_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "billion": 1e9}
-_POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 layers gives 24000"
-    r"\b(\d\.\d+)\s*(?:\^|\*\*|(?:\s+(?:per|each|a|every)\s+(?:time[ -]?)?(?:step|layer))?"
-    r"\s+(?:over|for|across|through)\s+)(\d+)\b[^.;\d]{0,40}?"  # "1.1 per step over 100 steps"
-    r"(?:≈|~|=|\bis|\bgives?|\bof|\bto|\babout|\broughly|\baround|\bnearly|\bapproximately)"
-    r"[^.;\d]{0,20}?(?:(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?!\d|[.,]\d)|\b(?:a|one)\b)\s*"
-    r"(?:[x×*·]\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*)?"  # "6.4 × 10^8"
-    r"(thousand|million|billion|k\b)?(?!\s*(?:\^|\*\*|[x×]\s*\d))"  # "110x" is a result
-)
-
-# "after 100 steps it is 1.1 x 100 = 110 times bigger": a factor times the steps, not a power
-_TIMES = re.compile(
-    r"\b(1\.\d+|2\.0*)\s*(?:x|×|\*|times)\s*(\d+)\s*(?:=|≈|~|\bis\b|\bgives?\b|\bmakes?\b)\s*"
-    r"(?:about\s+|roughly\s+|around\s+|approximately\s+|only\s+|just\s+)?"
-    r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d.])"  # "131,072" is one number
-)
-_COMPOUNDING = re.compile(r"\b(?:steps?|layers?|time|power|compound\w*|recurren\w*|backprop\w*)\b")
 
 
 def mark(text: str) -> str:
@@ -124,31 +106,7 @@ def mark(text: str) -> str:
         checked, source, limit = _sentence(piece, source, limit, names, seen, carried, context)
         out.append(checked)
         carried = _named_last(piece, carried)
-    return _powers("".join(out))
-
-
-def _powers(text: str) -> str:
-    """``text`` with :data:`MARKER` after the result of each false compounding example (a
-    product written as repeated steps, "1.1 x 100 = 110" after "100 steps", is one too)."""
-    for m in reversed(list(_TIMES.finditer(text))):
-        base, times = float(m.group(1)), int(m.group(2))
-        said = float(m.group(3).replace(",", ""))
-        sentence = re.split(r"[.!?;](?=\s)|\n", text[: m.start()])[-1]
-        if times >= 10 and _COMPOUNDING.search(sentence) and not _near(said, base, times):
-            text = f"{text[: m.end()]} {MARKER} {text[m.end() :]}"
-    for m in reversed(list(_POWER.finditer(text))):
-        base, times, said, power, scale = m.groups()
-        if said is None and scale is None:
-            continue
-        coefficient = _coefficient(text[: m.start()])
-        claimed = float((said or "1").replace(",", "")) * _SCALES.get(scale or "", 1.0)
-        power = int(power or 0)
-        if _log(coefficient, float(base), int(times)) >= _LOG2 and not _near(
-            claimed, float(base), int(times), coefficient, power
-        ):
-            at = m.start() + len(m.group(0).rstrip())  # the marker stays a word of its own
-            text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
-    return text
+    return "".join(out)
 
 
 def _named_last(piece: str, carried: str | None) -> str | None:
@@ -159,37 +117,6 @@ def _named_last(piece: str, carried: str | None) -> str | None:
     masked = _VECTOR.sub(lambda m: "#" * len(m.group()), piece)
     named = _mode(masked, len(piece), len(piece))
     return named or (None if masked != piece else carried)
-
-
-_COEFFICIENT = re.compile(r"(?<![\w.^*])(\d+(?:\.\d+)?|sqrt\s*\(\s*(\d+)\s*\))\s*(?:\*|×|·|x)\s*$")
-
-
-_LOG2 = math.log(2)
-
-
-def _log(coefficient: float, base: float, times: int) -> float:
-    """ln(coefficient * base ** times), without overflow ("2.0 * 65536" read as a power);
-    -inf where the product is 0."""
-    if coefficient <= 0 or base <= 0:
-        return -math.inf
-    return math.log(coefficient) + times * math.log(base)
-
-
-def _near(said: float, base: float, times: int, coefficient: float = 1.0, power: int = 0) -> bool:
-    """Whether ``said x 10**power`` is within a factor 0.67-1.5 of ``coefficient x base**times``,
-    compared as logarithms so that neither side overflows a float."""
-    true = _log(coefficient, base, times)
-    if said <= 0 or true == -math.inf:
-        return said <= 0 and true == -math.inf
-    return math.log(0.67) <= math.log(said) + power * math.log(10) - true <= math.log(1.5)
-
-
-def _coefficient(before: str) -> float:
-    """The number a power is multiplied by ("2 * 1.5**50", "sqrt(2) * 1.2**40"), else 1."""
-    m = _COEFFICIENT.search(before)
-    if m is None:
-        return 1.0
-    return float(m.group(2)) ** 0.5 if m.group(2) else float(m.group(1))
 
 
 def _sentence(

@@ -3,7 +3,7 @@
 The body of a code branch that handles a bad batch and leaves the iteration is dropped first
 (:mod:`.skipbranch`) and steps labelled by letters are read as numbered (:mod:`.lettered`). Worked
 examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.effective`,
-:mod:`.compounded`, :mod:`.agcfactor`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`,
+:mod:`.growth`, :mod:`.agcmath`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`,
 :mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries
 first read by :mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`,
 :mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`),
@@ -35,7 +35,7 @@ lower-cased answer.
 from __future__ import annotations
 
 from gradclip_core.quiz import (
-    agcfactor,
+    agcmath,
     api,
     argued,
     arith,
@@ -44,7 +44,6 @@ from gradclip_core.quiz import (
     beliefs,
     bylambda,
     cases,
-    compounded,
     conditions,
     confessed,
     defaults,
@@ -57,6 +56,7 @@ from gradclip_core.quiz import (
     factored,
     figures,
     formulas,
+    growth,
     headed,
     hindsight,
     inflated,
@@ -109,10 +109,10 @@ def mark(text: str) -> str:
     text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
     text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
     text = levelled.mark(text)  # "mislevelled": "scales every gradient so its norm is max_norm"
-    text = scalars.mark(figures.mark(examples.mark(arith.mark(text))))  # "miscomputed" & co
-    text = effective.mark(worked.mark(text))  # "miscomputed": AGC limits, aligned sums; an lr
-    text = compounded.mark(text)  # "miscomputed": 1.1 per step for 100 steps is not 110x
-    text = agcfactor.mark(text)  # "miscomputed": AGC's factor not λ·max(‖W‖, 1e-3)/‖G‖
+    text = growth.mark(examples.mark(arith.mark(text)))  # "miscomputed": 1.1^100 is not 110
+    text = scalars.mark(figures.mark(text))  # "miscomputed" & co
+    text = effective.mark(worked.mark(text))  # "miscomputed": aligned sums; an lr
+    text = agcmath.mark(text)  # "miscomputed": AGC's norm or factor not λ·max(‖W‖, 1e-3)/‖G‖
     text = defaults.mark(stats.mark(inflated.mark(text)))  # "misdefaulted"; 2 x 1024 unscaled
     text = ranged.mark(returned.mark(text))  # "misreturned": clip_grad_value_'s norm; "misranged"
     text = onesided.mark(text)  # "onesided": clip_grad_value_ "into [0, 0.5]"

@@ -3,15 +3,14 @@
 - A median stated for numbers listed in the same sentence ("the norms 0.5, 0.6, 0.7, 0.8 and
   12: the median is 0.7") must be their median (a mean given as the median is the usual slip);
   a false one is marked with :data:`.examples.MARKER`.
-- An AGC example ("weight norm 2, gradient norm 1, λ = 0.1: scaled to norm 0.2") must scale a
-  unit over λ to norm λ · max(‖W‖, 1e-3) (:func:`agc`); a false one is marked the same way.
 - A threshold set to a fraction of the median ("10 % of the median", "a quarter of the median",
   "0.5 x the median") lies below it: it is marked with :data:`SUBMEDIAN`, as "below the median".
 - A threshold at the p-th percentile of the logged norms lets p % of the steps pass unclipped
   and clips the other 100 - p %: "at the 90th percentile 90 % of the steps get clipped" is
   marked with :data:`MISSHARED`, a word a misconception of the bank can name.
 
-Both read the lower-cased answer, one sentence at a time.
+The median and the share are read one sentence at a time, in the lower-cased answer. (AGC's
+worked numbers are checked by :mod:`.agcmath`.)
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from __future__ import annotations
 import re
 import statistics
 
-from gradclip_core.clipping import AGC_EPS
 from gradclip_core.quiz.examples import MARKER as MISCOMPUTED
 from gradclip_core.quiz.examples import SENTENCE
 from gradclip_core.quiz.scalars import off
@@ -79,39 +77,4 @@ def mark(text: str) -> str:
     """``text`` (lower case) with a marker after each false median or share of clipped steps."""
     pieces = SENTENCE.split(text)
     checked = "".join(_share(_median(p)) if n % 2 == 0 else p for n, p in enumerate(pieces))
-    return _fraction(agc(checked))
-
-
-_BARS = r"(?:\|\||‖)"  # "||W||", "‖W_i‖"
-_UNIT = r"(?:_\w+|_\{\w+\})?"  # a unit's subscript: "W_i", "W_{i}"
-_AGC_NUMBERS = {  # "weight norm 2, gradient norm 1, λ = 0.1", "||W|| = 2, ||G|| = 1"
-    "w": re.compile(
-        rf"(?:\bweights?(?:'s)?\s+norm|{_BARS}w{_UNIT}{_BARS})\s*(?:of|is|=|:)?\s*({_NUM})"
-    ),
-    "g": re.compile(
-        rf"(?:\bgrad(?:ient)?s?(?:'s)?\s+norm|{_BARS}g{_UNIT}{_BARS})\s*(?:of|is|=|:)?\s*({_NUM})"
-    ),
-    "lam": re.compile(rf"(?:λ|\blambda)\s*(?:=|is|of|:)\s*({_NUM})"),
-}
-_AGC_RESULT = re.compile(  # "scaled to norm 0.2", "rescaled to norm lambda / ||w|| = 0.005"
-    rf"\b(?:scaled|rescaled|shrunk|clipped|cut)\s+(?:\w+\s+){{0,2}}?to\s+(?:a\s+)?norm\s+"
-    rf"(?:[^\d.;=]{{1,30}}=\s*)?({_NUM})"
-)
-
-
-def agc(text: str) -> str:
-    """``text`` (lower case) with :data:`.examples.MARKER` after a false AGC result: a unit with
-    weight norm w and gradient norm g over λ is scaled to norm λ · max(w, 1e-3), else kept."""
-    out, lam = [], None
-    for n, piece in enumerate(SENTENCE.split(text)):
-        found = {k: r.search(piece) for k, r in _AGC_NUMBERS.items()}
-        lam = float(found["lam"].group(1)) if found["lam"] else lam  # "Example with λ = 0.1."
-        said = _AGC_RESULT.search(piece)
-        if n % 2 == 0 and said and found["w"] and found["g"] and lam is not None:
-            w, g = (float(found[k].group(1)) for k in ("w", "g"))
-            limit = lam * max(w, AGC_EPS)
-            true = limit if g > limit else g
-            if off(float(said.group(1)), true):
-                piece = f"{piece[: said.end()]} {MISCOMPUTED}{piece[said.end() :]}"
-        out.append(piece)
-    return "".join(out)
+    return _fraction(checked)

@@ -109,6 +109,6 @@ def test_clip_grad_norm_never_scales_a_small_gradient_up_to_max_norm():
 
 
 def test_agc_example_with_unit_norms_scales_to_lambda_times_the_weight_norm():
-    # the example stats.agc checks: ‖W_i‖ = 2, ‖G_i‖ = 1, λ = 0.1 gives a norm of 0.2
+    # the example agcmath.clipped checks: ‖W_i‖ = 2, ‖G_i‖ = 1, λ = 0.1 gives a norm of 0.2
     w, g = torch.tensor([2.0, 0.0]), torch.tensor([0.0, 1.0])
     assert agc_unit(w, g, 0.1, 1e-3).norm().item() == pytest.approx(0.2)

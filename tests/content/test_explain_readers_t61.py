@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gradclip_core.quiz import agcfactor, compounded, lettered, load_bank, raised, spans
+from gradclip_core.quiz import agcmath, growth, lettered, load_bank, raised, spans
 from gradclip_core.quiz.grading import grade_explanation
 
 BANK = load_bank(Path(__file__).resolve().parents[2] / "lessons" / "quiz")
@@ -39,8 +39,8 @@ def test_raising_the_loss_scale_is_growing_it_not_an_error():
 def test_compounded_growth_is_checked_against_the_power():
     wrong = "with a gain of 1.1 per step, after 100 steps the gradient is about 110 times larger."
     right = "with a gain of 1.1 per step, after 100 steps it is about 13,800 times larger."
-    assert compounded.MARKER in compounded.mark(wrong)
-    assert compounded.mark(right) == right
+    assert growth.MARKER in growth.gains(wrong)
+    assert growth.mark(right) == right
 
 
 def test_a_sum_until_zero_grad_clears_it_is_a_span():
@@ -72,5 +72,5 @@ def test_the_first_after_the_second_entry_is_an_entry_not_the_first_method():
 def test_an_agc_factor_is_checked_against_lambda_times_the_weight_norm_over_the_grad_norm():
     wrong = "lambda = 0.01, ||w_i|| = 2, ||g_i|| = 0.1. so g_i is multiplied by 0.5, giving 0.05."
     right = "lambda = 0.01, ||w_i|| = 2, ||g_i|| = 0.1. g_i is multiplied by 0.01 * 2 / 0.1 = 0.2."
-    assert agcfactor.MARKER in agcfactor.mark(wrong)
-    assert agcfactor.mark(right) == right
+    assert agcmath.MARKER in agcmath.factor(wrong)
+    assert agcmath.mark(right) == right

@@ -1,5 +1,5 @@
 """Stated numbers in explain answers: arithmetic (quiz.arith), API defaults (quiz.defaults), the
-compounding marker of quiz.examples, and the reading rules added with them (a second case of a
+compounding marker of quiz.growth, and the reading rules added with them (a second case of a
 condition, a relative clause that names its own subject).
 
 What the marked words do on the real bank is in tests/content/test_explain_grader.py.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradclip_core.quiz import arith, defaults, examples
+from gradclip_core.quiz import arith, defaults, growth
 from gradclip_core.quiz.text import clauses
 
 
@@ -54,8 +54,8 @@ def test_the_arithmetic_marker_is_a_word_of_its_own():
 
 
 def test_the_compounding_marker_does_not_glue_to_the_next_word():
-    marked = examples.mark("after 100 steps it is 1.1^100 ≈ 110 times larger")
-    assert f"110 {examples.MARKER} times" in marked
+    marked = growth.powers("after 100 steps it is 1.1^100 ≈ 110 times larger")
+    assert f"110 {growth.MARKER} times" in marked
 
 
 @pytest.mark.parametrize(
