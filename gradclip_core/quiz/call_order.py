@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
-from gradclip_core.quiz.fronted import object_end, pointed
+from gradclip_core.quiz.fronted import object_end, pointed, subject
+from gradclip_core.quiz.futile import far_between, numbered, rejected
 from gradclip_core.quiz.listing import ahead, procedure, sequence
 from gradclip_core.quiz.match import alt_hits, alternatives
 from gradclip_core.quiz.placed import placed
@@ -45,8 +46,6 @@ from gradclip_core.quiz.text import Clause, meaningful
 
 _AFTER = wordset("after once following follows follow when")  # "a after b": b < a
 _BEFORE = wordset("before prior ahead preceding precedes precede followed")  # "a before b"
-_TIMING = wordset("late early soon")  # "too late": the placement is wrong
-_WRONG = wordset("useless pointless wrong meaningless")
 _THEN = wordset("then afterwards afterward subsequently finally lastly later next")
 _FIRST = wordset("first firstly initially")
 _EVERY = wordset("every each all")
@@ -107,7 +106,9 @@ def _not_a_call(name: str, clause: Clause, pos: int, last: int) -> bool:
     that names a call only as an item of a list of calls ("..., step via the scaler, update"),
     not in a sentence ("the update uses the clipped gradients")."""
     toks = clause.toks
-    if name == "step" and any(t.canon in _NOT_A_STEP for t in toks[max(0, pos - 2) : pos]):
+    if name == "step" and any(t.canon in _NOT_A_STEP for t in toks[max(0, pos - 3) : pos]):
+        return True
+    if name == "step" and numbered([t.raw for t in toks], last):  # "steps 3 to 5 are ..."
         return True
     if name in _LISTED_ONLY and pos == last:
         return any(t.raw not in _LIST_FILLERS for j, t in enumerate(toks) if j != pos)
@@ -197,7 +198,7 @@ def statements(found: list[Clause], said: list[Mention]) -> set[tuple[str, str]]
             reader.earlier |= objects if tok.raw in _AFTER else set()
     for n, pos, tok in words:
         clause = found[n]
-        flip = (len(clause.negators.get(pos, ())) % 2 == 1) != _rejected(clause)
+        flip = (len(clause.negators.get(pos, ())) % 2 == 1) != rejected(clause)
         following = clause.toks[pos + 1].raw if pos + 1 < len(clause.toks) else ""
         if tok.raw in _AFTER or tok.raw in _BEFORE:
             _relation(reader, clause, n, tok, following, flip)
@@ -208,14 +209,6 @@ def statements(found: list[Clause], said: list[Mention]) -> set[tuple[str, str]]
         elif tok.raw == "between":
             _between(reader, clause, tok.i, flip)
     return _chain(reader.pairs)
-
-
-def _rejected(clause: Clause) -> bool:
-    """Whether the clause calls its placement wrong: "after step is too late", "clipping
-    before backward is useless" (read as "not after step", "not before backward")."""
-    raws = [t.raw for t in clause.toks]
-    late = any(a == "too" and b in _TIMING for a, b in zip(raws, raws[1:], strict=False))
-    return late or any(r in _WRONG for r in raws)
 
 
 def _prev_raw(clause: Clause, pos: int) -> str:
@@ -240,7 +233,7 @@ def _relation(reader: _Reader, clause: Clause, n: int, tok, following: str, flip
     if not objects:
         return
     obj = objects[0]
-    subj = reader.before(tok.i, clause.sentence, free=True) or reader.later(clause.sentence, n)
+    subj = subject(reader, clause, n, tok.i, _MARKERS)
     named = _pronoun_object(reader, clause, tok.i, obj)
     if named is not None:  # "before checking it you convert back with unscale_()"
         obj, subj = named, obj
@@ -310,7 +303,8 @@ def _between(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
     """ "clip between backward and step" (or "between backward and step, clip")."""
     sentence = clause.sentence
     ends = [m for m in reader.said if m.i > i and reader.sentence(m) == sentence]
-    if len(ends) < 2:
+    near = [t.raw for t in clause.toks if i < t.i < ends[0].i] if ends else None
+    if len(ends) < 2 or far_between(near if reader.found[ends[0].clause] is clause else None):
         _between_them(reader, clause, i, flip)
         return
     subj = reader.before(i, sentence, free=True) or (ends + [Mention(TOPIC, -1, -1, -1, False)])[2]

@@ -10,7 +10,9 @@ no claim is matched on them, though they can lend a subject to the clause after 
 - when it names none that close and leads its clause, to the end of the clause, at most
   ``CONTRAST_REACH`` words ("so unlike normal clipping with one fixed max_norm for the whole
   model, AGC is local"; not "the threshold is compared with scaled gradients"), and so does
-  "vs." anywhere in its clause ("per-unit ratio vs. one global norm").
+  "vs." / "versus" anywhere in its clause, even when it names a subject: what follows is what
+  is set against ("one common factor (clip_grad_norm_) versus per-entry clamping
+  (clip_grad_value_)": the factor is not said of the value mode).
 
 A relative clause right after a clause led by a contrast ("..., which uses the total norm of
 the whole model, AGC ...") describes the thing contrasted: it is *contrasted*
@@ -51,7 +53,7 @@ def hidden(toks: list[Tok], subjects: frozenset[str]) -> set[int]:
             continue
         span = range(j + 1, min(len(toks), j + 1 + CONTRAST_SUBJECT_REACH))
         named = next((k for k in span if toks[k].canon in subjects), None)
-        if named is not None:
+        if named is not None and tok.raw not in _VERSUS:
             out.update(range(j + 1, named + 1))
         elif j == first or tok.raw in _VERSUS:  # not "the threshold is compared with ..."
             out.update(range(j + 1, min(len(toks), j + 1 + CONTRAST_REACH)))

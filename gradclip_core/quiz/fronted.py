@@ -10,6 +10,10 @@ subject leads the object). And "that" after an order word is no pronoun when an 
 call follow it: "after that last backward" orders against that backward, while "after that,
 optimizer.step() applies them" means "afterwards" (:func:`pointed`). Reads the words of one
 clause.
+
+An order word that leads its clause and is followed, after its object, by a subject and a call
+("..., and just before optimizer.step() you clip") orders that call, not one named earlier in
+the sentence: :func:`subject` finds what the order word places.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from gradclip_core.quiz.claims import wordset
 from gradclip_core.quiz.text import Tok, meaningful
 
 _SUBJECTS = wordset("you we i they")
+# words that can come before an order word that leads its clause: "and then just before ..."
+_LEADING = wordset("and then so but just right only immediately directly")
 
 
 def object_end(toks: Sequence[Tok], i: int, markers: frozenset[str]) -> int:
@@ -38,3 +44,21 @@ def pointed(toks: Sequence[Tok], i: int, named: int | None) -> bool:
     the call named at index ``named``, after an ordinal: "after that last backward"."""
     raws = [t.raw for t in toks if t.i > i][:3]
     return raws[1:2] in (["last"], ["final"]) and named == i + 3
+
+
+def subject(reader, clause, n: int, i: int, markers: frozenset[str]):
+    """The mention that the order word at answer index ``i`` of clause ``n`` places: the call
+    after its object in that clause when the order word leads the clause ("and just before
+    optimizer.step() you clip"), else the one before it in its sentence, else the next one.
+
+    Args:
+        reader: the :class:`.call_order._Reader` of the answer.
+        clause: the clause of the order word; n: its index; markers: the order words.
+    """
+    lead = [t for t in clause.toks if t.i < i and meaningful(t)]
+    if all(t.raw in _LEADING for t in lead):
+        stop = object_end(clause.toks, i, markers)
+        inner = [m for m in reader.said if m.clause == n and m.i >= stop]
+        if inner and any(t.i == stop and t.raw in _SUBJECTS for t in clause.toks):
+            return inner[0]
+    return reader.before(i, clause.sentence, free=True) or reader.later(clause.sentence, n)

@@ -250,6 +250,7 @@ _PLACES = wordset("after before")
 _PLACING = _PLACES | {"between"}  # "unscale_() between backward() and the clip": no list item
 # "the clip has to precede it": "it" is the call named last before the clause
 _ORDERING = wordset("after following follows follow before preceding precedes precede followed")
+_REACHES = 6  # words from "before it" to a call that is its object: "before it reaches step()"
 _ONE_WORD = {"backward", "clip", "step", "unscale", "forward", "zero_grad"}  # calls as one word
 
 
@@ -275,6 +276,8 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
         placed = any(m.clause == n and m.pos < marker for m in said)
         for j, tok in enumerate(toks):
             if tok.raw == "it" and j and toks[j - 1].raw in _ORDERING:
+                if any(m.clause == n and 0 < m.pos - j <= _REACHES for m in said):
+                    continue  # "before it reaches the cup (optimizer.step())": that call
                 last = [m for m in named if m.clause < n and m.call in _ONE_WORD][-1:]
                 if last and found[last[0].clause].sentence >= clause.sentence - 1:
                     toks[j] = _as_call(tok, last[0].call)

@@ -64,7 +64,8 @@ def _items(said: list[Mention]) -> list[Mention]:
 
 
 def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[bool, bool]:
-    """(a before b, b before a) by the order of mention (see the module docstring); when the
+    """(a before b, b before a) by the order of mention (see the module docstring), not counting
+    a call only likened to, after "is" ("the glass is optimizer.step()"); when the
     first sentence naming both and the first mentions disagree, neither. When no sentence names
     both, first mentions in words can only say a before b ("... unscale_, clip, step. The
     gradients out of backward are scaled" does not put backward() after the clip); calls
@@ -74,6 +75,7 @@ def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[
     # "Without unscaling, clipping sees 32768": what would happen names no step of the procedure
     leads = {c.sentence: c.toks[0].raw for c in reversed(found) if c.toks}
     said = [m for m in said if leads.get(found[m.clause].sentence) != "without"]
+    said = [m for m in said if not (m.code and _equated(found[m.clause], m.pos))]  # "x is step()"
     coded = [m for m in said if m.code]
     in_code = {a, b} <= {m.call for m in coded}
     if in_code:  # code outranks words
@@ -98,6 +100,27 @@ def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[
     return first, in_code and not first and not _placed_object(clause, lead.pos) and not _described(
         clause, lead.pos
     )
+
+
+_COPULAS = frozenset(("is", "are", "was", "s"))
+_OWNERS = frozenset(("loss", "optimizer", "opt", "scaler", "model", "torch", "nn", "utils"))
+# "the first step is loss.backward()", "torch's counterpart is unscale_()": a step named
+_RANKS = frozenset(
+    ("first", "second", "third", "next", "then", "last", "final", "finally", "step", "steps")
+    + ("call", "fix", "answer", "counterpart", "equivalent", "way")
+)
+
+
+def _equated(clause: Clause, pos: int) -> bool:
+    """Whether the call at ``pos`` (written as code) is only what something is likened to, after
+    "is" ("the tap is loss.backward()", "the glass is optimizer.step()"): it names the call, it
+    runs nothing; not a step of the procedure ("the first step is loss.backward()", "the fix is
+    unscale_()")."""
+    k = pos - 1
+    while k >= 0 and (clause.toks[k].code or clause.toks[k].raw in _OWNERS):
+        k -= 1
+    ranked = any(t.raw in _RANKS or t.raw.isdigit() for t in clause.toks[:k])
+    return k >= 0 and clause.toks[k].raw in _COPULAS and not ranked
 
 
 _DESCRIBING = frozenset(

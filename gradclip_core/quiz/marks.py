@@ -6,30 +6,31 @@ examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.effe
 :mod:`.growth`, :mod:`.agcmath`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`,
 :mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries
 first read by :mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`,
-:mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`),
-conditions turned round (:mod:`.conditions`), calls and stated defaults against torch's signatures
-(:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_ (:mod:`.inflated`), a norm
-said to come back from clip_grad_value_ (:mod:`.returned`), a value range from zero
-(:mod:`.onesided`), a threshold said to lie between two numbers it is not between (:mod:`.ranged`),
-what a clipping call is given (:mod:`.argued`), AGC's factor said to be λ alone (:mod:`.bylambda`)
-and weights clamped in code (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and
-wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns of
-a dialogue that the next turn rejects are read as suppositions (:mod:`.asked`, :mod:`.headed`,
-:mod:`.dialogue`), and so are beliefs the answer retracts (:mod:`.retracted`) or rejects by a
-verdict after them (:mod:`.avoided`), worked cases it labels (:mod:`.cases`) or works through for
-per-micro-batch clipping (:mod:`.perclip`), mistakes it tells as
-stories (:mod:`.reported`) and mistakes it confesses or puts down to others (:mod:`.confessed`) or
-names under a label (:mod:`.pitfalls`), beliefs denied at once and bugs told from past projects
-(:mod:`.hindsight`) and the code an answer reviews (:mod:`.reviewed`), and a sentence led by "either
-way" goes on from a choice (:mod:`.eitherway`); a span between two calls names no call
-(:mod:`.spans`); an accumulation loop that zeroes every micro-batch is marked (:mod:`.loopzero`);
-what goes wrong when a step is skipped is marked as such (:mod:`.omitted`), a gradient sign read as
-a word (:mod:`.nabla`), the verb "means" as "implies" (:mod:`.meant`), "inf/nan" as "inf or nan"
-(:mod:`.slashed`) and "raises" said of the loss scale as "grows" (:mod:`.raised`). Once checked, a
-short fraction is read as its value (:mod:`.quotients`). Each leaves a marker word the bank's
-misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped",
-"misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the
-lower-cased answer.
+:mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`; superscript powers first read by
+:mod:`.powers`), conditions turned round (:mod:`.conditions`), calls and stated defaults against
+torch's signatures (:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_
+(:mod:`.inflated`), a norm said to come back from clip_grad_value_ (:mod:`.returned`), a value
+range from zero (:mod:`.onesided`), a threshold said to lie between two numbers it is not between
+(:mod:`.ranged`), what a clipping call is given (:mod:`.argued`), AGC's factor said to be λ alone
+(:mod:`.bylambda`) and weights clamped in code (:mod:`.paramclamp`), norm clipping told as an
+entry-by-entry cap and wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions,
+headings and the turns of a dialogue that the next turn rejects are read as suppositions
+(:mod:`.asked`, :mod:`.headed`, :mod:`.dialogue`), and so are beliefs the answer retracts
+(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it labels
+(:mod:`.cases`) or works through for per-micro-batch clipping (:mod:`.perclip`), mistakes it tells
+as stories (:mod:`.reported`) and mistakes it confesses or puts down to others (:mod:`.confessed`)
+or names under a label (:mod:`.pitfalls`), beliefs denied at once and bugs told from past projects
+(:mod:`.hindsight`), practices likened to something (:mod:`.likened`), the code an answer reviews
+(:mod:`.reviewed`) and what it says of another framework or an older PyTorch (:mod:`.foreign`), and
+a sentence led by "either way" goes on from a choice (:mod:`.eitherway`); a span between two calls
+names no call (:mod:`.spans`); an accumulation loop that zeroes every micro-batch is marked
+(:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such (:mod:`.omitted`), a
+gradient sign read as a word (:mod:`.nabla`), the verb "means" as "implies" (:mod:`.meant`),
+"inf/nan" as "inf or nan" (:mod:`.slashed`) and "raises" said of the loss scale as "grows"
+(:mod:`.raised`). Once checked, a short fraction is read as its value (:mod:`.quotients`). Each
+leaves a marker word the bank's misconceptions can name ("miscomputed", "misnamed", "misdefaulted",
+"misclamped", "misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor").
+Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from gradclip_core.quiz import (
     examples,
     factored,
     figures,
+    foreign,
     formulas,
     growth,
     headed,
@@ -62,6 +64,7 @@ from gradclip_core.quiz import (
     inflated,
     lettered,
     levelled,
+    likened,
     loopzero,
     meant,
     nabla,
@@ -101,6 +104,7 @@ def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
     text = skipbranch.mark(text)  # "if bad: zero_grad(); continue": its body is dropped
     text = lettered.mark(text)  # "(a) backward; (b) clip; (c) step": read as (1), (2), (3)
+    text = foreign.mark(text)  # "the torch equivalent", "clipnorm there clips ...": "suppose"
     text = projections.mark(text)  # "the ball projection" as "norm clipping"
     text = unsquared.mark(numerals.products(text))  # "0.01 x 2": a product; "sqrt(6 + 8)"
     text = factored.mark(vecnorm.mark(powers.mark(text)))  # "6·10⁸" read as 6e8; "onefactor"
@@ -128,6 +132,7 @@ def mark(text: str) -> str:
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
     text = pitfalls.mark(text)  # "suppose": "common mistake: thinking it enlarges ..."
     text = beliefs.mark(text)  # "suppose": "people think ...", "a myth is that ..."
+    text = likened.mark(text)  # "suppose": "clipping every micro-batch is like ..."
     text = hindsight.mark(text)  # "suppose": "thinking it was the same; it isn't"
     text = reviewed.mark(text)  # "suppose": "right now you clip and then unscale"
     text = spans.mark(text)  # "between resets": "between zero_grad() calls" names no call

@@ -8,7 +8,8 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
 - when it is only one word that the clause after it, led by "and" / "or", goes on ("tanh and
   sigmoid derivatives are at most 1": a subject split off);
 - before a clause led by a past participle that goes on it ("one global scale factor, applied
-  to every gradient");
+  to every gradient"), or by a verb whose subject it is ("each row of a weight matrix, is
+  clipped separately");
 - before a short conclusion with no subject of its own ("(of losses divided by n, so it's the
   average)");
 - before a relative clause ("clip_grad_value_(...), which clamps every entry") that takes its
@@ -85,6 +86,8 @@ def excluded_near(
         return True  # "one global factor, min(1, max_norm / norm), applied to every gradient"
     if not own and _concluded(before, clause) and _excluded(pat.exclude, before, vocab):
         return True  # "(usually of losses divided by n, so it's the average)": from that premise
+    if not own and _predicated(before, clause) and _excluded(pat.exclude, before, vocab):
+        return True  # "each row of a weight matrix, is clipped separately": said of the row
     if _coordinated(before, clause) and _excluded(pat.exclude, before, vocab):
         return True  # "tanh and sigmoid derivatives are at most 1", read as two clauses
     if _called(before, clause) and _excluded(pat.exclude, before, vocab):
@@ -160,6 +163,15 @@ def _concluded(before: Clause | None, clause: Clause) -> bool:
     short = sum(map(meaningful, clause.toks)) <= _CONCLUSION
     bare = [t.raw for t in clause.toks[1:2]] in (["it"], ["this"])  # not "so its norm", "so that"
     return clause.toks[0].raw in ("so", "hence", "thus", "therefore") and short and bare
+
+
+def _predicated(before: Clause | None, clause: Clause) -> bool:
+    """Whether ``clause`` is led by a verb ("is clipped separately") whose subject is the noun
+    phrase, with no verb of its own, that ``before`` is in its sentence ("each unit of a layer,
+    for instance each row of a weight matrix, is clipped separately")."""
+    if before is None or before.sentence != clause.sentence or not clause.toks:
+        return False
+    return clause.toks[0].raw in _VERBS and not any(t.raw in _VERBS for t in before.toks)
 
 
 def _coordinated(before: Clause | None, clause: Clause) -> bool:

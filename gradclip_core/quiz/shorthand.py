@@ -5,6 +5,8 @@ grads", "it shrinks n value clips": "w" is "with" and "n" is "and". Read as lett
 weight (a synonym of it), so "clip by value w 5" claimed clipping the weights, and "n" was no
 word at all, so "norm keeps it n value may not" ran two subjects into one clause.
 
+"e.g" and "i.e" without their last dot are "e.g." and "i.e.": their "g" is no gradient.
+
 An emoji ends what it follows ("keeps direction 👍 value = per entry clamp"): it is read as
 ";", so the clause after it does not run on into the one before.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from gradclip_core.quiz import spoken
 from gradclip_core.quiz.claims import wordset as words
 
 # words after which a lone letter names a variable: "weight w", "by w", "with n entries"
@@ -42,6 +45,9 @@ _VARIABLE_NEXT = {
         "dimensions dims micro times timesteps tokens samples batches x"
     ),
 }
+_LATIN = re.compile(
+    r"\b(e\.g|i\.e)(?![.\w])", re.IGNORECASE
+)  # "e.g 65536x": "e.g." ("g" is no gradient)
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u26ff]\ufe0f?")
 _LONE = re.compile(r"(?<![\w|‖/\\.'’_^])([wn])(?=[ \t]+([^\s]+))")
 
@@ -64,5 +70,6 @@ def expand(text: str) -> str:
             return m.group(1)  # "n" opens no sentence: "n steps later ..."
         return "with" if m.group(1) == "w" else "and"
 
-    text = _EMOJI.sub(";", text)
+    text = _LATIN.sub(r"\1.", text)
+    text = _EMOJI.sub(";", spoken.expand(text))  # "loss dot backward": loss.backward
     return _LONE.sub(swap, text)

@@ -41,10 +41,12 @@ suppose). A clause supposes:
   elsewhere (e.g. after the step) and the update has used the raw grads", "With SGD, set it
   far below and you cut the learning rate": up to its "and");
 - when it goes on a supposition led by "suppose" / "say" / "imagine" with "and" ("say 4
-  micro-batches and you clipped after each backward");
+  micro-batches and you clipped after each backward"), unless it goes on a procedure ("...,
+  otherwise it steps, and finally scaler.update()");
 - when it opens its sentence with "to" / "in order to" and more of the sentence follows ("To
   clip meaningfully, call scaler.unscale_(optimizer) ..."): it names the purpose, and the call
-  it names is not yet made.
+  it names is not yet made (up to a main clause that follows with no comma: "to avoid dividing
+  by tiny norms the denominator is floored at 1e-3").
 
 What follows a supposition ("..., the early ones would count more") is the learner's claim
 about what would happen, and is judged like any other statement.
@@ -87,6 +89,7 @@ _NAMED = wordset("the it your")  # "put it after the step and the update has use
 _ASIDE = wordset("eg ie say")  # "put the clip elsewhere (e.g. after the step) and ..."
 _SCENE = SCENE | wordset("plain sgd adam")  # "With plain SGD, set it ..."
 _PLACED = wordset("after before then")  # "put it after backward and before step": one order
+_SEQUEL = wordset("finally lastly then next afterwards")  # "..., and finally update()"
 # what a supposed way does wrong: "..., the running sum is shrunk again and again"
 _HARMS = (
     "shrunk",
@@ -178,7 +181,8 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
         return 0
     if _supposed_action(raws, would):
         return len(raws)
-    if would == 1 and raws[0] in _PLANNERS:  # "I would call unscale_ ...": the answer's plan
+    planned = would and raws[would - 1] in _PLANNERS  # "I would call unscale_ ...": a plan
+    if planned and all(r in _LINKS | {"then", "next"} for r in raws[: would - 1]):  # "and then I'd"
         return 0
     return would if any(content[:would]) else len(raws)
 
@@ -205,7 +209,14 @@ _MAIN_SUBJECTS = frozenset(("it", "they", "we", "you", "agc", "pytorch"))
 def _purpose(raws: list[str]) -> int:
     """The words of a purpose ("to keep the ratio meaningful") up to the subject of the main
     clause that follows it with no comma ("... it also rescales the weights")."""
-    return next((j for j in range(3, len(raws)) if raws[j] in _MAIN_SUBJECTS), len(raws))
+    main = (j for j in range(3, len(raws)) if raws[j] in _MAIN_SUBJECTS or _passive(raws, j))
+    return next(main, len(raws))
+
+
+def _passive(raws: list[str], j: int) -> bool:
+    """Whether "the X is <done>" starts at ``j``: the main clause after a purpose ("to avoid
+    dividing by tiny norms the denominator is floored at 1e-3")."""
+    return raws[j] == "the" and raws[j + 2 : j + 3] in (["is"], ["are"]) and j + 3 < len(raws)
 
 
 def suppositions(found: list[Clause]) -> None:
@@ -314,6 +325,6 @@ def _harmful(found: list[Clause]) -> None:
                 clause.premise = max(clause.premise, joint)
         if raws[0] in _LEADS and raws[0] != "whether":
             for more in rest:
-                if more.toks[0].raw not in _AND:
-                    break
+                if more.toks[0].raw not in _AND or _SEQUEL & {t.raw for t in more.toks[:3]}:
+                    break  # "otherwise ..., and finally scaler.update()": the procedure goes on
                 more.premise = len(more.toks)

@@ -1,0 +1,60 @@
+"""Small readings for the order judge (:mod:`.call_order`) that its own module has no room for.
+
+- a placement called wrong is rejected: "after step is too late", "clipping before backward is
+  useless", and so is one said to achieve nothing: "clipping after step achieves nothing",
+  "before backward there is no one to check yet", "... there is nothing to clip" (read as "not
+  after step", "not before backward");
+- "step" followed by a number names a step of a list, not ``optimizer.step()``: "steps 3 to 5
+  are the important part", "step 2 is the clip";
+- "between" orders the calls it names only when the first comes soon after it, in its clause
+  ("between loss.backward() and optimizer.step()", "between the last micro-batch's backward and
+  step"), not "like proofreading between writing and printing: the clip goes after backward".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from gradclip_core.quiz.claims import wordset
+
+if TYPE_CHECKING:
+    from gradclip_core.quiz.text import Clause
+
+_TIMING = wordset("late early soon")  # "too late": the placement is wrong
+_WRONG = wordset("useless pointless wrong meaningless")
+_NONE = wordset("nothing no none")
+_ACHIEVES = wordset("achieves achieve does do did changes change accomplishes accomplish")
+_EXISTS = wordset("is are s was were")
+_NUMBER = re.compile(r"\d+")
+BETWEEN_REACH = 6  # words from "between" to the first call it names, at most
+
+
+def rejected(clause: Clause) -> bool:
+    """Whether the clause calls its placement wrong: "after step is too late", "clipping
+    before backward is useless", "... achieves nothing" (read as "not after step", "not before
+    backward")."""
+    raws = [t.raw for t in clause.toks]
+    late = any(a == "too" and b in _TIMING for a, b in zip(raws, raws[1:], strict=False))
+    return late or any(r in _WRONG for r in raws) or futile(raws)
+
+
+def futile(raws: list[str]) -> bool:
+    """Whether a clause says its placement achieves nothing ("it achieves nothing", "before
+    backward there is nothing to clip"; not "until then there are no gradients to clip")."""
+    pairs = list(zip(raws, raws[1:], strict=False))
+    exists = "before" in raws and any(a == "there" and b in _EXISTS for a, b in pairs)
+    if exists and any(a in _EXISTS and b in _NONE for a, b in pairs):
+        return True
+    return any(a in _ACHIEVES and b == "nothing" for a, b in pairs)
+
+
+def numbered(raws: list[str], last: int) -> bool:
+    """Whether the word at ``last`` ("step", "steps") is followed by a number: a list's step."""
+    return last + 1 < len(raws) and bool(_NUMBER.fullmatch(raws[last + 1]))
+
+
+def far_between(raws: list[str] | None) -> bool:
+    """Whether the first call after "between" is too far from it to be what it names: ``raws``
+    are the words between them in its clause (None when the call is in another clause)."""
+    return raws is None or len(raws) > BETWEEN_REACH or bool({"and", "or"} & set(raws))
