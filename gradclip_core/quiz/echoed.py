@@ -11,7 +11,7 @@ word itself.
 
 from __future__ import annotations
 
-from gradclip_core.quiz.match import _has_subject
+from gradclip_core.quiz.match import has_subject
 from gradclip_core.quiz.text import Clause, meaningful
 
 _ENDINGS = ("ing", "ion")
@@ -38,7 +38,7 @@ def relend(
     echoes, and the clauses after it in its sentence that shared its old donor likewise."""
     out = list(ctx)
     for n, (clause, donor) in enumerate(out):
-        if _has_subject(clause, subjects):
+        if has_subject(clause, subjects):
             continue
         lead = _lead(clause, subjects)
         if lead is None:
@@ -48,7 +48,7 @@ def relend(
             for k in range(n)
             if out[k][0].sentence >= clause.sentence - _REACH
             and out[k][0].sentence < clause.sentence
-            and _has_subject(out[k][0], subjects)
+            and has_subject(out[k][0], subjects)
             and any(_verb_of(t, lead) for t in out[k][0].toks)
         ]
         if len(said) != 1 or out[said[0]][0] is donor:
@@ -57,7 +57,7 @@ def relend(
         out[n] = (clause, new)
         for m in range(n + 1, len(out)):
             nxt, old = out[m]
-            if nxt.sentence != clause.sentence or old is not donor or _has_subject(nxt, subjects):
+            if nxt.sentence != clause.sentence or old is not donor or has_subject(nxt, subjects):
                 break
             out[m] = (nxt, new)
     return out

@@ -10,7 +10,7 @@ itself names still finds it there first (:func:`gradclip_core.quiz.match.holds`)
 
 from __future__ import annotations
 
-from gradclip_core.quiz.match import _has_subject
+from gradclip_core.quiz.match import has_subject
 from gradclip_core.quiz.text import Clause
 
 _LEADS = frozenset({"it"})
@@ -28,6 +28,6 @@ def relend(
             continue
         if before.premise or before.sentence < clause.sentence - 1:
             continue
-        if _has_subject(before, subjects, True):
+        if has_subject(before, subjects, True):
             out[n] = (clause, before)
     return out

@@ -168,7 +168,7 @@ def _quantified(first: int, rest: list[list[int]], rank: dict[int, int]) -> list
     return chosen
 
 
-def _slot_hits(slot, clause: Clause, vocab: frozenset[str], hidden: bool = False) -> list:
+def slot_hits(slot, clause: Clause, vocab: frozenset[str], hidden: bool = False) -> list:
     return [h for alt in slot for h in alt_hits(alt, clause, vocab, hidden)]
 
 
@@ -189,17 +189,17 @@ def holds(
         assertive: skip words that only suppose ("if you ...", what comes before "would"): a
             misconception is what the learner asserts.
     """
-    if pat.exclude and _excluded(pat.exclude, clause, vocab):
+    if pat.exclude and excluded(pat.exclude, clause, vocab):
         return False
     if assertive and clause.contrasted and not pat.subject:
         return False  # "compared with X, which uses one global norm, AGC ...": about X
     subject = [()]  # no subject, or one lent by the clause before: no positions here
     if pat.subject:
-        subject = _slot_hits(pat.subject, clause, vocab)
-        lent = not subject and donor and _slot_hits(pat.subject, donor, vocab, clause.relative)
+        subject = slot_hits(pat.subject, clause, vocab)
+        lent = not subject and donor and slot_hits(pat.subject, donor, vocab, clause.relative)
         if lent and lendable(lent, donor):
             subject = [()]
-    hits = [subject] + [_slot_hits(slot, clause, vocab) for slot in pat.slots]
+    hits = [subject] + [slot_hits(slot, clause, vocab) for slot in pat.slots]
     if not all(hits):
         return False
     combos = islice(product(*hits), MAX_TRIES)
@@ -239,7 +239,7 @@ def _valued(parts: tuple, clause: Clause) -> bool:
     return any(any(_NUMBER.fullmatch(t.raw) for t in clause.toks[lo + 1 : hi]) for lo, hi in spans)
 
 
-def _excluded(exclude: tuple[Alt, ...], clause: Clause, vocab: frozenset[str]) -> bool:
+def excluded(exclude: tuple[Alt, ...], clause: Clause, vocab: frozenset[str]) -> bool:
     """Whether an excluded alternative occurs in the clause, its words close together as in a
     claim ("loss backward" is "loss.backward()", not "(loss, 1.0) after backward"). "gradient"
     in the name "gradient clipping" does not count: it names the topic, not what is acted on,
@@ -273,7 +273,7 @@ def _close(alt: Alt, window: list[Tok], vocab: frozenset[str]) -> bool:
     return False
 
 
-def _has_subject(clause: Clause, subjects: frozenset[str], hidden: bool = False) -> bool:
+def has_subject(clause: Clause, subjects: frozenset[str], hidden: bool = False) -> bool:
     """Whether the clause names a subject; "both" & co after other words float ("an entry of 4
     and one of 3 both become 1"), and so do those before what they count ("both entries")."""
     said = False
@@ -295,20 +295,20 @@ def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause
     bearer: list[Clause | None] = []  # per clause, the clause that names its subject
     for n, clause in enumerate(found):
         before = found[:n]
-        if _has_subject(clause, subjects):
+        if has_subject(clause, subjects):
             lead = next((t for t in clause.toks if meaningful(t)), None)
             # "unscale_(), which multiplies them by the scale": "which" is the subject (a word
             # in -s right after it is a verb: "which scales them up")
             verb = lead is not None and (lead.canon not in subjects or _verb_s(clause, lead))
             verb_first = clause.relative and verb
-            lent = before[-1] if verb_first and _has_subject(before[-1], subjects, True) else None
+            lent = before[-1] if verb_first and has_subject(before[-1], subjects, True) else None
             out.append((_elided(clause, before, subjects), lent))
             bearer.append(clause)
             continue
         donor = None
         if _existential(clause):  # "if there are infs": a subject of its own, "there"
             pass
-        elif clause.relative and before and _has_subject(before[-1], subjects, hidden=True):
+        elif clause.relative and before and has_subject(before[-1], subjects, hidden=True):
             donor = before[-1]
         else:  # the topic carries on: "value clamps ...; big ones are cut, so it can shift"
             near = [

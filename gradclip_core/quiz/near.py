@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 
-from gradclip_core.quiz.match import Pattern, _excluded, _slot_hits
+from gradclip_core.quiz.match import Pattern, excluded, slot_hits
 from gradclip_core.quiz.text import Clause, meaningful, tokens
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
@@ -77,39 +77,39 @@ def excluded_near(
     the module docstring)."""
     if not pat.exclude:
         return False
-    own = bool(pat.subject) and bool(_slot_hits(pat.subject, clause, vocab))
-    if clause.relative and before is not None and not own and _excluded(pat.exclude, before, vocab):
+    own = bool(pat.subject) and bool(slot_hits(pat.subject, clause, vocab))
+    if clause.relative and before is not None and not own and excluded(pat.exclude, before, vocab):
         return True
-    if not own and _apposed(before, clause) and _excluded(pat.exclude, before, vocab):
+    if not own and _apposed(before, clause) and excluded(pat.exclude, before, vocab):
         return True  # "multiplies the whole gradient (every parameter's grad, together)"
-    if not own and _participle(before, clause) and _excluded(pat.exclude, before, vocab):
+    if not own and _participle(before, clause) and excluded(pat.exclude, before, vocab):
         return True  # "one global factor, min(1, max_norm / norm), applied to every gradient"
-    if not own and _concluded(before, clause) and _excluded(pat.exclude, before, vocab):
+    if not own and _concluded(before, clause) and excluded(pat.exclude, before, vocab):
         return True  # "(usually of losses divided by n, so it's the average)": from that premise
-    if not own and _predicated(before, clause) and _excluded(pat.exclude, before, vocab):
+    if not own and _predicated(before, clause) and excluded(pat.exclude, before, vocab):
         return True  # "each row of a weight matrix, is clipped separately": said of the row
-    if _coordinated(before, clause) and _excluded(pat.exclude, before, vocab):
+    if _coordinated(before, clause) and excluded(pat.exclude, before, vocab):
         return True  # "tanh and sigmoid derivatives are at most 1", read as two clauses
-    if _called(before, clause) and _excluded(pat.exclude, before, vocab):
+    if _called(before, clause) and excluded(pat.exclude, before, vocab):
         return True  # "- clip_grad_value_(params, clip_value=1.0): clamps each entry"
     side = tuple(a for a in pat.exclude if all(w.canon in _SIDE for w in a))
-    if side and _condition(before, clause) and _excluded(side, before, vocab):
+    if side and _condition(before, clause) and excluded(side, before, vocab):
         return True
     own_main = any(t.raw in _PRONOUNS for t in clause.toks[2:])  # "when ..., it scales"
     if clause.toks[:1] and clause.toks[0].raw in _CONDITIONS - {"once"} and not own_main:
         near = [c for c in (before, after) if c is not None and c.sentence == clause.sentence]
         near = [c for c in near if c is after or sum(map(meaningful, c.toks)) <= _BARE]
-        if any(_excluded(pat.exclude, c, vocab) for c in near):
+        if any(excluded(pat.exclude, c, vocab) for c in near):
             return True
-    if side and _condition(clause, after, lead=True) and _excluded(side, after, vocab):
+    if side and _condition(clause, after, lead=True) and excluded(side, after, vocab):
         return True  # "..., and g is left untouched, when it was already below c"
     harms = tuple(a for a in pat.exclude if all(w.canon in _HARMS for w in a))
-    if harms and not pat.negated and _judged(clause, after) and _excluded(harms, after, vocab):
+    if harms and not pat.negated and _judged(clause, after) and excluded(harms, after, vocab):
         return True  # "I clipped every micro-batch, and the early ones got squashed"
     leads_or = clause.toks[:1] != [] and clause.toks[0].raw == "or"
     if after is not None and after.toks[:1] and after.toks[0].raw == "then":  # "a -> its harm"
         leads_or |= after.sentence == clause.sentence and not _ACTS & {t.raw for t in after.toks}
-    return leads_or and after is not None and _excluded(pat.exclude, after, vocab)
+    return leads_or and after is not None and excluded(pat.exclude, after, vocab)
 
 
 _CALL_WORDS = frozenset(("torch", "model", "params", "parameters", "optimizer"))
