@@ -304,7 +304,10 @@ def _between(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
     sentence = clause.sentence
     ends = [m for m in reader.said if m.i > i and reader.sentence(m) == sentence]
     near = [t.raw for t in clause.toks if i < t.i < ends[0].i] if ends else None
-    if len(ends) < 2 or far_between(near if reader.found[ends[0].clause] is clause else None):
+    pair = _PAIR & {t.raw for t in clause.toks if i < t.i <= i + 2}  # "between them: a, b, c"
+    if len(ends) < 2 or (
+        not pair and far_between(near if reader.found[ends[0].clause] is clause else None)
+    ):
         _between_them(reader, clause, i, flip)
         return
     subj = reader.before(i, sentence, free=True) or (ends + [Mention(TOPIC, -1, -1, -1, False)])[2]

@@ -27,6 +27,7 @@ _NONE = wordset("nothing no none")
 _ACHIEVES = wordset("achieves achieve does do did changes change accomplishes accomplish")
 _EXISTS = wordset("is are s was were")
 _NUMBER = re.compile(r"\d+")
+_OTHERWISE = wordset("or otherwise else")
 BETWEEN_REACH = 6  # words from "between" to the first call it names, at most
 
 
@@ -46,7 +47,11 @@ def futile(raws: list[str]) -> bool:
     exists = "before" in raws and any(a == "there" and b in _EXISTS for a, b in pairs)
     if exists and any(a in _EXISTS and b in _NONE for a, b in pairs):
         return True
-    return any(a in _ACHIEVES and b == "nothing" for a, b in pairs)
+    # "..., or it does nothing useful": what happens otherwise, not the placement named
+    return any(
+        a in _ACHIEVES and b == "nothing" and not _OTHERWISE & set(raws[:k])
+        for k, (a, b) in enumerate(pairs)
+    )
 
 
 def numbered(raws: list[str], last: int) -> bool:
