@@ -12,6 +12,7 @@ from and how the grader did on it before and after it was used for tuning.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 
@@ -142,6 +143,13 @@ def _answers(kind: str, sets: list[dict] = ANSWERS) -> list[tuple[str, str]]:
     return [(pid, a) for data in sets for pid, by in data.items() for a in by[kind]]
 
 
+@functools.cache
+def _grade(pid: str, answer: str):
+    """The grade of one answer, once per run: the answer-by-answer tests, the rates and the
+    held-out floors read the same answers."""
+    return grade_explanation(PROMPTS[pid], answer)
+
+
 def _shown(grade) -> str:
     return f"{grade.score}/{grade.total}, found {grade.found}, mistakes {grade.mistakes}"
 
@@ -168,20 +176,20 @@ def test_every_concept_claim_can_earn_credit(item: ExplainPrompt):
 
 @pytest.mark.parametrize(("pid", "answer"), _answers("good"))
 def test_a_good_answer_earns_full_marks(pid, answer):
-    grade = grade_explanation(PROMPTS[pid], answer)
+    grade = _grade(pid, answer)
     assert grade.full, _shown(grade)
 
 
 @pytest.mark.parametrize(("pid", "answer"), _answers("wrong"))
 def test_a_wrong_answer_never_earns_full_marks(pid, answer):
-    grade = grade_explanation(PROMPTS[pid], answer)
+    grade = _grade(pid, answer)
     assert not grade.full, _shown(grade)
 
 
 def _rates(sets: list[dict], what: str) -> tuple[float, float]:
     """Shares of good and of wrong answers that earn full marks (printed with ``-s``)."""
-    good = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("good", sets)]
-    wrong = [grade_explanation(PROMPTS[p], a).full for p, a in _answers("wrong", sets)]
+    good = [_grade(p, a).full for p, a in _answers("good", sets)]
+    wrong = [_grade(p, a).full for p, a in _answers("wrong", sets)]
     good_rate, wrong_rate = sum(good) / len(good), sum(wrong) / len(wrong)
     print(
         f"\n{what}: good answers full {sum(good)}/{len(good)} = {good_rate:.1%}; "
