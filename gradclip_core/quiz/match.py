@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from itertools import islice, pairwise, product
-
-from rapidfuzz import fuzz
 
 from gradclip_core.quiz.claims import parse_claim, words, wordset
 from gradclip_core.quiz.compared import lendable
@@ -36,9 +33,8 @@ from gradclip_core.quiz.text import (
     meaningful,
     word_forms,
 )
+from gradclip_core.quiz.wordmatch import positions
 
-FUZZY_MIN_LEN = 5  # only words this long may match with a typo
-FUZZY_RATIO = 85  # rapidfuzz ratio (0..100) needed for a typo match
 PREDICATE_SPAN = 10  # words from the first to the last part of a claim, subject aside
 ORDERED_GAP = 1  # words allowed between two parts of a claim joined by " > "
 DONOR_REACH = 2  # clauses back a clause may take its subject from (any in its own sentence)
@@ -105,26 +101,6 @@ def alternatives(text: str) -> tuple[Alt, ...]:
     return tuple(tuple(map(_word, words(alt))) for alt in text.split("/"))
 
 
-@lru_cache(maxsize=65536)
-def _typo(a_raw: str, a_stem: str, p_raw: str, p_stem: str) -> bool:
-    if min(len(a_raw), len(p_raw)) < FUZZY_MIN_LEN or a_raw.isdigit():
-        return False
-    short, long = sorted((a_stem, p_stem), key=len)
-    if long.startswith(short) and len(long) - len(short) > 1:
-        return False  # another word of the family ("necessary", "necessarily"), not a typo
-    if any(p + a_raw == p_raw or p + p_raw == a_raw for p in ("im", "in", "un", "non", "ir")):
-        return False  # its opposite ("possible", "impossible"), not a typo
-    return max(fuzz.ratio(a_raw, p_raw), fuzz.ratio(a_stem, p_stem)) >= FUZZY_RATIO
-
-
-def same(tok: Tok, word: Word, vocab: frozenset[str]) -> bool:
-    """Whether an answer's word matches a claim's word. A word of the prompt's vocabulary is
-    taken as meant (so "scale" never counts as a typo of "scaler")."""
-    if tok.canon == word.canon:
-        return True
-    return tok.canon not in vocab and _typo(tok.raw, tok.stem, word.raw, word.stem)
-
-
 def alt_hits(alt: Alt, clause: Clause, vocab: frozenset[str], hidden: bool = False) -> list:
     """Positions in ``clause`` where all words of ``alt`` occur close together: the first and
     the last at most as many words apart as there are words ("scaled back down").
@@ -132,18 +108,18 @@ def alt_hits(alt: Alt, clause: Clause, vocab: frozenset[str], hidden: bool = Fal
     Args:
         alt: the words.
         clause: the clause.
-        vocab: the prompt's words (see :func:`same`).
+        vocab: the prompt's words (see :func:`.wordmatch.same`).
         hidden: also look at words after "unlike" & co.
 
     Returns:
         A list of position tuples, one per place it occurs (empty when it does not).
     """
-    toks = clause.toks
-    usable = [j for j in clause.rank if hidden or j not in clause.hidden]
-    rank = clause.rank
-    where = [[j for j in usable if same(toks[j], w, vocab)] for w in alt]
-    if not all(where):
-        return []
+    rank, unseen = clause.rank, () if hidden else clause.hidden
+    where = []
+    for w in alt:
+        where.append([j for j in positions(clause, w, vocab) if j in rank and j not in unseen])
+        if not where[-1]:
+            return []
     hits = []
     for first in where[0]:
         if alt[0].canon in _QUANTIFIERS:
@@ -185,23 +161,26 @@ def holds(
         pat: the compiled claim.
         clause: the clause.
         donor: the clause whose subject this one takes when it has none (or None).
-        vocab: the prompt's words (see :func:`same`).
+        vocab: the prompt's words (see :func:`.wordmatch.same`).
         assertive: skip words that only suppose ("if you ...", what comes before "would"): a
             misconception is what the learner asserts.
     """
-    if pat.exclude and excluded(pat.exclude, clause, vocab):
-        return False
     if assertive and clause.contrasted and not pat.subject:
         return False  # "compared with X, which uses one global norm, AGC ...": about X
+    hits = []  # the parts first: most claims fail there, and it is the cheapest check
+    for slot in pat.slots:
+        hits.append(slot_hits(slot, clause, vocab))
+        if not hits[-1]:
+            return False
     subject = [()]  # no subject, or one lent by the clause before: no positions here
     if pat.subject:
         subject = slot_hits(pat.subject, clause, vocab)
         lent = not subject and donor and slot_hits(pat.subject, donor, vocab, clause.relative)
         if lent and lendable(lent, donor):
             subject = [()]
-    hits = [subject] + [slot_hits(slot, clause, vocab) for slot in pat.slots]
-    if not all(hits):
+    if not subject or (pat.exclude and excluded(pat.exclude, clause, vocab)):
         return False
+    hits = [subject, *hits]
     combos = islice(product(*hits), MAX_TRIES)
     return any(_fits(pat, clause, combo, assertive) for combo in combos)
 
@@ -245,15 +224,18 @@ def excluded(exclude: tuple[Alt, ...], clause: Clause, vocab: frozenset[str]) ->
     in the name "gradient clipping" does not count: it names the topic, not what is acted on,
     and neither does a word set against it ("lower the learning rate instead of touching the
     gradients", "clip the loss rather than the gradients")."""
-    toks = clause.toks
-    window = [
-        t
-        for j, t in enumerate(toks)
-        if meaningful(t)
-        and not _contrasted(toks, j, clause)  # "the loss rather than the gradients"
-        and not (t.canon == "gradient" and j + 1 < len(toks) and toks[j + 1].stem == "clip")
-    ]
-    return any(_close(alt, window, vocab) for alt in exclude)
+    window = clause.memo.get("window")
+    if window is None:
+        toks = clause.toks
+        kept = [
+            j
+            for j, t in enumerate(toks)
+            if meaningful(t)
+            and not _contrasted(toks, j, clause)  # "the loss rather than the gradients"
+            and not (t.canon == "gradient" and j + 1 < len(toks) and toks[j + 1].stem == "clip")
+        ]
+        window = clause.memo["window"] = {j: n for n, j in enumerate(kept)}
+    return any(_close(alt, clause, window, vocab) for alt in exclude)
 
 
 def _contrasted(toks: list[Tok], j: int, clause: Clause) -> bool:
@@ -261,9 +243,10 @@ def _contrasted(toks: list[Tok], j: int, clause: Clause) -> bool:
     return any(toks[n].raw in _CONTRASTIVE for n in clause.negators.get(j, ()))
 
 
-def _close(alt: Alt, window: list[Tok], vocab: frozenset[str]) -> bool:
-    """Whether all words of ``alt`` occur in ``window`` at most ``len(alt)`` places apart."""
-    where = [[n for n, t in enumerate(window) if same(t, w, vocab)] for w in alt]
+def _close(alt: Alt, clause: Clause, window: dict[int, int], vocab: frozenset[str]) -> bool:
+    """Whether all words of ``alt`` occur among the clause's words in ``window`` (position ->
+    place in it) at most ``len(alt)`` places apart."""
+    where = [[window[j] for j in positions(clause, w, vocab) if j in window] for w in alt]
     if not all(where):
         return False
     for first in where[0]:

@@ -136,6 +136,7 @@ class Clause:
     hidden: set[int] = field(default_factory=set)  # positions after "unlike" & co: not matched
     contrasted: bool = False  # a relative clause about what a contrast names (see .contrast)
     rank: dict[int, int] = field(default_factory=dict)  # position -> index among meaningful words
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # .wordmatch
 
 
 def _mask_brackets(text: str) -> str:
