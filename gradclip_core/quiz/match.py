@@ -18,7 +18,7 @@ negation takes its verb from the clause before it ("norm keeps the direction; va
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import islice, pairwise, product
 
 from gradclip_core.quiz.claims import parse_claim, words, wordset
@@ -33,7 +33,7 @@ from gradclip_core.quiz.text import (
     meaningful,
     word_forms,
 )
-from gradclip_core.quiz.wordmatch import positions
+from gradclip_core.quiz.wordmatch import canon_set, positions
 
 PREDICATE_SPAN = 10  # words from the first to the last part of a claim, subject aside
 ORDERED_GAP = 1  # words allowed between two parts of a claim joined by " > "
@@ -79,6 +79,11 @@ class Pattern:
     exclude: tuple[Alt, ...]
     negated: bool
     ordered: bool
+    need: tuple = field(init=False, repr=False, compare=False)  # see __post_init__
+
+    def __post_init__(self) -> None:  # per part, the synonym groups each alternative needs
+        need = tuple(tuple(frozenset(w.canon for w in alt) for alt in slot) for slot in self.slots)
+        object.__setattr__(self, "need", need)
 
 
 def _word(raw: str) -> Word:
@@ -167,6 +172,9 @@ def holds(
     """
     if assertive and clause.contrasted and not pat.subject:
         return False  # "compared with X, which uses one global norm, AGC ...": about X
+    canons = canon_set(clause, vocab)  # None when a word may be a typo: then no shortcut
+    if canons is not None and not all(any(a <= canons for a in alts) for alts in pat.need):
+        return False  # a part none of whose alternatives has all its words here
     hits = []  # the parts first: most claims fail there, and it is the cheapest check
     for slot in pat.slots:
         hits.append(slot_hits(slot, clause, vocab))

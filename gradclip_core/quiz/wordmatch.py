@@ -52,6 +52,18 @@ def positions(clause: Clause, word, vocab: frozenset[str]) -> tuple[int, ...] | 
     return hits
 
 
+def canon_set(clause: Clause, vocab: frozenset[str]) -> frozenset[str] | None:
+    """The synonym groups of the clause's words, or None when one of them may be a typo (then a
+    claim word outside these groups can still match)."""
+    by_canon, typos, _ = _index(clause, vocab)
+    if typos:
+        return None
+    canons = clause.memo.get((vocab, "canons"))
+    if canons is None:
+        canons = clause.memo[(vocab, "canons")] = frozenset(by_canon)
+    return canons
+
+
 def _index(clause: Clause, vocab: frozenset[str]) -> tuple[dict, list[int], dict]:
     """The clause's positions by synonym group, those of its words that may be typos (long, not
     a number, not in the vocabulary), and the positions found so far for claim words."""

@@ -2,7 +2,9 @@
 
 The grader asks each clause for the positions of every claim word of a prompt; the index
 answers from the clause's words by synonym group plus its possible typos. Here it is checked
-against the word-by-word reading on real answers, typos included, for every claim word.
+against the word-by-word reading on real answers, typos included, for every claim word; and
+the shortcut that rejects a claim when a clause without possible typos lacks a synonym group it
+needs is checked against matching without it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gradclip_core.quiz import load_bank
+from gradclip_core.quiz import load_bank, match
 from gradclip_core.quiz.grading import _prepare
-from gradclip_core.quiz.match import excluded, pattern, slot_hits
+from gradclip_core.quiz.match import excluded, holds, pattern, slot_hits
 from gradclip_core.quiz.text import clauses
 from gradclip_core.quiz.wordmatch import positions, same
 
@@ -60,3 +62,17 @@ def test_a_typo_of_a_claim_word_matches_and_a_word_the_prompt_uses_does_not():
     [clause] = clauses("the scale is huge", prep.subjects)
     assert not excluded(pattern("x - scaler").exclude, clause, prep.vocab)
     assert excluded(pattern("x - scale").exclude, clause, prep.vocab)
+
+
+@pytest.mark.parametrize("item", BANK.explain, ids=lambda p: p.id)
+def test_the_synonym_group_shortcut_never_changes_whether_a_claim_holds(item, monkeypatch):
+    prep = _prepare(item)
+    pats = [p for ps, _ in prep.concepts for p in ps] + [
+        p for ps in prep.misconceptions for p in ps
+    ]
+    found = [c for a in (*ANSWERS, item.model_answer) for c in clauses(a, prep.subjects)]
+    quick = [[holds(p, c, None, prep.vocab) for p in pats] for c in found]
+    monkeypatch.setattr(match, "canon_set", lambda clause, vocab: None)
+    slow = [[holds(p, c, None, prep.vocab) for p in pats] for c in found]
+    assert quick == slow
+    assert any(map(any, quick)), "no claim held: the comparison says nothing"
