@@ -42,6 +42,14 @@ def test_download_the_code_and_the_csv_then_load_settings_back(browser, app_url,
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
     page.get_by_text("bad.toml could not be loaded, so the run keeps its settings").wait_for()
     assert page.get_by_text("depth: 500 is out of range").count()
+    wait_idle(page)  # the message sits under the uploader, which stays in view: its tab is open
+    assert (
+        page.get_by_role("tab", name="Settings and history").get_attribute("aria-selected")
+        == "true"
+    )
+    assert page.locator("[data-testid='stFileUploaderDropzone']").is_visible()
+    page.get_by_text("bad.toml could not be loaded").scroll_into_view_if_needed()
+    page.screenshot(path=shots / "00-bad-file.png")
     # A good one: the sidebar takes its learning rate.
     good = tmp_path / "run.toml"
     good.write_text(settings.replace("lr = 0.05", "lr = 0.002"))

@@ -67,8 +67,6 @@ def render_take_home(run: LiveRun) -> None:
     """The "Take it home" expander under the charts."""
     ss = st.session_state
     with st.expander("Take it home: code, settings and history", icon=":material/download:"):
-        if error := ss.pop("take_home_error", None):
-            st.error(error, icon=":material/error:")
         config = run.config
         code_tab, files_tab = st.tabs(["Code for this run", "Settings and history"])
         with code_tab:
@@ -90,6 +88,7 @@ def render_take_home(run: LiveRun) -> None:
                 mime="text/x-python",
                 icon=":material/code:",
                 key="take_home_script",
+                on_click="ignore",  # a download changes nothing on the page: no rerun
             )
             st.code(script, language="python", line_numbers=True, height=420)
         with files_tab:
@@ -101,6 +100,7 @@ def render_take_home(run: LiveRun) -> None:
                 mime="application/toml",
                 icon=":material/tune:",
                 key="take_home_toml",
+                on_click="ignore",  # a download changes nothing on the page: no rerun
                 help="Load it back here, or run it from the command line: "
                 "python -m gradclip_core train --config gradclip_run.toml",
             )
@@ -113,6 +113,7 @@ def render_take_home(run: LiveRun) -> None:
                 mime="text/csv",
                 icon=":material/table:",
                 key="take_home_csv",
+                on_click="ignore",  # a download changes nothing on the page: no rerun
                 disabled=steps == 0,
                 help="One row per step, the same columns as the command line's --out.",
             )
@@ -124,3 +125,7 @@ def render_take_home(run: LiveRun) -> None:
                 help="A settings file downloaded here (or a preset file). The sidebar takes "
                 "its settings; press Start to train them.",
             )
+            # Under the uploader, last in its tab: an element added above the tabs would make
+            # the browser draw them anew, on their first tab, hiding the uploader just used.
+            if error := ss.pop("take_home_error", None):
+                st.error(error, icon=":material/error:")
