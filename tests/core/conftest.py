@@ -12,9 +12,11 @@ import functools
 import pytest
 import torch
 
+from gradclip_core.classroom import ClassStore
 from gradclip_core.config import TrainConfig
 from gradclip_core.presets import get_preset
 from gradclip_core.trainer import Trainer
+from tests.postgres_fixture import db_url, make_engine, postgres_server  # noqa: F401
 
 # Small models spend more time waking threads than computing (DESIGN.md: 1 thread is ~80x
 # faster for the playground's sizes); this also keeps the suite fast on a 2-core machine.
@@ -103,3 +105,15 @@ def preset_run():
 def params() -> list[torch.Tensor]:
     """Four tensors (two layers' weights and biases) with seeded gradients."""
     return _make_params()
+
+
+@pytest.fixture
+def engine(db_url, make_engine):  # noqa: F811
+    """A database engine on each backend: a SQLite file, and PostgreSQL (tests/postgres_fixture)."""
+    return make_engine(db_url)
+
+
+@pytest.fixture
+def store(engine):
+    """A class store on ``engine``."""
+    return ClassStore(engine)
