@@ -5,7 +5,8 @@ Modules, each importing only what it needs from the others (no cycle):
 - :mod:`.items`: the item dataclasses and the modes' names;
 - :mod:`.bank`: loading and validating the TOML banks of ``lessons/quiz/`` (and
   :mod:`.order`, :mod:`.claims` for order items and explain prompts);
-- :mod:`.grading`: the explanation grader (:mod:`.text`, :mod:`.match`, :mod:`.call_order`);
+- :mod:`.grading`: the explanation grader (:mod:`.text`, :mod:`.match` with :mod:`.wordmatch`,
+  :mod:`.call_order`);
 - :mod:`.checks`: fill-in-the-code and order checks;
 - :mod:`.progress`: a flashcard session and the learner's saved scores.
 
