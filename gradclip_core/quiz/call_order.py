@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
 from gradclip_core.quiz.fronted import object_end, pointed, subject
-from gradclip_core.quiz.futile import far_between, numbered, rejected
+from gradclip_core.quiz.futile import after_between, far_between, numbered, rejected
 from gradclip_core.quiz.listing import ahead, procedure, sequence
 from gradclip_core.quiz.match import alt_hits, alternatives
 from gradclip_core.quiz.placed import placed
@@ -51,7 +51,7 @@ _FIRST = wordset("first firstly initially")
 _EVERY = wordset("every each all")
 _ANAPHORA = wordset("that this it which these them")  # "after that, ..."
 _PAIR = wordset("them two both")  # "between them", "between the two"
-_NOT_A_STEP = wordset("time train each per one singl previous")  # "time step", "previous step"
+_NOT_A_STEP = wordset("time train each per one singl previous accumul accum micro")  # "time step"
 _ONCE_LEADS = wordset("loss optimizer scaler model all")  # "once loss.backward() has run"
 _NOUNS = wordset("gradient valu one norm sum loss")  # "the clipped gradients" (canon)
 _DETERMINERS = wordset("the each every any its their")  # "the later clips", "the first backward"
@@ -304,7 +304,9 @@ def _between(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
     sentence = clause.sentence
     ends = [m for m in reader.said if m.i > i and reader.sentence(m) == sentence]
     near = [t.raw for t in clause.toks if i < t.i < ends[0].i] if ends else None
-    pair = _PAIR & {t.raw for t in clause.toks if i < t.i <= i + 2}  # "between them: a, b, c"
+    pair = _PAIR & after_between(
+        [t.raw for t in clause.toks if i < t.i <= i + 3]
+    )  # "between them: a, b, c"
     if len(ends) < 2 or (
         not pair and far_between(near if reader.found[ends[0].clause] is clause else None)
     ):
@@ -319,7 +321,7 @@ def _between(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
 def _between_them(reader: _Reader, clause: Clause, i: int, flip: bool) -> None:
     """ "you have backward() and step(); put the clip (in) between them": the two calls named
     last before the one placed, in its sentence or the one before."""
-    if flip or not _PAIR & {t.raw for t in clause.toks if i < t.i <= i + 2}:
+    if flip or not _PAIR & after_between([t.raw for t in clause.toks if i < t.i <= i + 3]):
         return
     subj = reader.before(i, clause.sentence, free=True)
     if subj is None:

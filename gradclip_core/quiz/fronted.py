@@ -41,9 +41,15 @@ def object_end(toks: Sequence[Tok], i: int, markers: frozenset[str]) -> int:
 
 def pointed(toks: Sequence[Tok], i: int, named: int | None) -> bool:
     """Whether the word after the order word at answer index ``i`` ("that") is a determiner of
-    the call named at index ``named``, after an ordinal: "after that last backward"."""
-    raws = [t.raw for t in toks if t.i > i][:3]
-    return raws[1:2] in (["last"], ["final"]) and named == i + 3
+    the call named at index ``named``: after an ordinal ("after that last backward"), or right
+    before the call in words ("after that backward"); "after that optimizer.step()" written as
+    code is "after that, optimizer.step()"."""
+    if named is None or not 2 <= named - i <= 3:
+        return False
+    between = [t for t in toks if i < t.i < named]
+    if named - i == 3:
+        return [t.raw for t in between[1:]] in (["last"], ["final"])
+    return not any(t.code for t in toks if t.i == named)
 
 
 def subject(reader, clause, n: int, i: int, markers: frozenset[str]):

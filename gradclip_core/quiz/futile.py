@@ -63,3 +63,9 @@ def far_between(raws: list[str] | None) -> bool:
     """Whether the first call after "between" is too far from it to be what it names: ``raws``
     are the words between them in its clause (None when the call is in another clause)."""
     return raws is None or len(raws) > BETWEEN_REACH or bool({"and", "or"} & set(raws))
+
+
+def after_between(near: list[str]) -> set[str]:
+    """The words after "between" that may name the pair: "them", "the two", "the other two"
+    (``near``: the three words after it; "the first two" stops at two)."""
+    return set(near if near[1:2] == ["other"] else near[:2])

@@ -2,9 +2,10 @@
 steps is g^n, not g · n.
 
 - Powers (:func:`powers`): "1.1^50 is about 117", "1.1 over 100 steps is already about 13,800",
-  "1.2 per layer over 30 layers gives 24000" state g^n; a result off by more than a third either
-  way is marked (a number the power is multiplied by, "2 * 1.5**50", counts, and so do a scale
-  word and a power of ten, "1.2 million", "6.4 × 10^8"). A product written as repeated steps,
+  "1.2 per layer over 30 layers gives 24000", "1.5 repeated 20 times gives 3300" state g^n; a
+  result off by more than a third either way is marked (a number the power is multiplied by,
+  "2 * 1.5**50", counts, and so do a scale word and a power of ten, "1.2 million", "6.4 ×
+  10^8"). A product written as repeated steps,
   "1.1 x 100 = 110" after "100 steps", is checked against 1.1^100 too.
 - Gains (:func:`gains`): "with a gain of 1.1 per step, after 100 steps the gradient is about 110
   times larger" adds the gains up instead of multiplying them (1.1^100 is about 13,800): a gain
@@ -29,7 +30,8 @@ _NUM = r"\d+(?:\.\d+)?"
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "billion": 1e9}
 _POWER = re.compile(  # "1.1^50 is already about 1.2 million", "1.2 over 30 layers gives 24000"
     r"\b(\d\.\d+)\s*(?:\^|\*\*|(?:\s+(?:per|each|a|every)\s+(?:time[ -]?)?(?:step|layer))?"
-    r"\s+(?:over|for|across|through)\s+)(\d+)\b[^.;\d]{0,40}?"  # "1.1 per step over 100 steps"
+    r"\s+(?:over|for|across|through)\s+|\s+(?:repeated|compounded|multiplied(?:\s+by\s+itself)?)\s+)"
+    r"(\d+)\b[^.;\d]{0,40}?"  # "1.1 per step over 100 steps", "1.5 repeated 20 times"
     r"(?:≈|~|=|\bis|\bgives?|\bof|\bto|\babout|\broughly|\baround|\bnearly|\bapproximately)"
     r"[^.;\d]{0,20}?(?:(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?!\d|[.,]\d)|\b(?:a|one)\b)\s*"
     r"(?:[x×*·]\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*)?"  # "6.4 × 10^8"

@@ -101,6 +101,13 @@ _GUARD_VS = re.compile(
 # "- warning: far too small -> ...": a label that heads a caveat, not a warning torch gives
 _WARNING_LABEL = re.compile(r"(?m)^([ \t]*(?:[-*•][ \t]*)?)(?:warning|caution)[ \t]*:")
 _A_WHILE = re.compile(r"\b(?:for|in) a (?:little |short |good )?while\b")
+# "so: zero the grads, forward, backward, ...": an instruction, the call zero_grad(), not a
+# claim that what was named before zeroes them ("clip_grad_norm_ zeroes the grads" has a verb)
+_ZERO_STEP = re.compile(
+    r"(^|[,;:(\n]\s*|[-*•]\s+|\b(?:then|first|firstly|next|and|always)\s+)"
+    r"zero\s+(?:out\s+)?(?:the\s+|all\s+)?(?:grads?|gradients)\b",
+    re.MULTILINE,
+)
 
 
 def readings(text: str) -> str:
@@ -114,6 +121,9 @@ def readings(text: str) -> str:
     call are left out (:mod:`.callargs`), and a comma dropped after a placing phrase is put
     back (:mod:`.commas`)."""
     text = _WARNING_LABEL.sub(r"\1caveat:", text)  # a label, not torch's warning
+    text = _ZERO_STEP.sub(r"\1zero_grad", text)  # "zero the grads, forward, backward"
+    text = _ABBREVIATED.sub(r"\1", text)  # "Pascanu et al. (2013) ...", "cf. Eq. 3": no end
+    text = _CHANGES_NOTHING.sub(r"not \1 anything", text)  # "and changes nothing"
     text = re.sub(r"\bb/c\b", "because", text)  # "(b/c step reads .grad)": not "b over c"
     text = callargs.strip(_MODAL_THEN.sub(r"\1", text))  # "clip_grad_value_(params, ...)"
     text = _GUARD_VS.sub(
@@ -150,6 +160,18 @@ _SUBSCRIPTED = re.compile(r"([a-z])_[a-z0-9]{1,3}")  # "g_i", "w_t": the letter
 _ACRONYMS = re.compile(r"[b-df-hj-np-tv-z]{2,}[a-z]s")  # "lstms", "rnns", "grus": plurals
 
 
+# "an infinite max_norm changes nothing", "it touches nothing": the verb denied
+_CHANGES_NOTHING = re.compile(
+    r"\b((?:chang|alter|modif|affect|rotat|distort|turn)\w*)"
+    r"\s+nothing\b"
+)
+# a citation's or reference's abbreviation, whose dot ends no sentence: "Pascanu et al. (2013)
+# showed ...", "(cf. Eq. 3)", "approx. 5", "value clipping (resp. norm clipping)"
+_ABBREVIATED = re.compile(r"\b(et al|cf|eqs?|figs?|secs?|approx|resp|refs?|thm|lem)\.")
+# words the stemmer would merge with another meaning: "active" (the clip acts) is no "activation"
+_OWN_STEM = frozenset({"active", "inactive", "actively"})
+
+
 @lru_cache(maxsize=8192)
 def word_forms(raw: str) -> tuple[str, str]:
     """``(stem, canon)`` of a lower-case word ("1.0" reads as "1", and so as "one"; "g_i" as
@@ -159,6 +181,8 @@ def word_forms(raw: str) -> tuple[str, str]:
     subscripted = _SUBSCRIPTED.fullmatch(raw)
     if subscripted:
         raw = subscripted.group(1)
+    if raw in _OWN_STEM:  # "how often the clip is active": no activation
+        return raw, raw
     stem = _stem(raw)
     if stem == raw and _ACRONYMS.fullmatch(raw) and not raw.endswith("ss"):
         stem = raw[:-1]

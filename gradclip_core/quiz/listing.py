@@ -43,6 +43,9 @@ def procedure(found: list[Clause], said: list[Mention]) -> list[str]:
         calls = {m.call for m in said if m.clause == n}
         extras = [t for t in clause.toks if meaningful(t) and not (t.code or t.canon in _CALLISH)]
         coded = any(m.code for m in said if m.clause == n)
+        if any(_remarked(clause, m.pos) for m in said if m.clause == n):
+            run = []  # "unscale_ is necessary because ...": a remark on it, no list item
+            continue
         joined = run and found[run[-1]].sentence == clause.sentence  # "a, b, c" or "a(); b()"
         if not calls or len(extras) > LIST_EXTRAS or not (coded or joined or not run):
             run = [n] if calls and len(extras) <= LIST_EXTRAS else []
@@ -76,15 +79,24 @@ def sequence(said: list[Mention], found: list[Clause], a: str, b: str) -> tuple[
     leads = {c.sentence: c.toks[0].raw for c in reversed(found) if c.toks}
     said = [m for m in said if leads.get(found[m.clause].sentence) != "without"]
     said = [m for m in said if not (m.code and _equated(found[m.clause], m.pos))]  # "x is step()"
-    coded = [m for m in said if m.code]
+    # code outranks words, but not code that is only the subject of a remark on the call
+    coded = [
+        m for m in said if m.code and (m.call != "clip" or not _remarked(found[m.clause], m.pos))
+    ]
     in_code = {a, b} <= {m.call for m in coded}
     if in_code:  # code outranks words
         said = coded
     calls = [m.call for m in said]
     if a not in calls or b not in calls:
         return False, False
-    first = calls.index(a) < calls.index(b)
-    lead = said[calls.index(a if first else b)]
+    # the clip first named as the subject of a remark ("clip_grad_norm_ has no knowledge of the
+    # scale") is not yet placed: the first mentions that place it decide
+    placing = [m for m in said if m.call != "clip" or not _remarked(found[m.clause], m.pos)]
+    if not {a, b} <= {m.call for m in placing}:
+        placing = said
+    order = [m.call for m in placing]
+    first = order.index(a) < order.index(b)
+    lead = placing[order.index(a if first else b)]
     for sentence in sorted({found[m.clause].sentence for m in said}):
         here = [m.call for m in said if found[m.clause].sentence == sentence]
         if a in here and b in here:
@@ -133,6 +145,20 @@ def _described(clause: Clause, pos: int) -> bool:
     after its name that is not code ("has", "knows", "doesn't", ...)."""
     rest = [t.raw for t in clause.toks[pos + 1 :] if not t.code]
     return bool(rest) and rest[0] in _DESCRIBING
+
+
+_REMARKS = frozenset(("has", "knows", "sees", "doesn", "cannot", "never"))
+_PASSIVE = frozenset(("run", "done", "put", "then", "now", "also", "only", "always", "still"))
+
+
+def _remarked(clause: Clause, pos: int) -> bool:
+    """Whether the call at ``pos`` is the subject of a remark on it, not a step that runs it:
+    "clip_grad_norm_ has no knowledge of the scale", "unscale_ is necessary because ...", "the
+    norm seen by clip_grad_norm_ is S||g||" (not "clip_grad_norm_ is applied", a step)."""
+    rest = [t.raw for t in clause.toks[pos + 1 :] if not t.code]
+    if rest[:1] in (["is"], ["are"]) and len(rest) > 1:  # "is necessary", not "is applied"
+        return not (rest[1].endswith("ed") or rest[1] in _PASSIVE)
+    return (rest or [""])[0] in _REMARKS
 
 
 def _placed_object(clause: Clause, pos: int) -> bool:

@@ -1,7 +1,8 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 The body of a code branch that handles a bad batch and leaves the iteration is dropped first
-(:mod:`.skipbranch`) and steps labelled by letters are read as numbered (:mod:`.lettered`). Worked
+(:mod:`.skipbranch`), a comment just above a clipping call is given that call as its subject
+(:mod:`.overhead`) and steps labelled by letters are read as numbered (:mod:`.lettered`). Worked
 examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.effective`,
 :mod:`.growth`, :mod:`.agcmath`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`,
 :mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries
@@ -24,7 +25,8 @@ or names under a label (:mod:`.pitfalls`), beliefs denied at once and bugs told 
 (:mod:`.reviewed`) and what it says of another framework or an older PyTorch (:mod:`.foreign`), and
 a sentence led by "either way" goes on from a choice (:mod:`.eitherway`); a span between two calls
 names no call (:mod:`.spans`); an accumulation loop that zeroes every micro-batch is marked
-(:mod:`.loopzero`); what goes wrong when a step is skipped is marked as such (:mod:`.omitted`), a
+(:mod:`.loopzero`), and so is one that steps on micro-batch 0 (:mod:`.offbyone`); what goes
+wrong when a step is skipped is marked as such (:mod:`.omitted`), a
 gradient sign read as a word (:mod:`.nabla`), the verb "means" as "implies" (:mod:`.meant`),
 "inf/nan" as "inf or nan" (:mod:`.slashed`) and "raises" said of the loss scale as "grows"
 (:mod:`.raised`). Once checked, a short fraction is read as its value (:mod:`.quotients`). Each
@@ -69,8 +71,10 @@ from gradclip_core.quiz import (
     meant,
     nabla,
     numerals,
+    offbyone,
     omitted,
     onesided,
+    overhead,
     padded,
     paramclamp,
     perclip,
@@ -103,6 +107,7 @@ from gradclip_core.quiz import (
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
     text = skipbranch.mark(text)  # "if bad: zero_grad(); continue": its body is dropped
+    text = overhead.mark(text)  # "# rescales ...\nclip_grad_value_(...)": said of that call
     text = lettered.mark(text)  # "(a) backward; (b) clip; (c) step": read as (1), (2), (3)
     text = foreign.mark(text)  # "the torch equivalent", "clipnorm there clips ...": "suppose"
     text = projections.mark(text)  # "the ball projection" as "norm clipping"
@@ -136,7 +141,7 @@ def mark(text: str) -> str:
     text = hindsight.mark(text)  # "suppose": "thinking it was the same; it isn't"
     text = reviewed.mark(text)  # "suppose": "right now you clip and then unscale"
     text = spans.mark(text)  # "between resets": "between zero_grad() calls" names no call
-    text = loopzero.mark(text)  # "miszeroed": zero_grad() on every micro-batch, in code
+    text = offbyone.mark(loopzero.mark(text))  # "miszeroed"; "miswindowed": i % k == 0 from 0
     text = eitherway.mark(text)  # "either way, clip once ...": "anyway", no sameness claimed
     text = avoided.mark(scalecause.mark(text))  # "suppose": "x should be avoided"; "misupdated"
     text = perclip.mark(text)  # "suppose": "per-micro-batch clipping gives (0.59, 2.94)"

@@ -51,6 +51,7 @@ _COUNTED = wordset("entry element component coordinate")  # "both entries": not 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")  # "2", "0.1": a value given to a word before it
 _ORDINALS = {"former": 0, "first": 0, "latter": 1, "second": 1}
 _ORDINAL_LISTS = wordset("and or second third fourth last two three")  # "first and third ..."
+_MODALS = wordset("can cannot may might will does doesn never")  # "First keeps ..., second can"
 _ORDINAL_ALWAYS = wordset("former latter")  # "first" and "second" only before a verb or "one"
 _ORDINAL_HEADS = wordset(
     "one method option approach variant mode kind type version technique keeps changes "
@@ -376,7 +377,8 @@ def ordinals(found: list[Clause], groups: tuple[frozenset[str], ...]) -> list[Cl
 def _ordinal(toks: list[Tok], j: int, said: list = ()) -> bool:
     """Whether word ``j`` ("first", ...) stands for a subject: "the former", or "the first" before
     a verb, a negation or "one" ("the first keeps"), no entries counted before it (``said``)."""
-    bare = j == 0 and toks[j + 1 : j + 2] and toks[j + 1].raw == "one"  # "first one can ..."
+    nxt = toks[j + 1].raw if j + 1 < len(toks) else ""  # "first one can ...", "second can ..."
+    bare = j == 0 and (nxt == "one" or nxt in _ORDINAL_HEADS | _MODALS)
     if not bare and (j == 0 or toks[j - 1].raw != "the"):
         return False
     if toks[j].raw in _ORDINAL_ALWAYS:

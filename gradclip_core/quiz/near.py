@@ -15,7 +15,8 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
 - before a relative clause ("clip_grad_value_(...), which clamps every entry") that takes its
   subject from it ("..., which makes the early micro-batches count more" names its own);
 - after a call written as code that heads it in its sentence ("- clip_grad_value_(params,
-  clip_value=1.0): clamps each entry to [-1, 1]": what the call does);
+  clip_value=1.0): clamps each entry to [-1, 1]": what the call does), or ends the sentence
+  before one led by "it" / "this" ("... clip_grad_value_(params, 0.5). This clamps ...");
 - after an "or" aside ("(or, to clamp every entry, clip_grad_value_)");
 - after it in the same sentence, led by "and" / "so" / "which" / "whereas", naming no call and
   denying nothing, when the excluded word says what went wrong ("squash", "distort", "wrong",
@@ -34,6 +35,9 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
   states its own main clause ("when the ratio exceeds λ it scales the weights").
 - before the condition that follows it in the same sentence, when that condition says on which
   side of the limit ("g is left untouched, when it was already below c": only the small ones).
+- after the condition it depends on, in the same sentence, when it goes on "so that it" /
+  "until it" ("if the ratio is above λ, scale the gradient down so that it equals λ": "it" is
+  the ratio the condition named).
 
 (A short clause that sets the scene before it, "Here I clip by value: every element is clamped",
 does not count: read so, too many wrong answers pass.)
@@ -95,6 +99,8 @@ def excluded_near(
     side = tuple(a for a in pat.exclude if all(w.canon in _SIDE for w in a))
     if side and _condition(before, clause) and excluded(side, before, vocab):
         return True
+    if _condition(before, clause) and _resumed(clause) and excluded(pat.exclude, before, vocab):
+        return True  # "if the ratio is above λ, scale g so that it equals λ": "it" is the ratio
     own_main = any(t.raw in _PRONOUNS for t in clause.toks[2:])  # "when ..., it scales"
     if clause.toks[:1] and clause.toks[0].raw in _CONDITIONS - {"once"} and not own_main:
         near = [c for c in (before, after) if c is not None and c.sentence == clause.sentence]
@@ -119,7 +125,10 @@ def _called(before: Clause | None, clause: Clause) -> bool:
     """Whether ``before`` is only a call written as code ("torch.nn.utils.clip_grad_value_(
     model.parameters(), clip_value=1.0)") that heads ``clause`` in its sentence: what the
     clause says, it says of that call."""
-    if before is None or before.sentence != clause.sentence or not before.toks:
+    if before is None or not before.toks or not clause.toks:
+        return False
+    led = clause.toks[0].raw in ("it", "this") and before.sentence == clause.sentence - 1
+    if before.sentence != clause.sentence and not led:  # "... clip_grad_value_(...). This ..."
         return False
     loose = [t for t in before.toks if not t.code and t.raw not in _CALL_WORDS]
     return any(t.code for t in before.toks) and all(_NUMBER.fullmatch(t.raw) for t in loose)
@@ -188,3 +197,10 @@ def _condition(before: Clause | None, clause: Clause | None, lead: bool = False)
     if before is None or clause is None or before.sentence != clause.sentence:
         return False
     return bool(_CONDITIONS & {t.raw for t in (clause if lead else before).toks[:2]})
+
+
+def _resumed(clause: Clause) -> bool:
+    """Whether ``clause`` goes on with "so that it" / "until it": what "it" stands for is what
+    the condition before it was about."""
+    raws = " ".join(t.raw for t in clause.toks)
+    return any(f" {lead} it " in f" {raws} " for lead in ("so that", "until", "till"))

@@ -6,7 +6,9 @@ model and leave every other layer's gradients unclipped (the norm is taken over,
 scaling applied to, only the tensors passed). Such a call is marked with :data:`MARKER`
 ("mislayered"), a word a misconception of the bank can name. ``model.module.parameters()`` (the
 model inside a DDP or DataParallel wrapper) is the whole model and is not marked, and neither is
-a layer's own variable ("layer.parameters()" in a loop over the layers, as AGC does). Reads the
+a layer's own variable ("layer.parameters()" in a loop over the layers, as AGC does), nor a call
+the answer says clips one part on purpose: a comment on its line that says so ("# only encoder
+grads") or a sentence just before it ("you can clip just part of the model too:"). Reads the
 lower-cased answer.
 """
 
@@ -23,6 +25,22 @@ _PART = (  # model.fc, self.model.decoder, net.layers[-1]: one attribute of the 
 _PASSED = re.compile(rf"({_CALL}{_PART}[^)]*\))")
 
 
+# a part clipped on purpose: "# only encoder grads", "clip just part of the model too:"
+_MEANT = re.compile(
+    r"#[^\n]*\b(?:only|just)\s+(?:the\s+)?\w+(?:'s)?\s+(?:grads?|gradients?|params)\b"
+)
+_CHOSEN = re.compile(
+    r"\b(?:just|only)\s+(?:a\s+)?(?:part|parts|some|a subset|certain)\b|\bpart of the model\b"
+)
+
+
 def mark(text: str) -> str:
     """``text`` with each such call followed by :data:`MARKER`."""
-    return _PASSED.sub(rf"\1 {MARKER}", text)
+    return _PASSED.sub(lambda m: m[0] if _meant(text, m) else f"{m[1]} {MARKER}", text)
+
+
+def _meant(text: str, m: re.Match) -> bool:
+    """Whether the answer says the call clips one part on purpose (see the module docstring)."""
+    line_end = text.find("\n", m.end())
+    rest = text[m.end() : line_end if line_end >= 0 else len(text)]
+    return bool(_MEANT.search(rest) or _CHOSEN.search(text[max(0, m.start() - 200) : m.start()]))

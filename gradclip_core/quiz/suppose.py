@@ -68,6 +68,8 @@ _COMPARING = wordset("than instead versus vs unlike")  # before a comparison's "
 WOULD = wordset("would d could")  # "clipping each micro-batch would ...", "you'd clip"
 _WOULDS = WOULD | wordset("wouldn couldn")  # "putting the clip before backward wouldn't work"
 _PLANNERS = wordset("i we")  # "I would call scaler.unscale_(optimizer)": what they would do
+_CONDITIONS = wordset("if unless when whenever without otherwise else suppose imagine instead or")
+_DECIDES = wordset("depends depend decided determined hinges")  # "whether it explodes depends on"
 _EQUATES = wordset("amounts amount means equals equivalent tantamount")  # a gerund weighed
 _LINKS = wordset("so and thus hence therefore but")
 _SUPPOSE = wordset("if unless")  # "if you clip after the step, ...": the learner supposes
@@ -163,6 +165,9 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
     if supposed:  # "if you clipped each one the early ones would count more": the consequence
         then = [n for n, r in enumerate(raws) if r == "would" and n > supposed[0] + 2]
         return then[0] if then else len(raws)
+    decides = [n for n, r in enumerate(raws) if r in _DECIDES and raws[:1] == ["whether"]]
+    if decides and "or" not in raws:  # "whether it explodes depends on ...": that is asserted
+        return decides[0]
     either_way = raws[:1] == ["whether"] and "or" in raws  # "..., whether above or below"
     marked = raws[1:2] == ["suppose"] and raws[0] in _OWN_CLAUSE - {"so"}  # "and suppose ..."
     if raws[:1] and (raws[0] in _LEADS or marked or _inverted(raws)) and not either_way:
@@ -182,7 +187,7 @@ def premise(raws: Sequence[str], content: Sequence[bool]) -> int:
     if _supposed_action(raws, would):
         return len(raws)
     planned = would and raws[would - 1] in _PLANNERS  # "I would call unscale_ ...": a plan
-    if planned and all(r in _LINKS | {"then", "next"} for r in raws[: would - 1]):  # "and then I'd"
+    if planned and not _CONDITIONS & {*raws[: would - 1]}:  # "and then I'd", "right after X I'd"
         return 0
     return would if any(content[:would]) else len(raws)
 

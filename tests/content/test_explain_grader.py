@@ -126,6 +126,12 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind67.toml",
     "explain_answers_blind68.toml",
     "explain_answers_blind69.toml",
+    "explain_answers_blind70.toml",
+    "explain_answers_blind71.toml",
+    "explain_answers_blind72.toml",
+    "explain_answers_blind73.toml",
+    "explain_answers_blind74.toml",
+    "explain_answers_blind75.toml",
 )
 
 
@@ -206,15 +212,19 @@ def test_rates_over_all_prompts_meet_the_targets():
 
 # Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bound
 # guards against regressions on unseen answers, set a little below what the set measures now
-# (blind11: 96.9 % good, 5.2 % wrong full; blind62: 93.8 % and 11.5 %; blind63: 93.8 % and 6.2 %;
-# blind68: 99.0 % and 3.1 %; blind69: 91.7 % and 11.5 %). It is NOT the targets above: the
-# grader misses mistakes its rubric does not list, and each writer invents new ones.
+# (blind11: 97.9 % good, 5.2 % wrong full; blind62: 93.8 % and 11.5 %; blind63: 93.8 % and 6.2 %;
+# blind68: 99.0 % and 3.1 %; blind69: 91.7 % and 11.5 %; blind71: 95.8 % and 6.2 %; blind74:
+# 90.6 % and 5.2 %; blind75: 91.7 % and 8.3 %). It is NOT the targets above: the grader misses
+# mistakes its rubric does not list, and each writer invents new ones.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
     "explain_answers_blind62.toml": (0.91, 0.14),
     "explain_answers_blind63.toml": (0.91, 0.09),
     "explain_answers_blind68.toml": (0.96, 0.06),
     "explain_answers_blind69.toml": (0.89, 0.14),
+    "explain_answers_blind71.toml": (0.93, 0.09),
+    "explain_answers_blind74.toml": (0.88, 0.08),
+    "explain_answers_blind75.toml": (0.89, 0.11),
 }
 
 
