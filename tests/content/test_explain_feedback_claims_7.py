@@ -312,13 +312,15 @@ def test_clip_grad_value_clamps_entries_and_computes_no_norm():
 
 
 def test_norm_clipping_neither_divides_by_the_norm_nor_by_the_largest_entry():
-    said("becomes (0.6, 0.8), not (0.75, 1))", "so the result has norm exactly max_norm")
+    said(
+        "becomes (0.6, 0.8), not (0.75, 1))", "so the result has a norm of max_norm (to within 1e-6"
+    )
     p = param_with_grad([3.0, 4.0])
     torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
     assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
     q = param_with_grad([6.0, 8.0])
     torch.nn.utils.clip_grad_norm_([q], max_norm=2.0)  # not a unit vector: norm max_norm
-    assert q.grad.norm().item() == pytest.approx(2.0, rel=1e-6)
+    assert 2.0 - 1e-6 <= q.grad.norm().item() < 2.0  # torch divides by norm + 1e-6
 
 
 def test_unscale_divides_by_the_loss_scale_not_by_the_threshold():

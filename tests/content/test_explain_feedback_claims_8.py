@@ -155,11 +155,11 @@ def test_update_sets_the_scale_from_inf_or_nan_only_not_from_clipping():
 
 
 def test_norm_clipping_multiplies_by_max_norm_over_norm_not_by_one_over_norm_squared():
-    said("(3, 4) (norm 5) with max_norm 1 becomes (0.6, 0.8), of norm exactly 1, not (0.12, 0.16)")
+    said("(3, 4) (norm 5) with max_norm 1 becomes (0.6, 0.8), of norm 1 to within 1e-6, not (0.12")
     p = param_with_grad([3.0, 4.0])
     torch.nn.utils.clip_grad_norm_([p], max_norm=1.0)
     assert torch.allclose(p.grad, torch.tensor([0.6, 0.8]))
-    assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-6)
+    assert 1.0 - 1e-6 <= p.grad.norm().item() < 1.0  # torch divides by the norm + 1e-6
     assert torch.allclose(torch.tensor([3.0, 4.0]) / 25, torch.tensor([0.12, 0.16]))
 
 
