@@ -146,3 +146,19 @@ def test_default_norm_is_l2_not_l1():
     by_default, by_l1 = param_with_grad([3.0, 4.0]), param_with_grad([3.0, 4.0])
     assert torch.nn.utils.clip_grad_norm_([by_default], max_norm=100.0).item() == 5.0
     assert torch.nn.utils.clip_grad_norm_([by_l1], max_norm=100.0, norm_type=1).item() == 7.0
+
+
+def test_agc_reads_the_current_weights_not_those_at_initialisation():
+    said("AGC compares each unit's gradient norm with the norm of its current weights")
+    said("the gradient AGC allows grows or shrinks with them")
+    from gradclip_core.clipping import _agc_
+
+    w = torch.nn.Parameter(torch.tensor([[0.6, 0.8]]))  # at "initialisation": norm 1
+    w.grad = torch.tensor([[3.0, 4.0]])
+    _agc_([w], clip_factor=0.01)
+    assert w.grad.norm().item() == pytest.approx(0.01, rel=1e-4)  # λ · 1
+    with torch.no_grad():
+        w.mul_(10.0)  # training grew the weights tenfold: norm 10
+    w.grad = torch.tensor([[3.0, 4.0]])
+    _agc_([w], clip_factor=0.01)
+    assert w.grad.norm().item() == pytest.approx(0.1, rel=1e-4)  # λ · 10: the limit grew too
