@@ -30,6 +30,10 @@ RECORD_STEPS_JS = """() => {
         const gd = document.querySelector('.gradclip-live-chart');
         const loss = gd && gd._fullData && gd._fullData.find(t => t.name === 'loss');
         if (loss && loss.x.length) window.__steps.add(Number(loss.x[loss.x.length - 1]));
+        // Why it slowed: the toast when the watch trips, then the caption under the buttons
+        // (which a full redraw shows only if one comes before the explosion).
+        const why = /gradient norm (grew|passed) .{0,60}: slowing down/i;
+        if (!window.__said && why.test(document.body.textContent)) window.__said = true;
     }, 50);
 }"""
 
@@ -56,7 +60,7 @@ def test_the_explosion_slows_down_by_itself_and_replays_step_by_step(browser, ap
     wait_idle(page)
     seen = page.evaluate("() => Array.from(window.__steps)")
     assert len(seen) >= 10, sorted(seen)  # slow motion: the climb is watched, not skipped
-    assert slowed  # the page said why it slowed down
+    assert slowed or page.evaluate("() => window.__said")  # the page said why it slowed down
     assert page.get_by_text("1 step every ½ s").count()  # and the speed control shows it
     page.screenshot(path=shots / "01-exploded-1366x768.png")
     # The callout and the charts are on one screen together.
