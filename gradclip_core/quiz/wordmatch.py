@@ -52,16 +52,11 @@ def positions(clause: Clause, word, vocab: frozenset[str]) -> tuple[int, ...] | 
     return hits
 
 
-def canon_set(clause: Clause, vocab: frozenset[str]) -> frozenset[str] | None:
-    """The synonym groups of the clause's words, or None when one of them may be a typo (then a
-    claim word outside these groups can still match)."""
+def canon_set(clause: Clause, vocab: frozenset[str]):
+    """The synonym groups of the clause's words (a set-like view), or None when one of them may
+    be a typo (then a claim word outside these groups can still match)."""
     by_canon, typos, _ = _index(clause, vocab)
-    if typos:
-        return None
-    canons = clause.memo.get((vocab, "canons"))
-    if canons is None:
-        canons = clause.memo[(vocab, "canons")] = frozenset(by_canon)
-    return canons
+    return None if typos else by_canon.keys()
 
 
 def _index(clause: Clause, vocab: frozenset[str]) -> tuple[dict, list[int], dict]:
