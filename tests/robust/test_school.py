@@ -1,6 +1,6 @@
 """A school: two replicas of the app behind HAProxy (deploy/haproxy.cfg), sharing PostgreSQL.
 
-Six students are emulated at the protocol level (bench/school.py's ``Pupil``, built on
+Six students are emulated at the protocol level (bench/school_pupil.py's ``Pupil``, built on
 bench/classroom.py's ``Student``): each is a new browser with its own cookie jar and talks to
 the proxy only (page, health route, WebSocket, uploads). The checks are about behaviour, never
 speed: the sticky cookie keeps a student on one replica, students spread over both, an upload
@@ -31,9 +31,9 @@ from tests.postgres_fixture import postgres_server  # noqa: F401
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from school import QUESTIONS, arrive, reconnect, wait_saved  # noqa: E402
 from school_pupil import Pupil  # noqa: E402
 from school_servers import School, find_haproxy  # noqa: E402
+from school_steps import QUESTIONS, arrive, reconnect, wait_saved  # noqa: E402
 
 STUDENTS = 6
 
