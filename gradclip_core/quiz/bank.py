@@ -30,6 +30,7 @@ from gradclip_core.quiz.items import (
     TrueFalse,
 )
 from gradclip_core.quiz.order import order_item
+from gradclip_core.quiz.portable import lend_portable
 
 # --- validation -------------------------------------------------------------------------------
 # Per table: "field:kind" words; a trailing "?" marks an optional field. Kinds are checked by
@@ -48,7 +49,7 @@ _SPECS = {
     "choices:strs expected:int explanation:str source:source?",
     "options": "text:str correct:bool why:str",
     "concepts": "name:str hint:str claims:strs",
-    "misconceptions": "claims:strs cancels:strs feedback:str",
+    "misconceptions": "claims:strs cancels:strs feedback:str portable:bool?",
     "calls": "first:str then:str feedback:str cancels:strs? listed:bool?",
 }
 # Examples for the "add `key = example`" fix text: by field name first, then by kind.
@@ -289,6 +290,8 @@ def load_bank_report(folder: str | Path) -> tuple[Bank, list[ContentError]]:
             errors.append(err)
             continue
         by_mode[mode] = items
+    if "explain" in by_mode:  # every prompt borrows the others' portable misconceptions
+        by_mode["explain"] = lend_portable(by_mode["explain"])
     return Bank(**by_mode, modes=tuple(by_mode)), errors
 
 

@@ -174,7 +174,9 @@ def explain_prompt(entry: dict, where: str) -> ExplainPrompt:
     if len(set(names)) != len(names):
         raise ContentError(f"{where}: two concepts share a name; give each its own `name`")
     misconceptions = tuple(
-        Misconception(tuple(m["claims"]), tuple(m["cancels"]), m["feedback"])
+        Misconception(
+            tuple(m["claims"]), tuple(m["cancels"]), m["feedback"], m.get("portable", False)
+        )
         for m in e.pop("misconceptions", ())
     )
     order = tuple(

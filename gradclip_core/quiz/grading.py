@@ -69,6 +69,9 @@ class Grade:
         notice: a sentence to show the learner when there is something to say, else "".
         mistakes: feedback for each misconception or reversed order the answer states.
         keyword_bag: the answer is a list of keywords, so its score was capped.
+        slips: feedback for each false statement about torch that belongs to another prompt
+            (a portable misconception, :mod:`.portable`): it cancels no concept, but an answer
+            with one does not earn full marks. Also in ``mistakes``.
     """
 
     found: tuple[str, ...]
@@ -80,10 +83,11 @@ class Grade:
     notice: str = ""
     mistakes: tuple[str, ...] = ()
     keyword_bag: bool = False
+    slips: tuple[str, ...] = ()
 
     @property
     def full(self) -> bool:
-        return self.score == self.total
+        return self.score == self.total and not self.slips
 
 
 @dataclass(frozen=True)
@@ -175,17 +179,53 @@ def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:
     found = found[:KEYWORD_BAG_MAX] if bag else found
     missing = tuple((c.name, c.hint) for c in item.concepts if c.name not in found)
     total = len(item.concepts)
+    slips = () if repeats else _slips(item, text)
+    message = f"You got {len(found)}/{total} concepts"
+    if slips and len(found) == total:
+        message += ", but one thing you said is not right"
     return Grade(
         found=tuple(found),
         missing=missing,
         score=len(found),
         total=total,
-        message=f"You got {len(found)}/{total} concepts",
+        message=message,
         repeats_question=repeats,
         notice=_notice(text, repeats, bag),
-        mistakes=tuple(mistakes),
+        mistakes=tuple(mistakes) + slips,
         keyword_bag=bag,
+        slips=slips,
     )
+
+
+def _slips(item: ExplainPrompt, text: str) -> tuple[str, ...]:
+    """The feedback of each borrowed misconception the answer states, judged as its own
+    prompt reads the answer. A prompt is read again only when the answer has, for one of its
+    borrowed claims, every word the claim needs (typos aside): most answers need no re-reading."""
+    if not item.borrowed:
+        return ()
+    words = frozenset(t.canon for t in tokens(text))
+    slips: list[str] = []
+    for home, feedbacks in _lent(item):
+        candidates = [f for f, pats in feedbacks if any(_may_hold(p, words) for p in pats)]
+        if candidates:
+            _, said = _judge(home, _prepare(home), text)
+            slips += [f for f in candidates if f in said]
+    return tuple(slips)
+
+
+@lru_cache(maxsize=64)
+def _lent(item: ExplainPrompt) -> tuple:
+    """``item.borrowed`` by home prompt: ``((home, ((feedback, patterns), ...)), ...)``."""
+    homes: dict[str, tuple] = {}
+    for home, m in item.borrowed:
+        pats = tuple(pattern(c) for c in m.claims)
+        homes.setdefault(home.id, (home, []))[1].append((m.feedback, pats))
+    return tuple((home, tuple(found)) for home, found in homes.values())
+
+
+def _may_hold(pat: Pattern, words: frozenset[str]) -> bool:
+    """Whether the answer has, in each part of the claim, all the words of one alternative."""
+    return all(any(alt <= words for alt in alts) for alts in pat.need)
 
 
 def _neighbours(ctx: list, n: int) -> tuple[Clause | None, Clause | None]:

@@ -76,6 +76,9 @@ class Misconception:
     claims: tuple[str, ...]  # ways to say the wrong thing; any one is the misconception
     cancels: tuple[str, ...]  # names of the concepts it contradicts: they earn nothing
     feedback: str  # shown when an answer says it: what is wrong, in plain words
+    # A false statement about torch whatever the question: checked in every prompt's answers,
+    # read as its own prompt reads them (see ExplainPrompt.borrowed)
+    portable: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ class ExplainPrompt:
     source: str = "original"
     misconceptions: tuple[Misconception, ...] = ()
     order: tuple[CallOrder, ...] = ()  # calls the answer must keep in this order
+    # The other prompts' portable misconceptions, each with the prompt it comes from (set by
+    # the bank: quiz.claims.lend_portable): said in an answer to this one, they cost full marks.
+    borrowed: tuple[tuple[ExplainPrompt, Misconception], ...] = ()
 
 
 @dataclass(frozen=True)

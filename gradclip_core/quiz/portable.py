@@ -1,0 +1,38 @@
+"""Misconceptions that are wrong whatever the question: lent to every prompt.
+
+Most misconceptions belong to their prompt: "clip after each micro-batch" is a mistake in an
+answer about accumulation, and its words would misfire elsewhere. A few are false statements
+about torch in any answer ("max_norm defaults to 1.0", "clip_grad_norm_ returns the norm after
+clipping"): the bank marks those ``portable = true``, and every other prompt borrows them. A
+borrowed misconception is judged as its own prompt reads an answer (that prompt's subjects and
+vocabulary), so lending one changes nothing in how the borrowing prompt reads its own claims.
+Said in an answer, it cancels no concept but withholds full marks, and its feedback is shown.
+
+Each was chosen because, over the rated answer sets, it fired on no good answer to any other
+prompt (tests/content/test_explain_portable.py keeps that true).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gradclip_core.quiz.items import ExplainPrompt
+
+
+def lend_portable(prompts: tuple[ExplainPrompt, ...]) -> tuple[ExplainPrompt, ...]:
+    """The prompts, each with the portable misconceptions of the others as ``borrowed``.
+
+    A feedback sentence the prompt already has (its own misconception) is not borrowed twice.
+    """
+    lent = [(p, m) for p in prompts for m in p.misconceptions if m.portable]
+    out = []
+    for prompt in prompts:
+        own = {m.feedback for m in prompt.misconceptions}
+        seen: set[str] = set()
+        borrowed = []
+        for home, m in lent:
+            if home.id != prompt.id and m.feedback not in own and m.feedback not in seen:
+                seen.add(m.feedback)
+                borrowed.append((home, m))
+        out.append(replace(prompt, borrowed=tuple(borrowed)))
+    return tuple(out)
