@@ -293,7 +293,11 @@ def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause
             # in -s right after it is a verb: "which scales them up")
             verb = lead is not None and (lead.canon not in subjects or _verb_s(clause, lead))
             verb_first = clause.relative and verb
-            lent = before[-1] if verb_first and has_subject(before[-1], subjects, True) else None
+            lent = (
+                before[-1]
+                if verb_first and before and has_subject(before[-1], subjects, True)
+                else None
+            )
             out.append((_elided(clause, before, subjects), lent))
             bearer.append(clause)
             continue

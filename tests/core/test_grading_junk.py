@@ -58,8 +58,24 @@ def test_any_worked_arithmetic_grades_without_error(parts, context, prompt_id):
 
 PIECES = """clip step backward() unscale_ not never n't 1. 2) ( ) [ ] / > < ≤ , ; : . ! ? - ->
 and then after before first once if you would unlike norm value λ e.g. 1.0 0 ||W||
-2.0 1.5 x * ** ^ = 65536 131,072 steps layers 10^400 million"""
+2.0 1.5 x * ** ^ = 65536 131,072 steps layers 10^400 million which that scales gradient"""
 pieces = st.sampled_from([*PIECES.split(), "\n"])
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # A first clause that is relative ("which ..."): no clause before it to take a subject
+        # from (it raised an IndexError on every prompt before the fix).
+        "which scales the gradient down when its norm is too big",
+        "which norm clipping keeps the direction",
+        "That clips it. which is why training stays stable",
+    ],
+)
+@pytest.mark.parametrize("prompt_id", sorted(BANK))
+def test_an_answer_that_starts_with_which_grades_without_error(answer, prompt_id):
+    grade = grade_explanation(BANK[prompt_id], answer)
+    assert 0 <= grade.score <= grade.total
 
 
 @settings(max_examples=300, deadline=None)
