@@ -52,7 +52,7 @@ KEYWORDS = {  # the keyword arguments each call takes, lower-cased
     # scaler.step(optimizer, ...) passes the rest on to optimizer.step(closure=None)
     "step": ("optimizer", "closure"),
 }
-_CALL = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, KEYWORDS)) + r")\s*\(")
+_CALL = re.compile(r"(?<![\w])(?<!\bdef\s)(" + "|".join(map(re.escape, KEYWORDS)) + r")\s*\(")
 _KEYWORD = re.compile(r"(?<![\w.=!<>])([a-z_]\w*)\s*=(?!=)")
 _NONE_RESULT = re.compile(  # "grads = scaler.unscale_(opt)", "clip_grad_norm_(scaler.unscale_("
     r"(?:\b[a-z_]\w*\s*=|\bclip_grad_(?:norm|value)_\s*\()\s*(?:[\w.]*\.)?(?:unscale_|clip_grad_value_)\s*\("

@@ -7,8 +7,10 @@ tensors: a TypeError), or ``model.named_parameters()`` (its (name, tensor) pairs
 an AttributeError). Such a call is marked with :data:`MISPASSED`. A limit set to the learning
 rate ("max_norm=lr") ties two separate knobs together and is marked with :data:`MISLINKED`.
 A step handed the gradients ("optimizer.step(grads)", after "grads = clip_grad_norm_(...)")
-is marked with :data:`MISSTEPPED`: step() reads .grad and takes only a closure.
-Both are words a misconception of the bank can name
+is marked with :data:`MISSTEPPED`: step() reads .grad and takes only a closure. A clip given
+the tensors' data ("[p.data for p in model.parameters()]", "p.detach()") is marked with
+:data:`MISDETACHED`: those are new tensors whose .grad is None, so nothing is clipped.
+Each is a word a misconception of the bank can name
 (``tests/content/test_explain_feedback_claims*.py`` checks the torch behaviour). Reads the
 lower-cased answer.
 """
@@ -23,6 +25,10 @@ _CALL = r"\bclip_grad_(?:norm|value)_?\s*\(\s*"
 _HOLDER = r"(?:self\.)?(?:loss|model|net|network|module)\b(?!\s*\.)"  # ".parameters()" is fine
 _PASSED = re.compile(rf"({_CALL}{_HOLDER}[^)]*\))")
 _NAMED = re.compile(rf"({_CALL}[^)]*?named_parameters\s*\(\s*\))")  # (name, tensor) pairs
+MISDETACHED = "misdetached"  # after a clipping call given p.data or p.detach(): no .grad there
+_DETACHED = re.compile(  # "clip_grad_norm_([p.data for p in model.parameters()], 1.0)"
+    rf"({_CALL}\[\s*\w+\.(?:data|detach\(\))\s+for\b[^\]]*\][^)\n]*\)?)"
+)
 MISSTEPPED = "misstepped"  # after optimizer.step() given gradients or the clip's result
 _STEPPED = re.compile(
     r"(\b(?:optimizer|optim|opt)\.step\s*\(\s*(?:clipped_?|new_?|the_?)?"
@@ -34,5 +40,5 @@ _LINKED = re.compile(r"(\b(?:max_norm|clip_value)\s*=\s*(?:lr|learning_rate)\b(?
 def mark(text: str) -> str:
     """``text`` with each such call or limit followed by its marker word."""
     text = _NAMED.sub(rf"\1 {MISPASSED}", _PASSED.sub(rf"\1 {MISPASSED}", text))
-    text = _STEPPED.sub(rf"\1 {MISSTEPPED}", text)
+    text = _STEPPED.sub(rf"\1 {MISSTEPPED}", _DETACHED.sub(rf"\1 {MISDETACHED}", text))
     return _LINKED.sub(rf"\1 {MISLINKED}", text)

@@ -56,7 +56,8 @@ CALLS = {
     "unscale": "unscale / unscaled / unscaling / divide scale / undo scale",
     "clip": "clip / clip_grad_norm / clip_grad_value / clamp",
     "step": "step",
-    "update": "scaler update / update scaler / update",  # a bare "update": see call_order
+    # a bare "update": see call_order
+    "update": "scaler update / update scaler / update scale / update loss scale / update",
 }
 _WORD = re.compile(r"\d+\.\d+|\w+")  # as the grader reads answers: "1.0" is one word
 _ORDER = re.compile(r"^\s*(\w+)\s*<\s*(\w+)\s*$")

@@ -65,6 +65,11 @@ _LOOSE = [  # a false default said in other words than "X defaults to V"
         r"|norm_type\s*=\s*(?:float\(\s*'?)?(?:inf|1\b)|\blargest absolute (?:entry|value)"
         r"|\bmax(?:imum)? abs)"
     ),
+    # "with the default norm_type (infinity, i.e. the largest entry)", "the default norm type, l1"
+    re.compile(
+        r"\bdefault\s+norm[_ ]type\b[^.;!?]{0,20}?(?:\b(?:inf(?:inity|inite)?|l1|l∞)\b|\b1\b"
+        r"|\blargest absolute|\bmax(?:imum)? abs)"
+    ),
     # "clip_grad_norm_ raises a runtimeerror by default", "by default it throws on nan"
     re.compile(r"\b(?:raises?|throws?)\b[^.;!?]{0,40}?\bby default\b"),
     re.compile(r"\bby default\b[^.;!?]{0,40}?\b(?:raises?|throws?)\b"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from gradclip_core.quiz import fields
+from gradclip_core.quiz import fields, wrapped
 from gradclip_core.quiz.asked import supposed
 
 _ROW = re.compile(r"^\s*\|(.*)\|\s*$")
@@ -45,7 +45,7 @@ def _table(lines: list[str]) -> list[str]:
 def mark(text: str) -> str:
     """``text`` with each markdown table (two lines or more) written out as sentences (loose
     rows and labelled fields first: :mod:`.fields`)."""
-    lines, out, n = fields.mark(text).split("\n"), [], 0
+    lines, out, n = fields.mark(wrapped.join(text)).split("\n"), [], 0
     while n < len(lines):
         end = n
         while end < len(lines) and _ROW.match(lines[end]):

@@ -110,17 +110,21 @@ _ZERO_STEP = re.compile(
 )
 
 
+_PARAM_GROUP = re.compile(r"\b(?:param|parameter)s?[ -]groups?\b")
+
+
 def readings(text: str) -> str:
     """``text`` (lower case) with what a phrase stands for spelt out: a floor as a floor
     (:func:`floors`), an index one step away ("h_{t-1}") as its letter, the noun "fix" as
     "remedy", "guards vs" as "guards against", a "warning:" label as "caveat:", "b/c" as
-    "because", and a number given to λ ("lambda = 0.01") as "λ" wherever it recurs later, so a
-    worked example says what it claims in the prompt's words ("the ratio 0.05 > 0.01" is
-    "above λ"; "scaled to norm 0.01" is "to norm λ"). A "then" right after a modal ("they would
-    then count more") is an adverb: dropped, it starts no clause. The parameters passed to a
-    call are left out (:mod:`.callargs`), and a comma dropped after a placing phrase is put
-    back (:mod:`.commas`)."""
+    "because", "param group" as the optimizer's "param_groups", and a number given to λ ("lambda
+    = 0.01") as "λ" wherever it recurs later, so a worked example says what it claims in the
+    prompt's words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ").
+    A "then" right after a modal ("they would then count more") is an adverb: dropped, it starts
+    no clause. The parameters passed to a call are left out (:mod:`.callargs`), and a comma
+    dropped after a placing phrase is put back (:mod:`.commas`)."""
     text = _WARNING_LABEL.sub(r"\1caveat:", text)  # a label, not torch's warning
+    text = _PARAM_GROUP.sub("param_groups", text)  # "every param group": no "clip the weights"
     text = _ZERO_STEP.sub(r"\1zero_grad", text)  # "zero the grads, forward, backward"
     text = _ABBREVIATED.sub(r"\1", text)  # "Pascanu et al. (2013) ...", "cf. Eq. 3": no end
     text = _CHANGES_NOTHING.sub(r"not \1 anything", text)  # "and changes nothing"

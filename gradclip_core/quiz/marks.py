@@ -4,36 +4,36 @@ The body of a code branch that handles a bad batch and leaves the iteration is d
 (:mod:`.skipbranch`), a comment just above a clipping call is given that call as its subject
 (:mod:`.overhead`) and steps labelled by letters are read as numbered (:mod:`.lettered`). Worked
 examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.effective`,
-:mod:`.growth`, :mod:`.agcmath`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`,
-:mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries
-first read by :mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`,
-:mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`; superscript powers first read by
-:mod:`.powers`), conditions turned round (:mod:`.conditions`), calls and stated defaults against
-torch's signatures (:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_
-(:mod:`.inflated`), a norm said to come back from clip_grad_value_ (:mod:`.returned`), a value
-range from zero (:mod:`.onesided`), a threshold said to lie between two numbers it is not between
-(:mod:`.ranged`), what a clipping call is given (:mod:`.argued`), AGC's factor said to be λ alone
-(:mod:`.bylambda`) and weights clamped in code (:mod:`.paramclamp`), norm clipping told as an
-entry-by-entry cap and wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions,
-headings and the turns of a dialogue that the next turn rejects are read as suppositions
-(:mod:`.asked`, :mod:`.headed`, :mod:`.dialogue`), and so are beliefs the answer retracts
-(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it labels
-(:mod:`.cases`) or works through for per-micro-batch clipping (:mod:`.perclip`), mistakes it tells
-as stories (:mod:`.reported`) and mistakes it confesses or puts down to others (:mod:`.confessed`)
-or names under a label (:mod:`.pitfalls`), beliefs denied at once and bugs told from past projects
-(:mod:`.hindsight`), practices likened to something (:mod:`.likened`), the code an answer reviews
-(:mod:`.reviewed`) and what it says of another framework or an older PyTorch (:mod:`.foreign`), and
-a sentence led by "either way" goes on from a choice (:mod:`.eitherway`); a span between two calls
-names no call (:mod:`.spans`); an accumulation loop that zeroes every micro-batch is marked
-(:mod:`.loopzero`), and so is one that steps on micro-batch 0 (:mod:`.offbyone`); what goes
-wrong when a step is skipped is marked as such (:mod:`.omitted`), a
-gradient sign read as a word (:mod:`.nabla`), the verb "means" as "implies" (:mod:`.meant`),
-"inf/nan" as "inf or nan" (:mod:`.slashed`) and "raises" said of the loss scale as "grows"
-(:mod:`.raised`). Once checked, a short fraction is read as its value (:mod:`.quotients`). Each
-leaves a marker word the bank's misconceptions can name ("miscomputed", "misnamed", "misdefaulted",
-"misclamped", "misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor").
-Reads the lower-cased answer.
-"""
+:mod:`.growth`, :mod:`.agcmath`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`,
+:mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries first read by
+:mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`,
+:mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`), conditions
+turned round (:mod:`.conditions`, in code :mod:`.codecond`), a total norm summed in code
+(:mod:`.summed`), calls and stated defaults against torch's signatures (:mod:`.api`,
+:mod:`.defaults`), the norm a clip sees before unscale_ (:mod:`.inflated`), a norm said to come back
+from clip_grad_value_ (:mod:`.returned`), a value range from zero (:mod:`.onesided`), a threshold
+said to lie between two numbers it is not between (:mod:`.ranged`), what a clipping call is given
+(:mod:`.argued`), AGC's factor said to be λ alone (:mod:`.bylambda`) and weights clamped in code
+(:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong definitions
+(:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns of a dialogue that
+the next turn rejects are read as suppositions (:mod:`.asked`, :mod:`.headed`, :mod:`.dialogue`),
+and so are beliefs the answer retracts (:mod:`.retracted`) or rejects by a verdict after them
+(:mod:`.avoided`), worked cases it labels (:mod:`.cases`) or works through for per-micro-batch
+clipping (:mod:`.perclip`), mistakes it tells as stories (:mod:`.reported`) and mistakes it
+confesses or puts down to others (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`),
+beliefs denied at once and bugs told from past projects (:mod:`.hindsight`), practices likened to
+something (:mod:`.likened`), the code an answer reviews (:mod:`.reviewed`) and what it says of
+another framework or an older PyTorch (:mod:`.foreign`), and a sentence led by "either way" goes on
+from a choice (:mod:`.eitherway`); a span between two calls names no call (:mod:`.spans`); an
+accumulation loop that zeroes every micro-batch is marked (:mod:`.loopzero`), and so is one that
+steps on micro-batch 0 (:mod:`.offbyone`); what goes wrong when a step is skipped is marked as such
+(:mod:`.omitted`), a gradient sign read as a word (:mod:`.nabla`), the verb "means" as "implies"
+(:mod:`.meant`), "inf/nan" as "inf or nan" (:mod:`.slashed`) and "raises" said of the loss scale as
+"grows" (:mod:`.raised`), and a function's signature is read as a supposition (:mod:`.signature`).
+Once checked, a short fraction is read as its value (:mod:`.quotients`). Each leaves a marker word
+the bank's misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped",
+"misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the
+lower-cased answer."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ from gradclip_core.quiz import (
     beliefs,
     bylambda,
     cases,
+    codecond,
     conditions,
     confessed,
     defaults,
@@ -92,11 +93,13 @@ from gradclip_core.quiz import (
     reviewed,
     scalars,
     scalecause,
+    signature,
     skipbranch,
     slashed,
     spans,
     stats,
     submodule,
+    summed,
     unsquared,
     updates,
     vecnorm,
@@ -116,6 +119,8 @@ def mark(text: str) -> str:
     text = ratios.mark(formulas.mark(text))  # "misinverted", "misfloored", "misdivided"
     text = rescaled.mark(padded.mark(text))  # "mispadded", "misrescaled": max_norm * scale
     text = updates.mark(text)  # "misformed", "misvalued", "onefactor": g <- g * c / ||g||²
+    text = summed.mark(text)  # "missummed": "total = sum(p.grad.norm() for p in ...)"
+    text = codecond.mark(text)  # "misconditioned", "mislevelled": "if total < max_norm: mul_"
     text = conditions.mark(text)  # "misconditioned": "clips when the ratio is below lambda"
     text = levelled.mark(text)  # "mislevelled": "scales every gradient so its norm is max_norm"
     text = growth.mark(examples.mark(arith.mark(text)))  # "miscomputed": 1.1^100 is not 110
@@ -150,4 +155,5 @@ def mark(text: str) -> str:
     text = meant.mark(text)  # "which means ..." read as "which implies ...", no average
     text = slashed.mark(text)  # "inf/nan" read as "inf or nan", no division
     text = raised.mark(text)  # "update() raises it" (the scale) read as "grows it"
+    text = signature.mark(text)  # "suppose": "def adaptive_clip_(weight, ...)" names inputs
     return nabla.mark(text)  # "∇W_i" read as "grad w_i"

@@ -27,7 +27,8 @@ SUBMEDIAN = "submedian"  # after a threshold that is a fraction of the median
 _NUM = r"\d+(?:\.\d+)?"
 _LISTED = re.compile(rf"(?<![\w.^]){_NUM}(?:\s*(?:,|,?\s*and)\s*{_NUM}){{2,}}")
 _MEDIAN = re.compile(
-    rf"\bmedian\s*(?:is|=|≈|~|of|:|would be|comes out at|at)\s*(?:about\s+|roughly\s+|around\s+)?"
+    rf"\bmedian\s*(?:is|=|≈|~|of|:|would be|comes out at|at|(?=\d))\s*"
+    r"(?:about\s+|roughly\s+|around\s+)?"
     rf"({_NUM})(?![\d.]\d)"
 )
 _PERCENTILE = re.compile(r"\b(\d{1,2})(?:th|st|nd|rd)?[ -]*(?:percentile|pct)\b|\bp(\d{1,2})\b")

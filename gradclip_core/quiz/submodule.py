@@ -8,7 +8,8 @@ scaling applied to, only the tensors passed). Such a call is marked with :data:`
 model inside a DDP or DataParallel wrapper) is the whole model and is not marked, and neither is
 a layer's own variable ("layer.parameters()" in a loop over the layers, as AGC does), nor a call
 the answer says clips one part on purpose: a comment on its line that says so ("# only encoder
-grads") or a sentence just before it ("you can clip just part of the model too:"). Reads the
+grads"), a sentence just before it ("you can clip just part of the model too:") or one anywhere
+that names the part clipped alone ("only the encoder's gradients are clipped"). Reads the
 lower-cased answer.
 """
 
@@ -43,4 +44,8 @@ def _meant(text: str, m: re.Match) -> bool:
     """Whether the answer says the call clips one part on purpose (see the module docstring)."""
     line_end = text.find("\n", m.end())
     rest = text[m.end() : line_end if line_end >= 0 else len(text)]
-    return bool(_MEANT.search(rest) or _CHOSEN.search(text[max(0, m.start() - 200) : m.start()]))
+    if _MEANT.search(rest) or _CHOSEN.search(text[max(0, m.start() - 200) : m.start()]):
+        return True
+    part = re.search(r"(?:model|net|network)\.(\w+)", m[0])  # "only the encoder's gradients"
+    named = rf"\b(?:only|just)\s+(?:the\s+)?{part[1]}\b(?:'s)?(?:\s+\w+)?\s+(?:grad|param)"
+    return bool(part and re.search(named, text))
