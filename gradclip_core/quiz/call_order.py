@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
 from gradclip_core.quiz.fronted import object_end, pointed, subject
-from gradclip_core.quiz.futile import after_between, far_between, numbered, rejected
+from gradclip_core.quiz.futile import after_between, far_between, numbered, rejected, then_placed
 from gradclip_core.quiz.listing import ahead, procedure, sequence
 from gradclip_core.quiz.match import alt_hits, alternatives
 from gradclip_core.quiz.placed import placed
@@ -263,7 +263,7 @@ def _then(reader: _Reader, n: int, i: int, post_only: bool, flip: bool) -> None:
     """ "a, then b" (or "b comes next": the mention before the word, after the one before);
     when that one is the object of an "after", its subject: "unscale_ after backward(); then
     clip" puts the clip after unscale_."""
-    nxt = None if post_only else next((m for m in reader.said if m.i > i and m.clause == n), None)
+    nxt = None if post_only else then_placed(reader, n, i)  # not what a placing phrase names
     last = reader.before(i)
     if nxt is not None and last is not None and last.call == nxt.call:
         return  # "the clip should apply to the sum -> do it once": the same call, no order
@@ -271,7 +271,8 @@ def _then(reader: _Reader, n: int, i: int, post_only: bool, flip: bool) -> None:
         nxt = reader.before(i)
         if nxt is None or nxt.clause != n:
             return
-    prv = next((m for m in reversed(reader.said) if m.i < nxt.i and m.call != nxt.call), None)
+    before = min(i, nxt.i)  # what comes before "then", not a placing phrase's object after it
+    prv = next((m for m in reversed(reader.said) if m.i < before and m.call != nxt.call), None)
     if prv is not None and prv.i in reader.earlier:  # "unscale_ after backward(); then clip"
         same = (m for m in reader.said if m.clause == prv.clause and m.i not in reader.objects)
         prv = next(same, prv)

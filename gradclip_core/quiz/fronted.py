@@ -55,7 +55,9 @@ def pointed(toks: Sequence[Tok], i: int, named: int | None) -> bool:
 def subject(reader, clause, n: int, i: int, markers: frozenset[str]):
     """The mention that the order word at answer index ``i`` of clause ``n`` places: the call
     after its object in that clause when the order word leads the clause ("and just before
-    optimizer.step() you clip"), else the one before it in its sentence, else the next one.
+    optimizer.step() you clip"), or the next one when "then" leads it too ("..., then right
+    before optimizer.step() clip once"), else the one before it in its sentence, else the next
+    one.
 
     Args:
         reader: the :class:`.call_order._Reader` of the answer.
@@ -67,4 +69,9 @@ def subject(reader, clause, n: int, i: int, markers: frozenset[str]):
         inner = [m for m in reader.said if m.clause == n and m.i >= stop]
         if inner and any(t.i == stop and t.raw in _SUBJECTS for t in clause.toks):
             return inner[0]
+        if any(t.raw == "then" and t.i < i for t in clause.toks):  # "then right before step() clip"
+            ahead = [m for m in reader.said if m.clause == n and m.i > i][1:]  # past its object
+            nxt = (inner or ahead or [reader.later(clause.sentence, n)])[0]
+            if nxt is not None:
+                return nxt
     return reader.before(i, clause.sentence, free=True) or reader.later(clause.sentence, n)

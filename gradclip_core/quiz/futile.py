@@ -4,11 +4,13 @@
   useless", and so is one said to achieve nothing: "clipping after step achieves nothing",
   "before backward there is no one to check yet", "... there is nothing to clip" (read as "not
   after step", "not before backward");
-- "step" followed by a number names a step of a list, not ``optimizer.step()``: "steps 3 to 5
-  are the important part", "step 2 is the clip";
+- "step" followed by a number names a step of a list or of training, not ``optimizer.step()``:
+  "steps 3 to 5 are the important part", "step 2 is the clip", "a nan at step 3k";
 - "between" orders the calls it names only when the first comes soon after it, in its clause
   ("between loss.backward() and optimizer.step()", "between the last micro-batch's backward and
-  step"), not "like proofreading between writing and printing: the clip goes after backward".
+  step"), not "like proofreading between writing and printing: the clip goes after backward";
+- "then" leads to the call a placing phrase after it places, not to that phrase's object:
+  "..., then right before optimizer.step() clip once" puts the clip next, not the step.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ _WRONG = wordset("useless pointless wrong meaningless")
 _NONE = wordset("nothing no none")
 _ACHIEVES = wordset("achieves achieve does do did changes change accomplishes accomplish")
 _EXISTS = wordset("is are s was were")
-_NUMBER = re.compile(r"\d+")
+_PLACERS = frozenset({"before", "after", "prior", "ahead"})  # "then right before step(), clip"
+_NUMBER = re.compile(r"\d+(?:\.\d+)?[km]?")  # "step 3000", "step 3k": a step index
 _OTHERWISE = wordset("or otherwise else")
 BETWEEN_REACH = 6  # words from "between" to the first call it names, at most
 
@@ -69,3 +72,14 @@ def after_between(near: list[str]) -> set[str]:
     """The words after "between" that may name the pair: "them", "the two", "the other two"
     (``near``: the three words after it; "the first two" stops at two)."""
     return set(near if near[1:2] == ["other"] else near[:2])
+
+
+def then_placed(reader, n: int, i: int):
+    """The first mention after "then" (at answer index ``i``, in clause ``n``), or, when a
+    placing phrase comes between them, the one it places: in "let the backward() calls add
+    up, then right before optimizer.step() clip once" the clip, not the step (the object of
+    "before"); the object itself when nothing comes after it in the clause."""
+    nxt = next((m for m in reader.said if m.i > i and m.clause == n), None)
+    if nxt is None or not {t.raw for t in reader.found[n].toks if i < t.i < nxt.i} & _PLACERS:
+        return nxt
+    return next((m for m in reader.said if m.i > nxt.i and m.clause == n), nxt)

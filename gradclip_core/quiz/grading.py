@@ -286,6 +286,7 @@ def _raws(clause: Clause) -> set[str]:
 
 
 _PRONOUNS = wordset("it this")  # "you add it after backward()": the clip, named before
+_GOVERNING = wordset("by of with from into than")  # "every gradient is multiplied by it too"
 _PLACES = wordset("after before")
 _PLACING = _PLACES | {"between"}  # "unscale_() between backward() and the clip": no list item
 # "the clip has to precede it": "it" is the call named last before the clause
@@ -324,6 +325,7 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
             elif (
                 tok.raw in _PRONOUNS
                 and not possessed(toks, j)
+                and not (j and toks[j - 1].raw in _GOVERNING)  # "multiplied by it": the scale
                 and j < marker
                 and not placed
                 and any(m.call == "clip" and m.i < tok.i for m in named)

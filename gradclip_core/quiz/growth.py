@@ -7,10 +7,11 @@ steps is g^n, not g · n.
   "2 * 1.5**50", counts, and so do a scale word and a power of ten, "1.2 million", "6.4 ×
   10^8"). A product written as repeated steps,
   "1.1 x 100 = 110" after "100 steps", is checked against 1.1^100 too.
-- Gains (:func:`gains`): "with a gain of 1.1 per step, after 100 steps the gradient is about 110
-  times larger" adds the gains up instead of multiplying them (1.1^100 is about 13,800): a gain
-  above 1 per step or layer, a number of steps or layers and a "times larger" result in one
-  sentence are checked, and a result more than :data:`SLACK` times off g^n is marked.
+- Gains (:func:`gains`): "with a gain of 1.1 per step (or a spectral radius of 1.1), after 100
+  steps the gradient is about 110 times larger" adds the gains up instead of multiplying them
+  (1.1^100 is about 13,800): a gain above 1 per step or layer, a number of steps or layers and
+  a "times larger" result in one sentence are checked, and a result more than :data:`SLACK`
+  times off g^n is marked.
 
 A false result is followed by :data:`.examples.MARKER` ("miscomputed"), a word the bank's
 misconceptions name. Logarithms are compared, so that no power overflows a float. Reads the
@@ -48,7 +49,9 @@ _COEFFICIENT = re.compile(r"(?<![\w.^*])(\d+(?:\.\d+)?|sqrt\s*\(\s*(\d+)\s*\))\s
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+")
 _UNITS = r"(?:time\s+)?(?:steps?|layers?|links?|factors?|multiplications?)"
 _GAIN = re.compile(
-    rf"\b(?:gain|factor|multiplier)\s+(?:of|is)\s+(?:about\s+|roughly\s+|around\s+)?({_NUM})\b"
+    r"\b(?:gain|factor|multiplier|(?:spectral\s+)?radius|(?:largest\s+)?(?:eigenvalue|singular\s+value)"
+    r"|(?:jacobian\s+)?norm)\s*(?:of|is|=|≈|~|:)?\s+"  # "a spectral radius of 1.1"
+    rf"(?:about\s+|roughly\s+|around\s+)?({_NUM})\b"
     rf"|\b({_NUM})\s*(?:x\s+)?(?:per|at each|at every|each|every)\s+{_UNITS}\b"
 )
 _COUNT = re.compile(rf"\b(?:after|over|across|through|for)\s+(\d+)\s+{_UNITS}\b")

@@ -8,8 +8,9 @@ gets shrunk ..." and "worked example, ..., clipped after every backward: after m
 sentence led by such a heading (a gerund of an action before ":" or "=", or a label that
 rejects, "wrong way", "incorrect", before "," or ":") is read as a supposition: each of its
 clauses is led by "suppose", which :mod:`.suppose` marks as the premise of its clause. A heading
-that only names a topic ("clipping:", "clipping by norm: ...", "unscaling: ...") introduces what
-the answer asserts, so it is left as said. Reads the lower-cased answer.
+that only names a topic ("clipping:", "clipping by norm: ...", "unscaling: ...", "clipping
+placement with accumulation: ...") introduces what the answer asserts, and so does a statement
+("clipping fixed it: ..."), so it is left as said. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ _FINITE = (
     r"|checks|treats|acts|clamps|caps|limits|cuts|changes|preserves|computes|multiplies|divides"
     r"|sets|applies|operates|considers|handles|restricts|clips|modifies|affects|leaves|sees"
     r"|uses|compares|measures|replaces|zeroes|zeros|removes|drops|turns|maps|forces|squashes"
-    r"|isn|aren|wasn|doesn|don|won|cannot|shouldn|mustn)\b"  # "clipping ... isn't allowed: ..."
+    r"|isn|aren|wasn|doesn|don|won|cannot|shouldn|mustn"  # "clipping ... isn't allowed: ..."
+    r"|fixed|solved|helped|worked|saved|stopped|cured|did|made)\b"  # "clipping fixed it: ..."
 )
 _HEADED = re.compile(  # from the heading to the end of its sentence
     r"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?(?:why\s*:\s*)?)"
@@ -35,7 +37,8 @@ _HEADED = re.compile(  # from the heading to the end of its sentence
     r"|(?:worked\s+)?example\b[^.!?;:=\n]{0,120}?\bclip\w*\s+(?:after|for|at|on)\s+(?:every|each)\b"
     r"[^.!?;:=\n]{0,40}:\s*"  # "example, ..., clipped after every backward: ..."
     # "clipping by norm:", "unscaling:": a topic named, not a way (no verb in -s right after)
-    r"|(?:clipping|unscaling|calling|applying)\b(?!\s+\w+s\b)"
+    r"|(?:clipping|unscaling|calling|applying)\b(?!\s+(?:\w+s|placement|position|order|location"
+    r"|spot|setup|recipe|rule|strategy|threshold|mode|call|frequency|timing|point)\b)"
     r"(?!(?:\s+by\s+(?:the\s+)?(?:norm|value))?(?:\s*\([^()\n]{0,40}\))?\s*[:=])"
     rf"(?:(?!{_FINITE})[^.!?;:=\n]){{0,80}}[:=]\s*)"
     r"(?:[^.!?;\n]|\.(?!\s|$))*)"  # up to the end of the sentence (".grad" does not end it)

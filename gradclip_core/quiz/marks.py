@@ -1,25 +1,27 @@
 """What an answer's words are checked for before they are read, in the order it is done.
 
 The body of a code branch that handles a bad batch and leaves the iteration is dropped first
-(:mod:`.skipbranch`), a comment just above a clipping call is given that call as its subject
-(:mod:`.overhead`) and steps labelled by letters are read as numbered (:mod:`.lettered`). Worked
-examples are checked by arithmetic (:mod:`.arith`, :mod:`.examples`, :mod:`.effective`,
-:mod:`.growth`, :mod:`.agcmath`, :mod:`.factored`, :mod:`.figures`, :mod:`.scalars`, :mod:`.stats`,
-:mod:`.vecnorm`, :mod:`.unsquared`; products written with "x" and vector entries first read by
-:mod:`.numerals`), formulas in symbols (:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`,
-:mod:`.rescaled`, :mod:`.updates`; superscript powers first read by :mod:`.powers`), conditions
-turned round (:mod:`.conditions`, in code :mod:`.codecond`), a total norm summed in code
-(:mod:`.summed`), calls and stated defaults against torch's signatures (:mod:`.api`,
-:mod:`.defaults`), the norm a clip sees before unscale_ (:mod:`.inflated`), a norm said to come back
-from clip_grad_value_ (:mod:`.returned`), a value range from zero (:mod:`.onesided`), a threshold
-said to lie between two numbers it is not between (:mod:`.ranged`), what a clipping call is given
-(:mod:`.argued`), AGC's factor said to be λ alone (:mod:`.bylambda`) and weights clamped in code
-(:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong definitions
-(:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns of a dialogue that
-the next turn rejects are read as suppositions (:mod:`.asked`, :mod:`.headed`, :mod:`.dialogue`),
-and so are beliefs the answer retracts (:mod:`.retracted`) or rejects by a verdict after them
-(:mod:`.avoided`), worked cases it labels (:mod:`.cases`) or works through for per-micro-batch
-clipping (:mod:`.perclip`), mistakes it tells as stories (:mod:`.reported`) and mistakes it
+(:mod:`.skipbranch`), and so are hedges ("I reckon", "if I remember right": :mod:`.hedged`), and
+"each other" is read as no "each" (:mod:`.reciprocal`); a comment just above a clipping call is
+given that call as its subject (:mod:`.overhead`) and steps labelled by letters are read as
+numbered (:mod:`.lettered`). Worked examples are checked by arithmetic (:mod:`.arith`,
+:mod:`.examples`, :mod:`.effective`, :mod:`.growth`, :mod:`.agcmath`, :mod:`.factored`,
+:mod:`.figures`, :mod:`.scalars`, :mod:`.stats`, :mod:`.vecnorm`, :mod:`.unsquared`; products
+written with "x" and vector entries first read by :mod:`.numerals`), formulas in symbols
+(:mod:`.formulas`, :mod:`.ratios`, :mod:`.padded`, :mod:`.rescaled`, :mod:`.updates`; superscript
+powers first read by :mod:`.powers`), conditions turned round (:mod:`.conditions`, in code
+:mod:`.codecond`), a total norm summed in code (:mod:`.summed`), calls and stated defaults against
+torch's signatures (:mod:`.api`, :mod:`.defaults`), the norm a clip sees before unscale_
+(:mod:`.inflated`), a norm said to come back from clip_grad_value_ (:mod:`.returned`), a value
+range from zero (:mod:`.onesided`), a threshold said to lie between two numbers it is not between
+(:mod:`.ranged`), what a clipping call is given (:mod:`.argued`), AGC's factor said to be λ alone
+(:mod:`.bylambda`) and weights clamped in code (:mod:`.paramclamp`), norm clipping told as an
+entry-by-entry cap and wrong definitions (:mod:`.entrywise`, :mod:`.definitions`), and questions,
+headings and the turns of a dialogue that the next turn rejects are read as suppositions
+(:mod:`.asked`, :mod:`.headed`, :mod:`.dialogue`), and so are beliefs the answer retracts
+(:mod:`.retracted`) or rejects by a verdict after them (:mod:`.avoided`), worked cases it labels
+(:mod:`.cases`) or works through for per-micro-batch clipping (:mod:`.perclip`), mistakes it tells
+as stories (:mod:`.reported`) or narrates in an incident report (:mod:`.incident`) and mistakes it
 confesses or puts down to others (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`),
 beliefs denied at once and bugs told from past projects (:mod:`.hindsight`), practices likened to
 something (:mod:`.likened`), the code an answer reviews (:mod:`.reviewed`) and what it says of
@@ -33,7 +35,8 @@ steps on micro-batch 0 (:mod:`.offbyone`); what goes wrong when a step is skippe
 Once checked, a short fraction is read as its value (:mod:`.quotients`). Each leaves a marker word
 the bank's misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped",
 "misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the
-lower-cased answer."""
+lower-cased answer.
+"""
 
 from __future__ import annotations
 
@@ -63,7 +66,9 @@ from gradclip_core.quiz import (
     formulas,
     growth,
     headed,
+    hedged,
     hindsight,
+    incident,
     inflated,
     lettered,
     levelled,
@@ -86,6 +91,7 @@ from gradclip_core.quiz import (
     raised,
     ranged,
     ratios,
+    reciprocal,
     reported,
     rescaled,
     retracted,
@@ -109,7 +115,8 @@ from gradclip_core.quiz import (
 
 def mark(text: str) -> str:
     """``text`` (lower case) with every marker word set."""
-    text = skipbranch.mark(text)  # "if bad: zero_grad(); continue": its body is dropped
+    text = hedged.mark(skipbranch.mark(text))  # "if bad: ... continue" dropped; "i reckon" too
+    text = reciprocal.mark(text)  # "each other" read as "mutually": no "each" entry
     text = overhead.mark(text)  # "# rescales ...\nclip_grad_value_(...)": said of that call
     text = lettered.mark(text)  # "(a) backward; (b) clip; (c) step": read as (1), (2), (3)
     text = foreign.mark(text)  # "the torch equivalent", "clipnorm there clips ...": "suppose"
@@ -139,6 +146,7 @@ def mark(text: str) -> str:
     text = headed.mark(dialogue.mark(asked.mark(api.mark(text))))  # "misnamed", "suppose"
     text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
+    text = incident.mark(text)  # "suppose": "incident: our clip had been placed before ..."
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."
     text = pitfalls.mark(text)  # "suppose": "common mistake: thinking it enlarges ..."
     text = beliefs.mark(text)  # "suppose": "people think ...", "a myth is that ..."

@@ -2,11 +2,11 @@
 
 "Say the median is 0.8 and the 90th percentile 1.6 - then a max_norm of 5.0, right in between,
 is your pick": 5.0 is not between 0.8 and 1.6. A max_norm stated as a number in a sentence that
-says "between" (or "in that range", "within this band") is checked against the median and the
-percentile stated in the answer before it (or in that sentence), and so is a number given as
-an example of it ("a good max_norm is between them, for example 0.5"); one outside them is
-followed by :data:`MARKER`, a word a misconception of the bank can name. Reads the lower-cased
-answer.
+says "between" (or "in that range", "within this band", "the median-to-p90 rule") is checked
+against the median and the percentile stated in the answer before it (or in that sentence), and
+so is a number given as an example of it ("a good max_norm is between them, for example 0.5");
+one outside them is followed by :data:`MARKER`, a word a misconception of the bank can name.
+Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ _EXAMPLE = re.compile(
 _EG_END = re.compile(r"(?:\be\.g\.|\beg\.|\bi\.e\.)\s*$")  # a sentence cut by "e.g."
 _BETWEEN = re.compile(  # "between", or "in that range" / "within this band" after the two
     r"\b(?:between|(?:in|within|inside)\s+(?:that|this|the|their)\s+(?:\w+\s+)?(?:range|band|window))\b"
+    r"|\bmedian[\s\-–]*(?:to|through)?[\s\-–]*(?:the\s+)?(?:p\d{1,2}|\d{1,2}th)\b"  # median-p90
 )
 
 
