@@ -206,10 +206,11 @@ def _slips(item: ExplainPrompt, text: str) -> tuple[str, ...]:
     words = frozenset(t.canon for t in tokens(text))
     slips: list[str] = []
     for home, feedbacks in _lent(item):
-        candidates = [f for f, pats in feedbacks if any(_may_hold(p, words) for p in pats)]
-        if candidates:
-            _, said = _judge(home, _prepare(home), text)
-            slips += [f for f in candidates if f in said]
+        candidates = [(f, pats) for f, pats in feedbacks if any(_may_hold(p, words) for p in pats)]
+        if candidates:  # read as the home prompt reads it: only these claims are checked
+            prep = _prepare(home)
+            _, ctx = _context(prep, text)
+            slips += [f for f, pats in candidates if _says(ctx, pats, prep.vocab, True)]
     return tuple(slips)
 
 
@@ -233,12 +234,30 @@ def _neighbours(ctx: list, n: int) -> tuple[Clause | None, Clause | None]:
     return (ctx[n - 1][0] if n else None, ctx[n + 1][0] if n + 1 < len(ctx) else None)
 
 
-def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool], list[str]]:
-    """Per concept whether it is earned (after cancels), and the feedback to show."""
+def _context(prep: _Prepared, text: str) -> tuple[list[Clause], list]:
+    """The answer's clauses as the prompt reads them, and each with the clause that lends it
+    its subject (see :func:`.match.contexts`)."""
     found = clauses(text, prep.subjects)
     ctx = recaps.lenders(contexts(ordinals(found, prep.groups), prep.subjects))
     ctx = echoed.relend(ctx, prep.subjects)  # "Rescaling ..." is about what "rescales"
     ctx = itlead.relend(ctx, prep.subjects)  # "Call clip_grad_value_(...). It ..."
+    return found, ctx
+
+
+def _says(ctx: list, patterns, vocab: frozenset[str], assertive: bool = False) -> bool:
+    """Whether a clause of the answer makes one of the claims (asserted, when ``assertive``:
+    not supposed, and no excluded word in the clauses beside it)."""
+    return any(
+        holds(p, c, d, vocab, assertive)
+        and not (assertive and excluded_near(p, c, *_neighbours(ctx, n), vocab))
+        for p in patterns
+        for n, (c, d) in enumerate(ctx)
+    )
+
+
+def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool], list[str]]:
+    """Per concept whether it is earned (after cancels), and the feedback to show."""
+    found, ctx = _context(prep, text)
     resolved = _resolved(found, prep.vocab, prep.subjects) if item.order else found
     resolved = bounds.unbound(resolved, prep.subjects) if item.order else resolved
     order = judge(resolved, prep.vocab, list(prep.pairs)) if prep.pairs else {}
@@ -252,12 +271,7 @@ def _judge(item: ExplainPrompt, prep: _Prepared, text: str) -> tuple[list[bool],
     order = enumerated.settle(order, resolved, prep.vocab, listed_pairs) if order else order
 
     def said(patterns: tuple[Pattern, ...], assertive: bool = False) -> bool:
-        return any(
-            holds(p, c, d, prep.vocab, assertive)
-            and not (assertive and excluded_near(p, c, *_neighbours(ctx, n), prep.vocab))
-            for p in patterns
-            for n, (c, d) in enumerate(ctx)
-        )
+        return _says(ctx, patterns, prep.vocab, assertive)
 
     earned = [  # a placement (a concept that claims an order) must be asserted, not supposed
         said(pats, assertive=bool(pairs)) or any(order.get(pair) == "stated" for pair in pairs)

@@ -1,13 +1,13 @@
 """Reading an answer for the explanation grader: words, sentences, clauses and negation.
 
-An answer becomes a list of :class:`Tok` (every word, stemmed and mapped to a synonym group)
-grouped into sentences and clauses. A clause ends at a comma, a colon, a dash, a code comment ("#",
-unless led by a verb in -s that the code is the subject of), a sentence end, and before words that
-start a new statement (but, so, because, then, which, when, ...; not after "even": "..., even when
-it was smaller" qualifies the clause it ends), and before "and" / "or" when a new subject or an
-order word follows ("..., and value clipping ...", "after backward() and before step()"). Signs
-read as words ("ratio > λ": "above", "λ * ‖W‖": "multiply"), a subscripted letter as the letter
-("g_i": "g") and an acronym's plural as the acronym ("rnns").
+An answer becomes a list of :class:`Tok` (every word, stemmed and mapped to a synonym group) grouped
+into sentences and clauses. A clause ends at a comma, a colon, a dash, a code comment ("#", unless
+led by a verb in -s that the code is the subject of), a sentence end, and before words that start a
+new statement (but, so, because, then, which, when, ...; not after "even": "..., even when it was
+smaller" qualifies the clause it ends), and before "and" / "or" when a new subject or an order word
+follows ("..., and value clipping ...", "after backward() and before step()"). Signs read as words
+("ratio > λ": "above", "λ * ‖W‖": "multiply"), a subscripted letter as the letter ("g_i": "g") and
+an acronym's plural as the acronym ("rnns").
 
 A negation ("not", "never", "n't", "no", "without", "instead of", and verbs that mean "make it not
 happen": prevent, stop, avoid, ...) reaches forward to the end of its clause, or to a word that
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gradclip_core.quiz import contrast, layout, marks, remarks, shorthand, sidelines, suppose
 from gradclip_core.quiz.claims import STOP_WORDS, wordset
@@ -43,8 +44,7 @@ _CONTRACTED = wordset(
     "don doesn didn isn aren wasn weren can couldn won wouldn shouldn hasn haven hadn mustn needn"
 )
 _NOT_NEGATING = wordset("only just simply merely matter")  # "not only", "no matter"
-# Words that end a negation's reach inside a clause.
-_REACH_ENDS = wordset("and or by that which as while whereas so because but")
+_REACH_ENDS = wordset("and or by that which as while whereas so because but")  # end a negation
 _DETERMINERS = wordset("the its their this that these those")
 _ARTICLES = wordset("the a each every")  # "the stops are time steps": "stop" is a noun
 _OR_LEADS = _DETERMINERS | wordset("for over per across at in on within")  # "or for each entry"
@@ -91,8 +91,7 @@ _SIGNS = (
 # "1. ", "2) " at the start of a line or after a sentence: a new sentence, not the word "one"
 _LIST_MARK = re.compile(r"(?m)(?:^|(?<=[.;:!?)]\s))\s*\(?\d{1,2}[.)](?=\s+[a-z])")
 _ABBREVIATIONS = {"e.g.": "eg", "i.e.": "ie", "vs.": "vs", "etc.": "etc", "built-in": "builtin"}
-# Words that only say where a call goes read as "place" and "right": "the correct spot is after
-# backward()" places the clip, like "the right place is after backward()".
+# Words that only say where a call goes: "the correct spot is after backward()" places the clip.
 _PLACE = {w: "place" for w in ("spot", "position", "location", "slot", "line")} | {
     w: "right" for w in ("correct", "proper", "ideal", "exact")
 }
@@ -152,7 +151,8 @@ def _mask_brackets(text: str) -> str:
     return "".join(out)
 
 
-def _pieces(text: str) -> list[tuple[str, str, bool]]:
+@lru_cache(maxsize=32)  # tokens() and each reading's clauses() read the same answer
+def _pieces(text: str) -> tuple[tuple[str, str, bool], ...]:
     """``(kind, text, code)`` pieces: kind "word", "arrow", "end" (of a sentence) or "pause";
     code is True for a word written as code (``loss.backward()``, ``clip_grad_norm_``)."""
     text = shorthand.expand(text[:MAX_ANSWER_CHARS].replace("\\n", "\n"))  # "w": "with"
@@ -194,7 +194,8 @@ def _pieces(text: str) -> list[tuple[str, str, bool]]:
         for n, (k, w, c) in enumerate(out)
     ]
     out = [p for n, p in enumerate(out) if not remarks.annotates(out, n)]
-    return [p for n, p in enumerate(out) if n not in remarks.appositive(out)]
+    apposed = remarks.appositive(out)  # once: in the condition it would run for every piece
+    return tuple(p for n, p in enumerate(out) if n not in apposed)
 
 
 def tokens(text: str) -> list[Tok]:

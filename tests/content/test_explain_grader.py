@@ -288,3 +288,17 @@ def test_a_steady_shrink_is_a_smaller_learning_rate_only_for_plain_sgd(make, sam
 def test_every_rated_set_says_where_it_came_from():
     described = (HERE / "EXPLAIN_ANSWERS.md").read_text(encoding="utf-8")
     assert not [name for name in RATED if f"`{name}`" not in described]
+
+
+def test_no_good_answer_tuned_on_states_a_portable_misconception():
+    """A portable misconception was lent because it fired on no good answer to another prompt
+    in the sets the grader was tuned on (gradclip_core/quiz/portable.py): keep that true."""
+    tuned = [(name, _load(name)) for name in (*SETS, *RATED) if name not in HELD_OUT]
+    slipped = [
+        (name, pid, grade.slips[0][:60])
+        for name, data in tuned
+        for pid, by in data.items()
+        for answer in by["good"]
+        if (grade := _grade(pid, answer)).slips
+    ]
+    assert not slipped
