@@ -320,7 +320,8 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
     names no call before that word); in "optimizer.step() applies them, so the clip has to
     precede it", "it" is the call named last before the clause, in its sentence or the one
     before (named in a supposition too: "the clip runs on scaled grads. Add unscale_ before
-    it")."""
+    it"); "it" after another call named in its sentence is that call, not the clip
+    ("scaler.step() skips the update if it found inf")."""
     said = mentions(found, vocab)
     # a clip named in a heading or a supposition is still what a later "it" stands for
     named = mentions([replace(c, premise=0) for c in found], vocab)
@@ -343,6 +344,7 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
                 and j < marker
                 and not placed
                 and any(m.call == "clip" and m.i < tok.i for m in named)
+                and not _other_call(named, found, tok, clause.sentence)
             ):
                 toks[j] = _as_call(tok, "clip")
         out.append(
@@ -351,6 +353,15 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
             else clause
         )
     return out
+
+
+def _other_call(named: list, found: list[Clause], tok: Tok, sentence: int) -> bool:
+    """Whether the call named last before ``tok`` is another than the clip, written as code and
+    leading its clause in ``tok``'s sentence: in "scaler.step() skips the update if it found
+    inf", "it" is the step (not in "clipping goes after backward() because it needs the grads")."""
+    last = [m for m in named if m.i < tok.i][-1:]
+    lead = bool(last) and last[0].pos <= 1 and last[0].code  # "scaler.step() skips ..."
+    return lead and last[0].call != "clip" and found[last[0].clause].sentence == sentence
 
 
 def _notice(text: str, repeats: bool, bag: bool) -> str:

@@ -31,11 +31,12 @@ accumulation loop that zeroes every micro-batch is marked (:mod:`.loopzero`), an
 steps on micro-batch 0 (:mod:`.offbyone`); what goes wrong when a step is skipped is marked as such
 (:mod:`.omitted`), a gradient sign read as a word (:mod:`.nabla`), the verb "means" as "implies"
 (:mod:`.meant`), "inf/nan" as "inf or nan" (:mod:`.slashed`) and "raises" said of the loss scale as
-"grows" (:mod:`.raised`), and a function's signature is read as a supposition (:mod:`.signature`).
-Once checked, a short fraction is read as its value (:mod:`.quotients`). Each leaves a marker word
-the bank's misconceptions can name ("miscomputed", "misnamed", "misdefaulted", "misclamped",
-"misconditioned", "misweighted", "suppose", ...), or a concept can ("onefactor"). Reads the
-lower-cased answer.
+"grows" (:mod:`.raised`), a function's signature is read as a supposition (:mod:`.signature`), and
+the wordings of long answers' tangents, such as "they mean", "large-scale", "as insurance against",
+"number of parameters" and "foreach=None" (:mod:`.tangents`). Once checked, a short fraction is
+read as its value (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name
+("miscomputed", "misnamed", "misdefaulted", "misclamped", "misconditioned", "misweighted",
+"suppose", ...), or a concept can ("onefactor"). Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ from gradclip_core.quiz import (
     stats,
     submodule,
     summed,
+    tangents,
     unsquared,
     updates,
     vecnorm,
@@ -164,4 +166,5 @@ def mark(text: str) -> str:
     text = slashed.mark(text)  # "inf/nan" read as "inf or nan", no division
     text = raised.mark(text)  # "update() raises it" (the scale) read as "grows it"
     text = signature.mark(text)  # "suppose": "def adaptive_clip_(weight, ...)" names inputs
+    text = tangents.mark(text)  # "keeps x from", "they mean", "large-scale", "doesn't ... again"
     return nabla.mark(text)  # "∇W_i" read as "grad w_i"

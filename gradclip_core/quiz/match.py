@@ -25,6 +25,7 @@ from gradclip_core.quiz.claims import parse_claim, words, wordset
 from gradclip_core.quiz.compared import lendable
 from gradclip_core.quiz.parity import denied
 from gradclip_core.quiz.places import nearest
+from gradclip_core.quiz.tangents import likened, numeral_one
 from gradclip_core.quiz.text import (
     Clause,
     Tok,
@@ -124,6 +125,7 @@ def alt_hits(alt: Alt, clause: Clause, vocab: frozenset[str], hidden: bool = Fal
     where = []
     for w in alt:
         where.append([j for j in positions(clause, w, vocab) if j in rank and j not in unseen])
+        where[-1] = numeral_one(alt, w, clause.toks, where[-1])  # "the clipped one" is no 1.0
         if not where[-1]:
             return []
     hits = []
@@ -208,6 +210,8 @@ def _fits(pat: Pattern, clause: Clause, combo: tuple, assertive: bool) -> bool:
     used = {j for hit in combo for j in hit}
     if assertive and (clause.alternative or min(j for hit in parts for j in hit) < clause.premise):
         return False  # a subject may come first: "the early ones would count more"
+    if assertive and not combo[0] and likened(clause, used):
+        return False  # "tricks like learning-rate warmup": an example (see .tangents)
     return denied(clause, used) == pat.negated
 
 
@@ -293,11 +297,8 @@ def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause
             # in -s right after it is a verb: "which scales them up")
             verb = lead is not None and (lead.canon not in subjects or _verb_s(clause, lead))
             verb_first = clause.relative and verb
-            lent = (
-                before[-1]
-                if verb_first and before and has_subject(before[-1], subjects, True)
-                else None
-            )
+            ok = verb_first and before and has_subject(before[-1], subjects, True)
+            lent = before[-1] if ok else None  # a first clause has none before it
             out.append((_elided(clause, before, subjects), lent))
             bearer.append(clause)
             continue

@@ -5,6 +5,11 @@ also count when they stand in the clause next to it (:func:`excluded_near`):
 
 - before a short phrase with no verb that goes on it, in its sentence ("norm clipping multiplies
   the whole gradient (every parameter's grad, considered together) by one scalar");
+- after a short phrase, in its sentence, that it qualifies as a condition ("(the mean, if you
+  divided each loss by k)");
+- before a clause led by "they" that stands for what it names ("LSTMs were designed against
+  vanishing gradients; they do not stop them exploding": said of LSTMs), or a short one led by
+  "it" after a warning ("don't call unscale_ twice, it raises an error": what doing so does);
 - when it is only one word that the clause after it, led by "and" / "or", goes on ("tanh and
   sigmoid derivatives are at most 1": a subject split off);
 - before a clause led by a past participle that goes on it ("one global scale factor, applied
@@ -68,6 +73,7 @@ _HARMS = frozenset(
         " penalize unfair unevenly broken break hurt worse"
     )
 )
+_SHORT = 3  # meaningful words at most of a short clause led by "it" or before a condition
 _CONCLUSION = 3  # meaningful words at most of a conclusion drawn from the clause before
 _PARTICIPLES = frozenset(("applied", "used", "shared", "common", "computed", "taken", "given"))
 _GOES_ON = frozenset(("and", "so", "which", "whereas"))  # what came of a clause
@@ -92,6 +98,10 @@ def excluded_near(
         return True  # "(usually of losses divided by n, so it's the average)": from that premise
     if not own and _predicated(before, clause) and excluded(pat.exclude, before, vocab):
         return True  # "each row of a weight matrix, is clipped separately": said of the row
+    if not own and _they(before, clause) and excluded(pat.exclude, before, vocab):
+        return True  # "LSTMs were designed against vanishing; they do not stop explosions"
+    if _conditioned(clause, after) and excluded(pat.exclude, after, vocab):
+        return True  # "(the mean, if you divided each loss by k)": only under that condition
     if _coordinated(before, clause) and excluded(pat.exclude, before, vocab):
         return True  # "tanh and sigmoid derivatives are at most 1", read as two clauses
     if _called(before, clause) and excluded(pat.exclude, before, vocab):
@@ -119,6 +129,29 @@ def excluded_near(
 
 
 _CALL_WORDS = frozenset(("torch", "model", "params", "parameters", "optimizer"))
+
+
+def _they(before: Clause | None, clause: Clause) -> bool:
+    """Whether ``clause`` opens with "they", which stands for what the clause before it, in its
+    sentence or the one before, is about, or is a short one led by "it" after a warning in its
+    sentence ("don't call unscale_ twice, it raises": what doing so does)."""
+    if before is None or not clause.toks or clause.sentence - before.sentence > 1:
+        return False
+    lead = clause.toks[0].raw
+    short = before.sentence == clause.sentence and sum(map(meaningful, clause.toks)) <= _SHORT
+    warned = [t.raw for t in before.toks[:2]] in (["don", "t"], ["do", "not"]) or (
+        before.toks[:1] != [] and before.toks[0].raw == "never"
+    )
+    return lead == "they" or (lead == "it" and short and warned)  # "don't call it twice, it raises"
+
+
+def _conditioned(clause: Clause, after: Clause | None) -> bool:
+    """Whether ``clause`` is a short phrase that the condition after it, in its sentence,
+    qualifies: "(the mean, if you divided each loss by k)", "zero, unless ..."."""
+    if after is None or after.sentence != clause.sentence or not after.toks:
+        return False
+    lead = after.toks[0].raw in ("if", "unless", "provided")
+    return lead and sum(map(meaningful, clause.toks)) <= _SHORT
 
 
 def _called(before: Clause | None, clause: Clause) -> bool:

@@ -27,7 +27,8 @@ suppose). A clause supposes:
   the "would" is a comparison's ("always shorter than norm clipping would make it");
 - when it comes before a clause led by "would" / "could" in its sentence, with only commas
   between ("checking after every item, i.e. clipping each micro-batch, would keep squeezing
-  ..."): it is the subject of that "would", an action supposed.
+  ..."): it is the subject of that "would", an action supposed; so is a short second subject
+  led by "or" ("clipping each micro-batch's contribution, or the running sum, would ...").
 
 - when its sentence names a way just described as "that's X" / "this is what X does" and the
   next sentence answers it with "Instead ..." ("... the early voters count less. That's
@@ -134,6 +135,7 @@ _BE = wordset("s is was would")
 _INSTEAD = wordset("instead rather")  # "Instead, clip once", "Rather, let the sum build up"
 _FILLERS = wordset("so but and")  # "So instead, ..."
 # words that start a clause of its own: a clause led by one is no subject of a later "would"
+_OR_SUBJECT = 10  # words at most of a second subject of a "would": "X, or the running sum, would"
 _OWN_CLAUSE = wordset(
     "but whereas while because since so then which although though however thus hence "
     "therefore when whenever until meaning and or"
@@ -246,7 +248,8 @@ def suppositions(found: list[Clause]) -> None:
         if raws[:1] and raws[0] in WOULD:
             for before in reversed(found[:n]):
                 lead = before.toks[0].raw if before.toks else ""
-                if before.sentence != clause.sentence or lead in _OWN_CLAUSE:
+                other = lead == "or" and len(before.toks) <= _OR_SUBJECT  # "X, or Y, would"
+                if before.sentence != clause.sentence or (lead in _OWN_CLAUSE and not other):
                     break
                 before.premise = len(before.toks)
 

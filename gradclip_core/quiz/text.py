@@ -47,7 +47,7 @@ _NOT_NEGATING = wordset("only just simply merely matter")  # "not only", "no mat
 _REACH_ENDS = wordset("and or by that which as while whereas so because but")  # end a negation
 _DETERMINERS = wordset("the its their this that these those")
 _ARTICLES = wordset("the a each every")  # "the stops are time steps": "stop" is a noun
-_OR_LEADS = _DETERMINERS | wordset("for over per across at in on within")  # "or for each entry"
+_OR_LEADS = _DETERMINERS | wordset("for over per across at in on within even whole entire")
 # verbs that show a clause after "and the direction": "is kept", "stays", "can change"
 _FINITE = wordset(
     "is are was were stays stay remains remain can could may might will would does do doesn "
