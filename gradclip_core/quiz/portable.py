@@ -8,8 +8,10 @@ borrowed misconception is judged as its own prompt reads an answer (that prompt'
 vocabulary), so lending one changes nothing in how the borrowing prompt reads its own claims.
 Said in an answer, it cancels no concept but withholds full marks, and its feedback is shown.
 
-Each was chosen because, over the rated answer sets, it fired on no good answer to any other
-prompt (tests/content/test_explain_portable.py keeps that true).
+Each was chosen from data: over the answer sets the grader was tuned on, it fired on no good
+answer to another prompt and on at least one wrong answer (113 of the bank's misconceptions).
+``test_no_good_answer_tuned_on_states_a_portable_misconception`` in
+tests/content/test_explain_grader.py keeps the first true.
 """
 
 from __future__ import annotations

@@ -67,6 +67,20 @@ def test_explain_names_a_misconception_and_offers_no_override_for_full_marks():
     assert not [b for b in at.button if b.key == "learn_explain_override"]
 
 
+def test_explain_a_false_statement_from_another_prompt_costs_full_marks_but_no_concept():
+    """A portable misconception (gradclip_core/quiz/portable.py): the answer keeps its three
+    concepts, is not counted right, and the feedback says what is wrong."""
+    item = next(i for i in BANK.explain if i.id == "cs-ex-how-loop")
+    at = open_mode("explain", [item.id])
+    slip = " Passing max_norm=0 just measures the norm without clipping."
+    at.text_area(key=f"learn_explain_text_{item.id}").input(item.model_answer + slip).run()
+    click(at, "learn_explain_check")
+    assert "You got 3/3 concepts, but one thing you said is not right" in texts(at.warning)
+    assert "`max_norm=0` does not just measure" in texts(at.error)  # the "Careful" list
+    assert at.button(key="learn_explain_override").label == "I was right"
+    assert progress_of(at, "explain") == (1, 0, [item.id])
+
+
 def test_explain_i_was_right_counts_the_answer_apart_in_the_summary():
     item = BANK.explain[0]
     at = open_mode("explain", [item.id])
