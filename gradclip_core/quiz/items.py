@@ -106,6 +106,12 @@ class ExplainPrompt:
     # the bank: quiz.claims.lend_portable): said in an answer to this one, they cost full marks.
     borrowed: tuple[tuple[ExplainPrompt, Misconception], ...] = ()
 
+    def __hash__(self) -> int:
+        # Every grading looks a prompt up in caches, and a prompt holds the others (borrowed):
+        # hashing all of it cost 0.6 ms a lookup. Equal prompts share these fields, so this
+        # hash agrees with the generated __eq__.
+        return hash((self.id, self.question, self.model_answer))
+
 
 @dataclass(frozen=True)
 class TrueFalse:
