@@ -171,7 +171,8 @@ def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:
     """
     text = answer if isinstance(answer, str) else ""
     prep = _prepare(item)
-    content = [t for t in tokens(text) if meaningful(t)]
+    toks = tokens(text)
+    content = [t for t in toks if meaningful(t)]
     repeats = bool(content) and all(t.canon in prep.question for t in content)
     earned, mistakes = ([False] * len(item.concepts), []) if repeats else _judge(item, prep, text)
     bag = not repeats and keyword_bag(text)
@@ -179,7 +180,7 @@ def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:
     found = found[:KEYWORD_BAG_MAX] if bag else found
     missing = tuple((c.name, c.hint) for c in item.concepts if c.name not in found)
     total = len(item.concepts)
-    slips = () if repeats else _slips(item, text)
+    slips = () if repeats else _slips(item, text, frozenset(t.canon for t in toks))
     message = f"You got {len(found)}/{total} concepts"
     if slips and len(found) == total:
         message += ", but one thing you said is not right"
@@ -197,13 +198,13 @@ def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:
     )
 
 
-def _slips(item: ExplainPrompt, text: str) -> tuple[str, ...]:
+def _slips(item: ExplainPrompt, text: str, words: frozenset[str]) -> tuple[str, ...]:
     """The feedback of each borrowed misconception the answer states, judged as its own
     prompt reads the answer. A prompt is read again only when the answer has, for one of its
-    borrowed claims, every word the claim needs (typos aside): most answers need no re-reading."""
+    borrowed claims, every word the claim needs among ``words`` (the answer's canon words;
+    typos aside): most answers need no re-reading."""
     if not item.borrowed:
         return ()
-    words = frozenset(t.canon for t in tokens(text))
     slips: list[str] = []
     for home, feedbacks in _lent(item):
         candidates = [(f, pats) for f, pats in feedbacks if any(_may_hold(p, words) for p in pats)]
