@@ -183,7 +183,8 @@ def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:
     slips = () if repeats else _slips(item, text, frozenset(t.canon for t in toks))
     message = f"You got {len(found)}/{total} concepts"
     if slips and len(found) == total:
-        message += ", but one thing you said is not right"
+        verb = "is" if len(slips) == 1 else "are"
+        message += f", but {_count_things(len(slips))} you said {verb} not right"
     return Grade(
         found=tuple(found),
         missing=missing,
@@ -196,6 +197,12 @@ def grade_explanation(item: ExplainPrompt, answer: str) -> Grade:
         keyword_bag=bag,
         slips=slips,
     )
+
+
+def _count_things(n: int) -> str:
+    """The count in words: "one thing", "two things" ... "5 things"."""
+    words = ("no", "one", "two", "three", "four")
+    return f"{words[n] if n < len(words) else n} thing{'' if n == 1 else 's'}"
 
 
 def _slips(item: ExplainPrompt, text: str, words: frozenset[str]) -> tuple[str, ...]:

@@ -24,17 +24,21 @@ from gradclip_core.quiz.items import ExplainPrompt
 def lend_portable(prompts: tuple[ExplainPrompt, ...]) -> tuple[ExplainPrompt, ...]:
     """The prompts, each with the portable misconceptions of the others as ``borrowed``.
 
-    A feedback sentence the prompt already has (its own misconception) is not borrowed twice.
+    Nothing is borrowed twice: not a feedback sentence the prompt already has, nor a
+    misconception whose every claim the prompt already checks (several prompts word their own
+    feedback for the same checker, e.g. ``misreturned``: one answer would get two).
     """
     lent = [(p, m) for p in prompts for m in p.misconceptions if m.portable]
     out = []
     for prompt in prompts:
-        own = {m.feedback for m in prompt.misconceptions}
-        seen: set[str] = set()
+        feedbacks = {m.feedback for m in prompt.misconceptions}
+        claims = {c for m in prompt.misconceptions for c in m.claims}
         borrowed = []
         for home, m in lent:
-            if home.id != prompt.id and m.feedback not in own and m.feedback not in seen:
-                seen.add(m.feedback)
-                borrowed.append((home, m))
+            if home.id == prompt.id or m.feedback in feedbacks or claims.issuperset(m.claims):
+                continue
+            feedbacks.add(m.feedback)
+            claims.update(m.claims)
+            borrowed.append((home, m))
         out.append(replace(prompt, borrowed=tuple(borrowed)))
     return tuple(out)

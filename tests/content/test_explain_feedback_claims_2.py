@@ -64,6 +64,7 @@ def test_unscale_and_clip_grad_value_return_none_clip_grad_norm_the_norm_before(
         "clip_grad_value_ returns None: only clip_grad_norm_ returns something",
         "clip_grad_value_ clamps the .grad tensors in place, like clip_grad_norm_",
         "scaler.unscale_(optimizer) returns None: it divides",
+        "scaler.unscale_(optimizer) returns None, and so does clip_grad_value_",
     )
     p = param_with_grad([3.0, 4.0])
     assert torch.nn.utils.clip_grad_value_([p], clip_value=1.0) is None

@@ -88,12 +88,48 @@ def test_a_borrowed_misconception_is_read_as_its_own_prompt_reads_it():
         assert grade.full and grade.slips == (), tail
 
 
-def test_the_bank_lends_what_it_marks_portable():
-    marked = {m.feedback for p in BANK.explain for m in p.misconceptions if m.portable}
+def test_the_bank_lends_what_it_marks_portable_once():
+    marked = [m for p in BANK.explain for m in p.misconceptions if m.portable]
     for p in BANK.explain:
-        own = {m.feedback for m in p.misconceptions}
-        assert {m.feedback for _, m in p.borrowed} == marked - own, p.id
         assert all(home.id != p.id for home, _ in p.borrowed)
+        borrowed = [m for _, m in p.borrowed]
+        # what it checks: its own misconceptions, then each borrowed one in turn
+        checks = list(p.misconceptions)
+        for m in borrowed:
+            assert not {c for k in checks for c in k.claims}.issuperset(m.claims), p.id
+            assert m.feedback not in {k.feedback for k in checks}, p.id
+            checks.append(m)
+        # and every marked one it did not borrow, it already checks
+        claims = {c for k in checks for c in k.claims}
+        for m in marked:
+            if m not in borrowed:
+                assert m.feedback in {k.feedback for k in checks} or claims.issuperset(m.claims)
+
+
+def test_a_claim_two_prompts_check_is_borrowed_once():
+    """cs-ex-how-loop and ex-amp each word their own feedback for the same checker (what
+    clip_grad_value_ and unscale_ return): an answer to a third prompt gets one, not both."""
+    item = {p.id: p for p in BANK.explain}["cs-ex-what-why"]
+    grade = grade_explanation(item, item.model_answer + " clip_grad_value_ returns the total norm.")
+    assert grade.score == grade.total and not grade.full
+    assert len(grade.slips) == 1 and "clip_grad_value_ return None" in grade.slips[0]
+    assert grade.message == "You got 3/3 concepts, but one thing you said is not right"
+
+
+def test_the_headline_counts_the_slips():
+    prompts = _plain()
+    home = prompts["cs-ex-how-loop"]
+    marked = tuple(
+        replace(m, portable=m.feedback.startswith((NO_DEFAULT, "scaler.unscale_(optimizer) and")))
+        for m in home.misconceptions
+    )
+    assert sum(m.portable for m in marked) == 2
+    prompts["cs-ex-how-loop"] = replace(home, misconceptions=marked)
+    item = {p.id: p for p in lend_portable(tuple(prompts.values()))}["ex-agc"]
+    tail = " You can leave max_norm out: it defaults to 1.0. clip_grad_value_ returns the norm."
+    grade = grade_explanation(item, item.model_answer + tail)
+    assert grade.score == grade.total and len(grade.slips) == 2
+    assert grade.message == "You got 3/3 concepts, but two things you said are not right"
 
 
 def test_portable_must_be_true_or_false(tmp_path):
