@@ -12,10 +12,9 @@ from ui.geometry.view import (
     WEIGHT_OPTIONS,
     measure_run,
     plane_figure,
-    plane_sentence,
     run_figure,
-    run_sentence,
 )
+from ui.geometry.words import plane_sentence, run_sentence
 from ui.page_state import remember_widgets, restore_widgets
 
 # Every widget's key and default. Streamlit drops a widget's state while its page is away:
