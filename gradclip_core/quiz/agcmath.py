@@ -53,9 +53,9 @@ _CLIPPED = re.compile(  # "scaled down to norm 0.01", "rescaled to norm lambda �
     rf"(?:a\s+|the\s+)?(?:norm\s+(?:of\s+)?(?:[^\d.;=]{{1,30}}=\s*)?)?{_NUM}"
 )
 _FACTOR = re.compile(  # "multiplied by 0.5", "scales it by 0.01 · 2 / 0.1 = 0.2"
-    r"\b(?:multipl\w*|scal(?:e|es|ed|ing))\s+by\s+"
-    r"(?:(?:about|roughly|approximately)\s+)?(?:[\d.\sλ*·×/()e-]*?=\s*)?"
-    r"(\d+(?:\.\d+)?(?:e-?\d+)?)(?!\s*[*·×/\d])"
+    r"\b(?:multipl\w*|scal(?:e|es|ed|ing))(?:\s+(?:it|them|the\s+gradient|its\s+gradient))?\s+by\s+"
+    r"(?:(?:about|roughly|approximately)\s+)?(?:[\d.\sλ*·×/()e-]*?=\s*|[^;]{0,60}?=\s*)??"
+    r"(\d+(?:\.\d+)?(?:e-?\d+)?)(?!\s*[*·×/\d]|\.\d)"
 )
 
 

@@ -33,6 +33,7 @@ UTILS += ("clip_grads_with_norm_", "get_total_norm")
 _UTILS = re.compile(r"\bnn\.utils\.([a-z_]\w*)")
 _CLIPPING = re.compile(r"clip|agc|adaptive|unit")  # a name that claims to clip
 _UNSCALE = re.compile(r"\bunscale_\s*\(\s*([\w.]*)")
+_GLOSS = re.compile(r"←|<-|:=|↦|→|->|(?<![=!<>])=(?!=)")  # a formula in brackets, not arguments
 _OPTIMIZER = ("params", "lr", "weight_decay", "maximize", "foreach", "differentiable")
 KEYWORDS = {  # the keyword arguments each call takes, lower-cased
     "clip_grad_norm_": ("parameters", "max_norm", "norm_type", "error_if_nonfinite", "foreach"),
@@ -92,8 +93,10 @@ def mark(text: str) -> str:
         ends.append((_closing(text, text.index("(", m.start()) + 1), MISPASSED))
     for m in _UNSCALE.finditer(text):  # "unscale_(optimizer)", "unscale_(opt)", not "(loss)"
         arg = m.group(1)  # "unscale_(...)" is a placeholder, not an argument
-        if arg.strip(".") and "opt" not in arg.rsplit(".", 1)[-1]:
-            ends.append((_closing(text, m.end()), MISCALLED))
+        end = _closing(text, m.end())
+        gloss = _GLOSS.search(text[m.end() : end])  # "unscale_ (ĝ ← ĝ/s)": what it does
+        if arg.strip(".") and "opt" not in arg.rsplit(".", 1)[-1] and not gloss:
+            ends.append((end, MISCALLED))
     for at, word in sorted(ends, reverse=True):
         text = f"{text[:at]} {word} {text[at:]}"
     return text

@@ -22,7 +22,9 @@ import re
 MISPASSED = "mispassed"  # after a clipping call given the loss or the model, not its parameters
 MISLINKED = "mislinked"  # after a limit set to the learning rate
 _CALL = r"\bclip_grad_(?:norm|value)_?\s*\(\s*"
-_HOLDER = r"(?:self\.)?(?:loss|model|net|network|module)\b(?!\s*\.)"  # ".parameters()" is fine
+_HOLDER = (
+    r"(?:self\.)?(?:loss|losses|model|net|network|module)\b(?!\s*\.)"  # ".parameters()" is fine
+)
 _PASSED = re.compile(rf"({_CALL}{_HOLDER}[^)]*\))")
 _NAMED = re.compile(rf"({_CALL}[^)]*?named_parameters\s*\(\s*\))")  # (name, tensor) pairs
 MISDETACHED = "misdetached"  # after a clipping call given p.data or p.detach(): no .grad there

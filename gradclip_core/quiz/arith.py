@@ -15,7 +15,8 @@ those units, and ", about N" states a result like "≈ N"; one in scientific not
 when its mantissa rounds to the true one at the digits written ("1.5^50 ~ 6e8"). In a chain
 "a/b = c = d" only c is checked; an operand that is part of a longer product ("0.01 × 2.0 / 0.1
 = 0.2") is not checked at all. Supposing does not matter: arithmetic is true or false whatever
-is supposed.
+is supposed. A result told in words after the number named last before it ("the norm is 32768;
+unscale_ divides it by 65536, giving 2") is checked the same way.
 Reads the lower-cased answer.
 """
 
@@ -84,6 +85,28 @@ def mark(text: str) -> str:
             true /= _SCALES[scale]
         if not _ok(c, _num(c) / (100 if pct else 1), true):
             found.append(m.end())
-    for at in reversed(found):
+    found += _verbal(text)
+    for at in sorted(set(found), reverse=True):
         text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
     return text
+
+
+# "the stored norm is 32768; unscale_ divides it by 65536, giving 2": the number named last
+# before, divided (or multiplied) in words, with its result
+_VERBAL = re.compile(
+    rf"(?<![\w.,]){_N}(?![\d.,]*\d)(?P<gap>(?:(?!\.\s)[^!?\n\d]){{0,60}}?)\b(divid|multipl)\w*\s+"
+    rf"(?:it|them|this|that|the\s+(?:norm|gradients?|grads?|value|number))\s+by\s+{_N}\s*,?\s*"
+    rf"(?:giving|to\s+get|which\s+gives|yielding|gives|=|and\s+gets?)\s+"
+    rf"(?:about\s+|roughly\s+|approximately\s+)?{_N}(?![\d.]*\d|\s*[x×*/^(])"
+)
+
+
+def _verbal(text: str) -> list[int]:
+    """Ends of the false results of arithmetic told in words (see :data:`_VERBAL`)."""
+    found = []
+    for m in _VERBAL.finditer(text):
+        a, _, verb, b, c = m.groups()
+        true = _true(_num(a), "/" if verb == "divid" else "*", _num(b))
+        if true is not None and not _ok(c, _num(c), true):
+            found.append(m.end())
+    return found

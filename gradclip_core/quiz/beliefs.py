@@ -5,14 +5,22 @@ helps with vanishing gradients too; it doesn't", "A common misconception is that
 simply add up gradient. The real culprit is multiplication", "A common misunderstanding is that
 the scaling is invisible to you. It isn't". What is believed there is not asserted, so each
 clause of it is read as a supposition (led by "suppose", which :mod:`.suppose` marks as the
-premise of its clause). Three shapes, each from the start of a sentence to its end (or a ";"):
+premise of its clause). Six shapes, each from the start of a sentence to its end (or a ";"):
 
 - a belief named as such: "a (common) misconception / misunderstanding / myth / misbelief is
   (that) ...", "it is a (common) myth / misconception that ...";
 - others' belief: "people / many people / beginners / some ... (often / sometimes) think /
   believe / assume / imagine (that) ...";
 - a way named as tempting: "it is tempting to clip after each backward(), but ...", up to the
-  "but" / "however" that turns to the fix (or the sentence's end).
+  "but" / "however" that turns to the fix (or the sentence's end);
+- others' practice told as a habit: "people sometimes clip each micro-batch", "beginners often
+  set max_norm to 0.01", "many are tempted to clip after the step";
+- a thing said to be taken for another: "clipping is sometimes described as a regularizer, but
+  ...", "it is often mistaken for weight decay", up to the "but" / "however";
+- (and a bare denial that ends in a colon, "It isn't: ...", ends its sentence there, so the
+  negation does not reach the fix that follows)
+- a claim denied as a whole: "it's not true that value clipping keeps the direction", "it is
+  wrong to say that ...".
 
 Reads the lower-cased answer.
 """
@@ -37,7 +45,26 @@ _WHO = (
 )
 _THINKS = re.compile(  # "people sometimes think clipping helps with vanishing gradients too"
     rf"{_START}((?:{_WHO})\s+(?:(?:often|sometimes|commonly|usually|also|wrongly|mistakenly)\s+)?"
-    rf"(?:think|believe|assume|imagine|expect|suppose)\s+{_BODY})"
+    rf"(?:think|believe|assume|imagine|expect|suppose|say|claim|argue|insist|treat|see|view"
+    rf"|confuse|mistake|describe)\s+{_BODY})"
+)
+_DOES = re.compile(  # "people sometimes clip each micro-batch", "beginners often set it to 0.01"
+    rf"{_START}((?:{_WHO})\s+(?:often|sometimes|commonly|frequently|wrongly|mistakenly|tend\s+to"
+    rf"|(?:are|get)\s+tempted\s+to)\s+(?!use\b|say\b){_BODY})"
+)
+_DESCRIBED = re.compile(  # "clipping is sometimes described as a regularizer, but ..."
+    rf"{_START}((?:[^.!?;:\n,]|\.(?!\s|$))+?\s(?:is|are|gets|get)\s+(?:often|sometimes|commonly"
+    rf"|frequently|wrongly|mistakenly|occasionally)\s+(?:described|called|seen|viewed|treated"
+    rf"|presented|labell?ed|thought\s+of|mistaken\s+for|confused\s+with|sold)\b"
+    r"(?:[^.!?;:\n]|\.(?!\s|$))+?)(?=\s*,?\s*\b(?:but|however)\b|[.!?;](?:\s|$)|\n|$)"
+)
+_BARE = re.compile(  # "it isn't: clip_grad_value_ clamps ...": the denial ends its sentence
+    r"(?:(?<=[.!?;\n])|^)(\s*(?:but\s+)?(?:it|that|this)(?:\s+(?:is|does|was|do)\s+not|\s+(?:is|does|was"
+    r"|wo|ca|do)n['’]t|['’]s\s+not)(?:\s+(?:true|so|the\s+case|really|quite))?)\s*[:—–]\s+"
+)
+_UNTRUE = re.compile(  # "it's not true that value clipping keeps the direction just because ..."
+    rf"{_START}(it(?:'s|\s+is)\s+(?:not\s+(?:true|correct|right|the\s+case)|false|untrue|wrong"
+    rf"|a\s+mistake|incorrect)\s+(?:to\s+(?:say|think|claim|believe)\s+)?that\s+{_BODY})"
 )
 _TEMPTING = re.compile(  # "it's tempting to clip after each backward out of habit, but ..."
     rf"{_START}(it(?:'s|\s+is)\s+(?:tempting|natural)\s+to\s+"
@@ -49,4 +76,7 @@ def mark(text: str) -> str:
     """``text`` with each clause of a reported belief led by "suppose"."""
     text = _NAMED.sub(lambda m: m.group(1) + supposed(m.group(2)), text)
     text = _TEMPTING.sub(lambda m: m.group(1) + supposed(m.group(2)), text)
+    text = _BARE.sub(r"\1. ", text)
+    for shape in (_DOES, _DESCRIBED, _UNTRUE):
+        text = shape.sub(lambda m: m.group(1) + supposed(m.group(2)), text)
     return _THINKS.sub(lambda m: m.group(1) + supposed(m.group(2)), text)

@@ -102,9 +102,8 @@ def mentions(found: list[Clause], vocab: frozenset[str]) -> list[Mention]:
 
 
 def _not_a_call(name: str, clause: Clause, pos: int, last: int) -> bool:
-    """A "time step", a participle naming a noun ("the clipped gradients"), or a bare word
-    that names a call only as an item of a list of calls ("..., step via the scaler, update"),
-    not in a sentence ("the update uses the clipped gradients")."""
+    """A "time step", a participle naming a noun ("the clipped gradients") or a state ("already
+    unscaled"), or a bare word that names a call only in a list of calls ("..., step, update")."""
     toks = clause.toks
     if name == "step" and any(t.canon in _NOT_A_STEP for t in toks[max(0, pos - 3) : pos]):
         return True
@@ -113,7 +112,8 @@ def _not_a_call(name: str, clause: Clause, pos: int, last: int) -> bool:
     if name in _LISTED_ONLY and pos == last:
         return any(t.raw not in _LIST_FILLERS for j, t in enumerate(toks) if j != pos)
     after = next((t for t in toks[last + 1 :] if meaningful(t)), None)
-    return toks[last].raw.endswith("ed") and after is not None and after.canon in _NOUNS
+    noun = after is not None and after.canon in _NOUNS or pos and toks[pos - 1].raw == "already"
+    return toks[last].raw.endswith("ed") and bool(noun)
 
 
 @dataclass

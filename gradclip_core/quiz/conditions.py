@@ -14,10 +14,13 @@ from __future__ import annotations
 import re
 
 MARKER = "misconditioned"
-_ACT = r"(?:clip|clips|clipped|rescale[sd]?|scale[sd]?|shrinks?|shrunk|cut|cuts|clamp(?:s|ed)?)"
-_BELOW = r"(?:below|under|less\s+than|smaller\s+than|lower\s+than|<(?!=))"
-_LIMIT = (  # "the threshold", "the chosen threshold", "your max_norm"
-    r"(?:λ|lambda|lam\b|(?:(?:the|a|your|its)\s+)?(?:(?:chosen|set|given|fixed|clipping|clip)\s+)?"
+_ACT = (  # "clipping kicks in when ...", "the clip applies if ..."
+    r"(?:clip|clips|clipped|rescale[sd]?|scale[sd]?|shrinks?|shrunk|cut|cuts|clamp(?:s|ed)?"
+    r"|(?:clipping|clip)\s+(?:kicks\s+in|applies|acts|triggers|fires|activates|is\s+applied))"
+)
+_BELOW = r"(?:below|under|less\s+than|smaller\s+than|lower\s+than|<(?!=)|≤|<=)"
+_LIMIT = (  # "the threshold", "the chosen threshold", "your max_norm", a bare "c" or "τ"
+    r"(?:λ|lambda|lam\b|(?:c|τ|tau)\b(?!\s*[/·*(]|\s*\\)|(?:(?:the|a|your|its)\s+)?(?:(?:chosen|set|given|fixed|clipping|clip)\s+)?"
     r"(?:threshold|max_norm|limit))"
 )
 _QUIET = (  # words that say nothing is done, or that the condition is the right one

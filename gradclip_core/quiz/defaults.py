@@ -57,7 +57,12 @@ _NORMS = [  # "by default the l1 norm", "the infinity norm by default", "the def
     re.compile(rf"\bdefault\s+(?:norm\s+)?(?:is|=)\s+(?:the\s+)?{_KIND}[- ]norm"),
 ]
 _KINDS = {"l-1": "l1", "l-2": "l2", "manhattan": "l1"}
-_BY_DEFAULT = re.compile(r"\bout of the box\b|\bunless you (?:tell it|say|pass|set it) otherwise\b")
+_BY_DEFAULT = re.compile(  # "unless you pass something else": what it is by default
+    r"\bout of the box\b|\bunless you (?:tell it|say|pass|set it) otherwise\b"
+    r"|\bunless you (?:pass|set|give|specify|provide|choose) (?:something|anything) else\b"
+    r"|\bunless you (?:pass|set|give|specify|provide|choose) (?:another|a different|your own)"
+    r" (?:value|one|number)\b"
+)
 _LOOSE = [  # a false default said in other words than "X defaults to V"
     # "by default pytorch measures it with the max norm - norm_type=inf, i.e. the largest entry"
     re.compile(
@@ -115,6 +120,7 @@ def _is_default(arg: str, said: str) -> bool:
 
 def mark(text: str) -> str:
     """``text`` (lower case) with :data:`MARKER` after each false stated default."""
+    text = _BY_DEFAULT.sub("by default", text)  # "out of the box it uses the inf norm"
     ends = set()
     for form in _FORMS:
         for m in form.finditer(text):
@@ -124,7 +130,6 @@ def mark(text: str) -> str:
         for m in form.finditer(text):
             if not _is_default("norm_type", _KINDS.get(m.group(1), m.group(1))):
                 ends.add(m.end())
-    text = _BY_DEFAULT.sub("by default", text)  # "out of the box it uses the inf norm"
     for form in _LOOSE:
         for m in form.finditer(text):
             start = text.rfind(".", 0, m.start()) + 1

@@ -29,6 +29,7 @@ MARKER = "miscomputed"  # the word after a false result; see lessons/quiz/03_exp
 _NUM = r"-?(?:\d+\.?\d*|\.\d+)"
 _VECTOR = re.compile(  # not a call's arguments ("min(3, 1)") nor a vector divided ("(3, 4)/5")
     rf"(?<![a-z_])[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]](?!\s*/\s*[\d√])"
+    r"(?!\s*[·*×⋅]\s*[\d√(c])"  # nor one multiplied ("(1, 4)·2/√17"): a product, not a result
 )
 SENTENCE = re.compile(r"((?<=[.!?;])\s+|\n)")  # kept: a newline ends a sentence too
 _RESULT_VERBS = re.compile(  # "becomes (0.6, 0.8)", "scales it to roughly (0.995, 0.0995)"
@@ -58,9 +59,15 @@ _WITH = re.compile(
 )  # its limit
 _ADDS = re.compile(r"\b(?:add|adds|added|adding|plus|sum|sums|summed|accumulat\w*)\b[^,;:]*$")
 _PLUS = re.compile(r"[)\]]\s*\+\s*[(\[][^()\[\]]*[)\]]\s*=\s*$")  # "(1, 0) + (0, 1) = "
-_JOINED = re.compile(r"[)\]]\s*(?:\+|plus|and|&|,|,?\s*then)\s*$")  # a list or a sum of vectors
-_NAMED = re.compile(r"(?:^|[,;:]|\band)\s*[a-z]\w*\s*=\s*$")  # another vector named
-_NAMING = re.compile(rf"\b([a-z]\w*)\s*=\s*[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]")
+_JOINED = re.compile(  # a list or a sum of vectors; "(3, 0) and bias grad (0, 4)": one more
+    r"[)\]]\s*(?:\+|plus|and|&|,|,?\s*then)\s*$"
+    r"|[)\]]\s*,?\s*(?:and|plus|&)\s+(?:the\s+|its\s+)?(?:[a-z_.]+\s+){0,2}"
+    r"(?:grads?|gradients?|bias|tensor)\s*(?:=|is|of|:)?\s*$"
+)
+_NAMED = re.compile(r"(?:^|[,;:]|\band)\s*[a-z][\w.]*\s*=\s*$")  # another vector named
+_NAMING = re.compile(
+    rf"\b([a-z][\w.]*?)(?:\.grad)?\s*=\s*[(\[]\s*({_NUM}(?:\s*,\s*{_NUM})+)\s*[)\]]"
+)
 _OF_NAME = re.compile(r"\b([a-z]\w*)\s*(?:->|→|=>|becomes?|turns into)\s*$")
 _SUPPOSES = re.compile(r"\b(?:if|would|were|suppose|imagine|could)\b")
 _REJECTED = re.compile(r"(?:\bnot|\bnever|rather than|instead of|unlike)(?:\s+\w+){0,2}\s*$")
@@ -84,13 +91,23 @@ _PRODUCED = re.compile(
 # "the step is (0.3, 0.4)", "weights (6, 8)": a step or a weight vector, neither source nor result
 _ASIDE = re.compile(
     r"\b(?:(?:update|step)\s+(?:would\s+be|is|=|of|becomes)(?:\s+only|\s+about|\s+just)?"
-    r"|weights?|w(?:_i)?\s*=)\s*$"
-)
+    r"|weights?(?:\s+(?:are|is|=|of))?|w(?:_i)?\s*=|\bnorms\s*(?:are|of|=|:)?)\s*$"
+)  # "row norms (3, 1, 0.5)": one norm per unit, not a vector
 _SCALED = re.compile(rf"{_NUM}\s*[*×·]\s*$")  # "0.2 * (3, 4)": a factor times a vector
 _AGC = re.compile(r"\bweights?\b|\bratio\b|\blambda\b|λ")  # its limit is per unit, unstated
 _INF = re.compile(
     r"\binf(?:inity)?[- ]norm|norm_type\s*=\s*(?:float\(\W*inf|inf|math\.inf|torch\.inf)"
 )
+# "computes 5/10 and clamps it to at most 1": the norm clip's factor clamped, not the entries
+_COEF_CLAMP = re.compile(
+    r"clamp\w*\s+(?:it|this|that|the\s+(?:coefficient|factor|ratio|scale|multiplier))\s+"
+    r"(?:to\s+|at\s+)?(?:at\s+most\s+|≤\s*|<=\s*|a\s+maximum\s+of\s+)?1(?:\.0)?\b"
+)
+# "the factor 2/10 = 0.2 is clamped to at most 1": the same, said in the passive
+_COEF_CLAMPED = re.compile(
+    r"\b(?:coefficient|factor|multiplier)\b[^;,]{0,30}?\b(?:is|gets|being)\s+$"
+)
+_MEASURED = re.compile(r"(?:\bof|\bhas|\bhave|total|global|overall|combined|joint)\s+(?:a\s+)?$")
 _PLACES = 0.015  # results are read to two decimals
 
 
@@ -133,6 +150,7 @@ def _sentence(
         for m in _LIMIT.finditer(masked)
         if not m.group().startswith("norm ")
         or all(abs(float(m.group(1)) - v) > 0.01 for v in norms)
+        and not _MEASURED.search(masked[: m.start()])
     ]
     if not vectors:  # "max_norm=1.0" in the code before the example: its limit, if none yet
         return text, source, limit if limit is not None or _SUPPOSES.search(text) else _first(bare)
@@ -279,6 +297,7 @@ def _mode(masked: str, start: int, end: int) -> str | None:
         for mode, words in (("norm", _NORM_WORDS), ("value", _VALUE_WORDS))
         for w in words.finditer(masked)
         if not _REJECTED.search(masked[: w.start()])  # "not a uniform rescaling"
+        and not (mode == "value" and _coef_clamp(masked, w.start()))
     ]
     near = [
         (start - b if b <= start else a - end, m)
@@ -289,6 +308,15 @@ def _mode(masked: str, start: int, end: int) -> str | None:
         return min(near)[1]
     before = [(b, m) for a, b, m in named if b <= start]
     return max(before)[1] if before else None
+
+
+def _coef_clamp(masked: str, at: int) -> bool:
+    """Whether the clamp word at ``at`` clamps the norm clip's factor at 1, not the entries."""
+    if _COEF_CLAMP.match(masked, at):
+        return True
+    return bool(_COEF_CLAMPED.search(masked[:at])) and bool(
+        re.match(r"clamp\w*\s+(?:to\s+|at\s+)?(?:at\s+most\s+)?1(?:\.0)?\b", masked[at:])
+    )
 
 
 def _fits(source: tuple, result: tuple, limit: float | None, mode: str | None) -> bool:

@@ -46,7 +46,9 @@ _PROPORTIONAL = (  # "50 steps give roughly 50 times the gradient" (not "50 time
 )
 
 
-_COUNTED = re.compile(r"\b(?:multipl|appl|reus|used|chain|compos)\w*")  # a count of factors
+_COUNTED = re.compile(  # a count of factors: "repeats the matrix as a factor 100 times"
+    r"\b(?:multipl|appl|reus|used|chain|compos|repeat|recur|factor|occur|appear|enter)\w*"
+)
 
 
 def _evaluate(expr: str) -> float | None:

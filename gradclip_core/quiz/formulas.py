@@ -9,8 +9,12 @@ A fluent answer can state the right rule and then write its formula wrong in one
   such formula, when it is what the gradient is multiplied or scaled by (not "scaled down by",
   which divides, nor a condition "norm / max_norm > 1"), is followed by :data:`INVERTED`; a name
   the answer gives the norm ("n = ||g||", "total = sqrt(...)") counts as the norm;
-- AGC's weight norm floored at another number than 1e-3 ("max(||W||, 1e-6)", "the weight norm
-  clamped at 1e-8"): each is followed by :data:`MISFLOORED`.
+- AGC's weight norm floored at another number than 1e-3 ("max(||W||, 1e-6)", "max(‖W‖, ε) with
+  ε = 1e-6", "the weight norm
+  clamped at 1e-8"): each is followed by :data:`MISFLOORED`;
+- AGC's ratio of squared norms ("‖G_i‖²/max(‖W_i‖, 1e-3)²"): followed by :data:`SQUARED`;
+- AGC said to clip a gradient to its weight's norm, with no λ ("so that ‖G_i‖ = ‖W_i‖"):
+  followed by :data:`TARGETED`.
 
 Both are words the bank's misconceptions name. Reads the lower-cased answer.
 """
@@ -47,6 +51,21 @@ _FLOOR = re.compile(  # "max(||w||, 1e-6)", "max(‖W_i‖, 1e-8)", "weight norm
         "{num}", r"\d+(?:\.\d+)?e-?\d+|0\.0*\d+|10\s*\^\s*-\s*\d+"
     )
 )
+_NUMBER = r"\d+(?:\.\d+)?e-?\d+|0\.0*\d+|10\s*\^\s*-\s*\d+"
+_EPS = r"(?:ε|ϵ|eps(?:ilon)?)"
+SQUARED = "missquared"  # AGC's ratio taken of squared norms: "‖G_i‖²/max(‖W_i‖, 1e-3)²"
+_SQUARED = re.compile(
+    rf"{_BARS}\s*g[\w,]*\s*{_BARS}(?:_?\{{?[2f]\}}?|₂)?\s*(?:²|\^\s*2|\*\*\s*2)\s*/\s*(?:max\s*\(\s*)?"
+    rf"{_BARS}\s*w[^()/]{{0,24}}(?:\))?\s*(?:²|\^\s*2|\*\*\s*2)"
+)
+TARGETED = "mistargeted"  # AGC said to clip to the weight's norm: "so that ‖G_i‖ = ‖W_i‖"
+_TARGET = re.compile(
+    rf"\b(?:so\s+that|so|until|such\s+that|to\s+make|making)\s+{_BARS}\s*(?:g|∇)[\w,]*\s*{_BARS}"
+    rf"(?:_?\{{?[2f]\}}?|₂)?\s*(?:=|becomes|equals)\s*(?:max\s*\(\s*)?{_BARS}\s*w[\w,]*\s*{_BARS}"
+    r"(?![|‖])(?:_?\{?[2f]\}?|₂)?(?:\s*,\s*[\w.-]+\s*\))?(?!\s*[·*×/⋅]|\s*\w)"
+)
+_NAMED_FLOOR = re.compile(rf"max\s*\(\s*{_BARS}?\s*w[\w,]*\s*{_BARS}?[^,()]{{0,12}},\s*{_EPS}\s*\)")
+_EPS_SET = re.compile(rf"(?<![\w.]){_EPS}\s*(?:=|:=|is|of)\s*({_NUMBER})")  # "with ε = 1e-6"
 
 
 # a name the answer gives the norm: "n = ||g||", "total = sqrt(sum of squares)", "gn = g.norm()"
@@ -84,6 +103,12 @@ def mark(text: str) -> str:
         said = m.group(1) or m.group(2)
         if abs(_value(said) - 1e-3) > 1e-12:
             ends.append((m.end(), MISFLOORED))
+    if _NAMED_FLOOR.search(text):  # "max(‖W_i‖, ε) with ε = 1e-6": the floor by its name
+        said = [m for m in _EPS_SET.finditer(text)]
+        if said and all(abs(_value(m.group(1)) - 1e-3) > 1e-12 for m in said):
+            ends += [(m.end(), MISFLOORED) for m in said]
+    ends += [(m.end(), SQUARED) for m in _SQUARED.finditer(text)]
+    ends += [(m.end(), TARGETED) for m in _TARGET.finditer(text)]
     for at, word in sorted(ends, reverse=True):
         text = f"{text[:at]} {word} {text[at:].lstrip()}"
     return text

@@ -366,10 +366,16 @@ def _resolved(found: list[Clause], vocab: frozenset[str], subjects: frozenset[st
 def _other_call(named: list, found: list[Clause], tok: Tok, sentence: int) -> bool:
     """Whether the call named last before ``tok`` is another than the clip, written as code and
     leading its clause in ``tok``'s sentence: in "scaler.step() skips the update if it found
-    inf", "it" is the step (not in "clipping goes after backward() because it needs the grads")."""
+    inf", "it" is the step (not in "clipping goes after backward() because it needs the grads");
+    or the first call of the sentence before, written as code, when that one names no clip."""
     last = [m for m in named if m.i < tok.i][-1:]
     lead = bool(last) and last[0].pos <= 1 and last[0].code  # "scaler.step() skips ..."
-    return lead and last[0].call != "clip" and found[last[0].clause].sentence == sentence
+    if lead and last[0].call != "clip" and found[last[0].clause].sentence == sentence:
+        return True
+    # "call scaler.unscale_(optimizer) after backward(); it divides ...": the call the sentence
+    # before is about, when that sentence names no clip
+    before = [m for m in named if found[m.clause].sentence == sentence - 1 and m.i < tok.i]
+    return bool(before) and before[0].code and all(m.call != "clip" for m in before)
 
 
 def _notice(text: str, repeats: bool, bag: bool) -> str:

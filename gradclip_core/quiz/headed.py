@@ -10,7 +10,8 @@ rejects, "wrong way", "incorrect", before "," or ":") is read as a supposition: 
 clauses is led by "suppose", which :mod:`.suppose` marks as the premise of its clause. A heading
 that only names a topic ("clipping:", "clipping by norm: ...", "unscaling: ...", "clipping
 placement with accumulation: ...") introduces what the answer asserts, and so does a statement
-("clipping fixed it: ..."), so it is left as said. Reads the lower-cased answer.
+("clipping fixed it: ...", "clipping each micro-batch would distort it: the late ones ..."),
+so it is left as said. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _FINITE = (
     r"|sets|applies|operates|considers|handles|restricts|clips|modifies|affects|leaves|sees"
     r"|uses|compares|measures|replaces|zeroes|zeros|removes|drops|turns|maps|forces|squashes"
     r"|isn|aren|wasn|doesn|don|won|cannot|shouldn|mustn"  # "clipping ... isn't allowed: ..."
-    r"|fixed|solved|helped|worked|saved|stopped|cured|did|made)\b"  # "clipping fixed it: ..."
+    r"|fixed|solved|helped|worked|saved|stopped|cured|did|made"  # "clipping fixed it: ..."
+    r"|would|could|might|distorts|skews|biases|breaks|ruins|hurts)\b"  # "... would distort it:"
 )
 _HEADED = re.compile(  # from the heading to the end of its sentence
     r"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?(?:why\s*:\s*)?)"

@@ -68,6 +68,7 @@ INFORMAL = {
     "1st": "first",  # "a 2nd time": the ordinal in words
     "2nd": "second",
     "3rd": "third",
+    "normally": "usually",  # an adverb: "normalizes" stems to "normal" too
 }
 # "clamped below by eps", "floored from below", "never allowed below 1e-3", "(min 1e-3)": a floor
 _FLOORED = re.compile(
@@ -135,12 +136,55 @@ def readings(text: str) -> str:
     )  # "train for a while and log ...": no "while" clause
     text = commas.restore(text)  # "after the last one, call clip_grad_norm_"
     text = _FIX_NOUN.sub(r"\1 remedy", floors(_INDEX.sub(r"\1", text)))
+    text = _IMPORTANCE.sub(r"\1 \2 importance", text)  # "a and b have equal weight"
+    text = _NOTHING_CHANGED.sub("all stays as is", text)  # "(under the limit) nothing changed"
+    text = _DOOMED.sub(r"\1 discarded", text)  # "about to be zeroed": the next loop's reset
+    text = _NO_ERROR.sub(_no_error, text)  # "raises no error": the verb denied
+    text = _VERDICT.sub(lambda m: f" in a {m.group(1)} way", text)  # "..., which is useless"
     named = _LAMBDA.search(text)
     if not named:
         return text
     value = re.escape(named.group(1))
     later = re.sub(rf"(?<![\w.]){value}(?!\w|\.\d)", "λ", text[named.end() :])
+    if _UNIT_WEIGHT.search(text) or re.search(rf"(?<![\w.]){value}\s*[x×*·]\s*1\s*/", text):
+        later = _NORM_LAMBDA.sub("norm λ × 1", later)  # weight norm 1: λ · 1 is right
     return text[: named.end()] + later
+
+
+# "have equal weight", "gets more weight": importance, not the parameters
+_IMPORTANCE = re.compile(
+    r"\b(ha(?:ve|s)|gets?|carry|carries|given|count with)\s+"
+    r"(equal|the same|more|less|extra)\s+weight\b"
+)
+# "where it's 0.6, nothing changed": the gradients left as they are, no claim about in place
+_NOTHING_CHANGED = re.compile(r"\bnothing\s+(?:is\s+|was\s+|gets\s+|got\s+)?chang(?:ed|es)\b")
+# "values that are about to be zeroed anyway": wiped by the next iteration, no call placed here
+_DOOMED = re.compile(
+    r"\b((?:about|going|soon|due)\s+to\s+be|will\s+(?:soon\s+)?be)\s+(?:zeroed|cleared|wiped|reset)\b"
+)
+# "clipping afterwards edits .grad, which is useless": the verdict on that placement, in its clause
+_VERDICT = re.compile(
+    r",?\s+which\s+(?:is|was|would\s+be)\s+(?:(?:completely|entirely|totally|simply)\s+)?"
+    r"(useless|pointless|wrong|meaningless)\b"
+)
+# "a tiny max_norm raises no error", "gives no warning": no error raised at all
+_NO_ERROR = re.compile(
+    r"\b(rais|throw|giv|produc|trigger)(?:es|s|e)?\s+no\s+(error|exception|warning)s?\b"
+)
+_VERBS = {"rais": "raise", "throw": "throw", "giv": "give", "produc": "produce"}
+
+
+def _no_error(m: re.Match) -> str:
+    return f"does not {_VERBS.get(m.group(1), m.group(1))} an {m.group(2)}"
+
+
+# "a row with weight norm 1", "||w|| = 1": a unit whose clipped gradient norm is λ · 1 = λ
+_UNIT_WEIGHT = re.compile(
+    r"\b(?:weight|row|parameter|w)s?(?:'s)?\s+(?:row\s+)?norm\s*(?:is|of|=|:)?\s*1(?:\.0+)?(?![\d.])"
+    r"|(?:‖|\|\|)\s*w\w*\s*(?:‖|\|\|)\s*=\s*1(?:\.0+)?(?![\d.])"
+    r"|\b(?:weight|row)s?\s+norms\s*(?:are|of|=|:)?\s*\([^)]*(?<![\d.])1(?:\.0+)?\s*[,\s)]"
+)  # "row norms (3, 1, 0.5)"
+_NORM_LAMBDA = re.compile(r"\bnorm\s+(?:of\s+)?λ(?!\s*[×x*·])")
 
 
 def _stem(word: str) -> str:

@@ -34,12 +34,12 @@ from gradclip_core.quiz.text import (
     meaningful,
     word_forms,
 )
+from gradclip_core.quiz.topics import fresh as topical
 from gradclip_core.quiz.wordmatch import canon_set, positions
 
 PREDICATE_SPAN = 10  # words from the first to the last part of a claim, subject aside
 ORDERED_GAP = 1  # words allowed between two parts of a claim joined by " > "
 DONOR_REACH = 2  # clauses back a clause may take its subject from (any in its own sentence)
-TOPIC_SENTENCES = 2  # sentences back a topic carried on from clause to clause may come from
 MAX_TRIES = 256  # combinations of part matches tried per claim and clause
 _BE = wordset("is are was were be s re")  # "there are", "there's"
 _CONTRASTIVE = wordset("instead rather")  # "X instead of Y": Y is set against X
@@ -300,7 +300,7 @@ def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause
             ok = verb_first and before and has_subject(before[-1], subjects, True)
             lent = before[-1] if ok else None  # a first clause has none before it
             out.append((_elided(clause, before, subjects), lent))
-            bearer.append(clause)
+            bearer.append(None if clause.contrasted else clause)  # what is set against, no topic
             continue
         donor = None
         if _existential(clause):  # "if there are infs": a subject of its own, "there"
@@ -314,7 +314,7 @@ def contexts(found: list[Clause], subjects: frozenset[str]) -> list[tuple[Clause
                 if c.sentence == clause.sentence or k >= len(before) - DONOR_REACH
             ]
             lent = [bearer[k] for k in reversed(near) if bearer[k]][:1]
-            fresh = [c for c in lent if c.sentence >= clause.sentence - TOPIC_SENTENCES]
+            fresh = [c for c in lent if topical(c, clause, before)]
             donor = fresh[0] if fresh else None  # a topic fades a few sentences on
         out.append((clause, donor))
         bearer.append(donor)

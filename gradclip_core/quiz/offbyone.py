@@ -5,7 +5,9 @@ so the first update uses a single micro-batch and every window after it is shift
 test that closes a window of ``accum`` micro-batches is ``(i + 1) % accum == 0`` (or
 ``enumerate(loader, 1)``). Such a test that guards the step or the clip, in a loop over
 ``enumerate(...)`` that counts from 0, is followed by :data:`MARKER` ("miswindowed"), a word a
-misconception of the bank can name. Reads the lower-cased answer.
+misconception of the bank can name. An ordinal one short of the count, "the (K−1)-th
+micro-batch", "the (n-1)th", is read as "the penultimate" (word by word it is only "k th").
+Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ import re
 
 MARKER = "miswindowed"
 _LOOP = re.compile(r"\bfor\s+(\w+)\s*,[^\n]*\benumerate\(([^\n]*)\)\s*:")
+_SHORT = re.compile(
+    r"\(\s*([a-z])\s*[-−]\s*1\s*\)\s*-?\s*(?:th|st)\b|\b([a-z])\s*[-−]\s*1\s*-\s*th\b"
+)
 _TEST = r"\bif\s+\(?\s*{var}\s*%\s*\w+\s*\)?\s*==\s*0\s*:"
 
 
 def mark(text: str) -> str:
     """``text`` with :data:`MARKER` after each window test that fires on micro-batch 0."""
+    text = _SHORT.sub("penultimate", text)  # "the (k-1)-th micro-batch"
     loop = _LOOP.search(text)
     if loop is None or re.search(r",\s*(?:start\s*=\s*)?1\b", loop[2]):
         return text  # no 0-based counter: "enumerate(loader, 1)" counts from 1

@@ -4,7 +4,8 @@
 "param.clamp_(-0.5, 0.5)" after the step clamp the weights themselves, not their ``.grad``: that
 is weight clipping, another thing, and the gradients the step used were never bounded. Each
 clamp (``clamp_``, ``clamp``, ``clip_``) called on a parameter (``p``, ``param``, ``w``,
-``weight``, directly or through ``.data``) rather than on its ``.grad`` is followed by
+``weight``, ``θ``, directly or through ``.data``; or given one first, as in "θ_i ← clamp(θ_i, −c,
+c)") rather than on its ``.grad`` is followed by
 :data:`MARKER`, a word a misconception of the bank names. ``p.grad.clamp_(...)`` is left as it
 is. Reads the lower-cased answer.
 """
@@ -14,8 +15,10 @@ from __future__ import annotations
 import re
 
 MARKER = "misweighted"
+_PARAM = r"(?:p|param|parameter|w|weight|θ|theta)(?:_\{?[ij]\}?)?"  # "θ_i" in notation too
 _CLAMPED = re.compile(
-    r"((?<![\w.])(?:p|param|parameter|w|weight)(?:\.data)?\.(?:clamp_?|clip_)\s*\([^()]*\))"
+    rf"((?<![\w.]){_PARAM}(?:\.data)?\.(?:clamp_?|clip_)\s*\([^()]*\)"
+    rf"|(?<![\w.])(?:torch\.)?(?:clamp|clip)\s*\(\s*{_PARAM}\s*,[^()]*\))"  # "clamp(θ_i, -c, c)"
 )
 
 

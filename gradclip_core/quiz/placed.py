@@ -7,10 +7,16 @@ is named before it in its sentence (:func:`placed`, used by :mod:`.call_order`):
   word, in a sentence that places by both "after" and "before": in "once per update, right
   after the last backward() and right before optimizer.step(), because ... the step uses that
   sum" the clause places the clip, not the step (a call is not placed against itself);
-- else the subject found before.
+- else the subject found before; with none, nothing when the clause tells the state of the
+  gradients instead ("before backward the gradient is None", "after step it was applied").
 """
 
 from __future__ import annotations
+
+_STATE = frozenset(
+    {"none", "stale", "empty", "undefined", "applied", "consumed", "exist", "missing"}
+)
+_GRADS = frozenset(["grad", "grads", "gradient", "gradients"])
 
 
 def placed(reader, subj, i: int, clause, n: int):
@@ -35,7 +41,8 @@ def placed(reader, subj, i: int, clause, n: int):
     if later is not None:
         return later
     if subj is None:
-        return topic
+        words = {t.raw for t in clause.toks}
+        return None if words & _STATE and words & _GRADS else topic
     objects = [m for m in reader.said if m.i in reader.objects and reader.sentence(m) == sentence]
     both = {m.i in reader.earlier for m in objects} == {True, False}  # "after a ... before b"
     ordered = both and any(m.call == subj.call for m in objects)

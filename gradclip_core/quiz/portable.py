@@ -9,7 +9,7 @@ vocabulary), so lending one changes nothing in how the borrowing prompt reads it
 Said in an answer, it cancels no concept but withholds full marks, and its feedback is shown.
 
 Each was chosen from data: over the answer sets the grader was tuned on, it fired on no good
-answer to another prompt and on at least one wrong answer (113 of the bank's misconceptions).
+answer to another prompt and on at least one wrong answer (115 of the bank's misconceptions).
 ``test_no_good_answer_tuned_on_states_a_portable_misconception`` in
 tests/content/test_explain_grader.py keeps the first true.
 """

@@ -1,4 +1,5 @@
-"""Powers of numbers written with superscripts, and scientific notation, read as plain numbers.
+"""Powers of numbers written with superscripts, in words ("1.1 to the power 100") and scientific
+notation, read as plain numbers.
 
 Answers written as mathematics put exponents up: "1.5^50 ≈ 6·10⁸", "1.1^100 ≈ 1.4 × 10^4",
 "max(‖W‖, 10⁻³)", "a loss scale of 2¹⁶". Read word by word these are "6 10 8", "10 3" and "2 16",
@@ -35,10 +36,17 @@ def _exponent(m: re.Match, at: int) -> str:
     return (up.translate(_UP) if up else plain.replace("−", "-")).lstrip("+")
 
 
+_WORDED = re.compile(  # "1.1 to the power 100", "1.1 to the power of 100", "1.1 raised to 100"
+    r"\b(\d+(?:\.\d+)?)\s+(?:to\s+the\s+(?:power|pow)(?:\s+of)?|raised\s+to(?:\s+the"
+    r"(?:\s+power)?(?:\s+of)?)?)\s+(\d+)\b(?!\.\d)"
+)
+
+
 def mark(text: str) -> str:
     """``text`` (lower case) with powers of ten in e-notation and superscripts as "^"."""
     text = _SCIENTIFIC.sub(lambda m: f"{m.group(1)}e{_exponent(m, 2)}", text)
     text = _TEN.sub(lambda m: f"1e{_exponent(m, 1)}", text)
     for signed, words in _SIGNED:
         text = signed.sub(words, text)
+    text = _WORDED.sub(r"\1^\2", text)  # "1.1 to the power 100" as "1.1^100"
     return _POWER.sub(lambda m: f"{m.group(1)}^{m.group(2).translate(_UP)}", text)

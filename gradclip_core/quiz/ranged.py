@@ -17,7 +17,10 @@ from gradclip_core.quiz.examples import SENTENCE
 
 MARKER = "misranged"  # after a max_norm said to lie between two numbers it is not between
 _NUM = r"(\d+(?:\.\d+)?)(?![\d.]*\d)"
-_SAID = r"\s*(?:is|=|of|:|at|around|about|near|of about|of around)?\s*(?:about\s+|around\s+)?"
+_SAID = (  # "is 0.8", "was 0.4", "came out at 1.2", "≈ 0.8", "of roughly 2"
+    r"\s*(?:is|was|were|=|≈|~|of|:|at|around|about|near|of about|of around|came\s+out\s+at"
+    r"|sits\s+at|sat\s+at)?\s*(?:about\s+|around\s+|roughly\s+|~\s*)?"
+)
 _OF = r"(?:\s+(?:gradient\s+|grad\s+)?norm)?"  # "the median (gradient) norm is 0.8"
 _MEDIAN = re.compile(rf"\bmedian{_OF}{_SAID}{_NUM}")
 _PERCENTILE = re.compile(

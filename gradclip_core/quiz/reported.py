@@ -26,7 +26,8 @@ from gradclip_core.quiz.asked import supposed
 _BODY = r"(?:[^.!?;:\n]|\.(?!\s|$))"  # ".grad" and "optimizer.step()" do not end a sentence
 _NAMED = re.compile(  # "a classic bug is calling X after step(): ..."
     r"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?)((?:a|one|the)\s+(?:(?:common|classic|typical|frequent"
-    r"|usual|big|subtle|nasty|rookie)\s+)?(?:mistake|bug|error|pitfall|gotcha|trap)\s+"
+    r"|usual|big|subtle|nasty|rookie|frequent)\s+)?(?:mistake|bug|error|pitfall|gotcha|trap|slip"
+    r"|blunder|misstep)\s+"
     rf"(?:(?:i|we|you)\s+(?:see|saw|hit|made|make)\s+(?:a\s+lot\s+|often\s+)?)?(?:is|was)\s+"
     rf"(?!that\b){_BODY}+)"
 )

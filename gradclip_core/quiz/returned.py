@@ -4,11 +4,14 @@
 clipping clip_grad_norm_'s return value. A sentence that speaks of what a call returns ("what it
 returns", "the value it hands back", "returns the norm") and names a norm, where the clipping
 call named last before it (in that sentence, or through "it" in the one before) is
-``clip_grad_value_``, is followed (so is one that has it return a statistic of the gradient
+``clip_grad_value_`` (a short sentence naming no call may stand between: "why this one?"),
+is followed (so is one that has it return a statistic of the gradient
 after the verb: "it returns the largest gradient entry") by :data:`MARKER`, a word a
 misconception of the bank can name. A sentence that denies ("returns none", "returns nothing",
 "not") is left alone. The reverse, clip_grad_norm_ said to return None or nothing ("you need a
 separate call because clip_grad_norm_ returns none"), is marked with :data:`VOIDED`.
+"Only returns the norm" after the sentence says the call changed the grads ("replaces .grad in
+place, it only returns the norm") tells what comes back, and is read without its "only".
 Reads the lower-cased answer.
 """
 
@@ -37,7 +40,15 @@ _IT = re.compile(  # "it returns", "it also returns", "what it gives back"
 # what it is said to return, when no norm is named: a statistic of the gradient
 _STAT = re.compile(r"\b(?:largest|biggest|max(?:imum)?|total|sum|mean|average|magnitude|size)\b")
 _NORM_CALL = re.compile(r"max_norm|clip_grad_norm")
+_SHORT = 6  # words of a sentence between the call and its "it" ("why this one?")
 _DENIED = re.compile(r"\b(?:none|nothing|not|no|never|doesn't|only)\b")
+# "it replaces .grad in place (no reassignment needed, it only returns the norm)": "only" says
+# what comes back, not that nothing is clipped, once the sentence has said the grads change
+_CHANGED = re.compile(
+    r"\b(?:in[\s-]?place|inplace|replaces?|overwrites?|rescales?|scales|modif(?:y|ies)|mutates?"
+    r"|writes?\s+(?:\w+\s+)?(?:back|into))\b"
+)
+_ONLY = re.compile(r"\b(?:only|just|merely)\s+(?=returns?\b)")
 
 
 def mark(text: str) -> str:
@@ -59,6 +70,10 @@ def mark(text: str) -> str:
         told = _NORM.search(part) or _STAT.search(part[said.end() :] if said else "")
         if said and named == "value" and told and not _DENIED.search(part):
             part = f"{part[: said.end()]} {MARKER}{part[said.end() :]}"
-        last = calls[-1].group(1) if calls else None
+        # a short sentence that names no call ("why this one?") keeps the one named before
+        last = calls[-1].group(1) if calls else (last if len(part.split()) <= _SHORT else None)
+        changed = _CHANGED.search(part)
+        if changed and not re.search(r"\b(?:not|never|n't|no longer)\b", part[: changed.start()]):
+            part = part[: changed.end()] + _ONLY.sub("", part[changed.end() :])
         out.append(part)
     return _VOID.sub(rf"\1 {VOIDED}\2", "".join(out))  # before "none", which would deny it

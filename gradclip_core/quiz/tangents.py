@@ -16,7 +16,11 @@ Rewrites of the lower-cased answer (:func:`mark`, run last by :mod:`.marks`):
 - "foreach=None" (the default of clip_grad_norm_'s foreach): a value, no negation, read as
   "foreach=auto";
 - "the threshold scales with its own weights", "grows with the batch": in proportion to them,
-  read as "scales relative to" (nothing is scaled by the weights).
+  read as "scales relative to" (nothing is scaled by the weights);
+- "scaler.step(optimizer) then knows they're unscaled": "then" before a verb of knowing is "by
+  that point", no next step, read as "now" (not "step, then unscale").
+- "before backward it's None", "after step it has already been applied": the state of the
+  gradient, read as "the grad is none" (no clipping call placed before backward or after step).
 
 "the clipped one", "the scaled ones": in a claim, "one" after a participle is a pronoun, matched
 only by the word "one" in an answer, not by a number 1 ("clip value 1.0", "clipped down to 1.0
@@ -78,14 +82,27 @@ _LIKENESS = wordset(
 _NOT_LIKE = wordset("would d i you we they feel looks look")  # "i'd like", "looks like ..."
 _MARKED = re.compile(r"mis[a-z]+ed|onefactor|suppose")  # the markers of .marks: no analogy
 
+_KNOWS = re.compile(  # "scaler.step(optimizer) then knows ...": at that point, no next step
+    r"([\w)]\s+)then(\s+(?:already\s+)?(?:knows|sees|notices|realises|realizes|recognises"
+    r"|recognizes|detects|finds|remembers)\b)"
+)
+
+
+_STATE = re.compile(  # "it's None", "it is stale", "it has already been applied": the gradient
+    r"\bit(?:(?:'s|\s+is|\s+was)(?=\s+(?:none|stale|empty|undefined)\b)"
+    r"|\s+ha[sd]\s+already\s+been(?=\s+(?:applied|consumed|used)\b))"
+)
+
 
 def mark(text: str) -> str:
     """``text`` with the rewrites of the module docstring."""
+    text = _STATE.sub(lambda m: "the grad " + m[0][2:].lstrip().replace("'s", "is"), text)
     text = _MEAN_VERB.sub(lambda m: f"{m[1]}{m[2]}intend", text)
     text = _COMPOUNDS.sub(lambda m: f"{m[1]}scale", text)
     text = _GUARD.sub(lambda m: f"{m[1]}{m[2]} from", text)
     text = _FOREACH.sub(lambda m: f"{m[1]}auto", text)
     text = _COUNTED.sub(lambda m: f"{m[1]}{m[2]} of coordinates", text)
+    text = _KNOWS.sub(lambda m: f"{m[1]}now{m[2]}", text)
     return _TRACKS.sub(lambda m: f"{m[1]} relative to ", text)
 
 

@@ -359,7 +359,7 @@ def _negations(toks: list[Tok]) -> dict[int, set[int]]:
         for k in range(j + 1, end):
             after = toks[k + 1].raw if k + 1 < len(toks) else ""
             if toks[k].raw in _REACH_ENDS and not (
-                (toks[k].raw == "by" and after in _ALONE)
+                (toks[k].raw == "by" and after in (*_ALONE, toks[k - 1].raw))  # "one by one"
                 or _listed(toks, k)
                 or (k == j + 1 == 1 and toks[k].raw == "as")
             ):  # "not as one norm over the network": a clause led by "not as" denies it all

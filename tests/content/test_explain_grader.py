@@ -138,6 +138,12 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind79.toml",
     "explain_answers_blind80.toml",
     "explain_answers_blind81.toml",
+    "explain_answers_blind82.toml",
+    "explain_answers_blind83.toml",
+    "explain_answers_blind84.toml",
+    "explain_answers_blind85.toml",
+    "explain_answers_blind86.toml",
+    "explain_answers_blind87.toml",
 )
 
 
@@ -218,11 +224,11 @@ def test_rates_over_all_prompts_meet_the_targets():
 
 # Written blind and never used to tune the grader: (file, good floor, wrong ceiling). The bound
 # guards against regressions on unseen answers, set a little below what the set measures now
-# (session 29's end: blind11 97.9 % good, 5.2 % wrong full; blind62 93.8 % and 10.4 %; blind63
-# 93.8 % and 5.2 %; blind68 97.9 % and 3.1 %; blind69 90.6 % and 8.3 %; blind71 96.9 % and
-# 5.2 %; blind74 90.6 % and 5.2 %; blind75 91.7 % and 8.3 %; blind77 90.6 % and 8.3 %; blind81
-# 88.5 % and 9.4 %). It is NOT the targets above: the grader misses mistakes its rubric does not
-# list, and each writer invents new ones.
+# (session 30's end: blind11 97.9 % good, 5.2 % wrong full; blind62 93.8 % and 10.4 %; blind63
+# 93.8 % and 5.2 %; blind68 97.9 % and 3.1 %; blind69 90.6 % and 8.3 %; blind71 97.9 % and
+# 5.2 %; blind74 91.7 % and 5.2 %; blind75 91.7 % and 7.3 %; blind77 90.6 % and 8.3 %; blind81
+# 89.6 % and 8.3 %; blind82 93.8 % and 9.4 %; blind86 94.8 % and 8.3 %). It is NOT the targets
+# above: the grader misses mistakes its rubric does not list, and each writer invents new ones.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
     "explain_answers_blind62.toml": (0.91, 0.14),
@@ -234,6 +240,8 @@ HELD_OUT = {
     "explain_answers_blind75.toml": (0.89, 0.11),
     "explain_answers_blind77.toml": (0.88, 0.11),
     "explain_answers_blind81.toml": (0.86, 0.12),
+    "explain_answers_blind82.toml": (0.91, 0.11),
+    "explain_answers_blind86.toml": (0.92, 0.10),
 }
 
 
