@@ -144,6 +144,12 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind85.toml",
     "explain_answers_blind86.toml",
     "explain_answers_blind87.toml",
+    "explain_answers_blind88.toml",
+    "explain_answers_blind89.toml",
+    "explain_answers_blind90.toml",
+    "explain_answers_blind91.toml",
+    "explain_answers_blind92.toml",
+    "explain_answers_blind93.toml",
 )
 
 
@@ -227,7 +233,8 @@ def test_rates_over_all_prompts_meet_the_targets():
 # (session 30's end: blind11 97.9 % good, 5.2 % wrong full; blind62 93.8 % and 10.4 %; blind63
 # 93.8 % and 5.2 %; blind68 97.9 % and 3.1 %; blind69 90.6 % and 8.3 %; blind71 97.9 % and
 # 5.2 %; blind74 91.7 % and 5.2 %; blind75 91.7 % and 7.3 %; blind77 90.6 % and 8.3 %; blind81
-# 89.6 % and 8.3 %; blind82 93.8 % and 9.4 %; blind86 94.8 % and 8.3 %). It is NOT the targets
+# 89.6 % and 8.3 %; blind82 93.8 % and 9.4 %; blind86 94.8 % and 8.3 %; session 31's start:
+# blind88 95.8 % and 2.1 %; blind91 97.9 % and 6.2 %). It is NOT the targets
 # above: the grader misses mistakes its rubric does not list, and each writer invents new ones.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
@@ -242,6 +249,8 @@ HELD_OUT = {
     "explain_answers_blind81.toml": (0.86, 0.12),
     "explain_answers_blind82.toml": (0.91, 0.11),
     "explain_answers_blind86.toml": (0.92, 0.10),
+    "explain_answers_blind88.toml": (0.93, 0.05),
+    "explain_answers_blind91.toml": (0.95, 0.09),
 }
 
 
