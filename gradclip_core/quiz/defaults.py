@@ -5,14 +5,15 @@ default, it raises on nan", "max_norm defaults to 1.0") in words that all sound 
 :mod:`.api` checks keyword *names* only. Each statement that names an argument, a value and the
 word "default" together ("X=V is the default", "X defaults to V", "by default X is V", "by
 default with X V", "the default X is V", "X is V by default", "X at its default of V", "X has a
-default of V", "X (default V)") whose V is not torch's default is followed by :data:`MARKER`, a
-word a misconception of the bank can name. An argument with no default (:data:`REQUIRED`) has no
-true stated default. Looser words count too ("by default it measures ... the largest absolute
-entry", "raises a RuntimeError by default", "torch's default max_norm", "max_norm falls back
-to 1.0", "it uses max_norm=1.0 when you don't pass one", "out of the box" for "by default"),
-unless the sentence denies before them ("does not raise by default"). The table is torch
-2.13's (``tests/content/test_explain_feedback_claims*.py`` compares it with
-``inspect.signature``). Reads the lower-cased answer.
+default of V", "X (default V)", "leave X out and it defaults to V") whose V is not torch's
+default is followed by :data:`MARKER`, a word a misconception of the bank can name. An argument
+with no default (:data:`REQUIRED`) has no true stated default. Looser words count too ("by
+default it measures ... the largest absolute entry", "raises a RuntimeError by default",
+"torch's default max_norm", "max_norm falls back to 1.0", "it uses max_norm=1.0 when you don't
+pass one", "out of the box" for "by default"), unless the sentence denies before them ("does not
+raise by default"). The table is torch 2.13's
+(``tests/content/test_explain_feedback_claims*.py`` compares it with ``inspect.signature``).
+Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ _FORMS = [
     re.compile(rf"\b({_ARG})\s+has\s+a\s+default\s+(?:value\s+)?(?:of\s+)?{_VAL}"),
     re.compile(rf"\bby default\s*\(\s*({_ARG})\s*=\s*{_VAL}"),  # "the l1 norm by default (...)"
 ]
+# "if you leave max_norm out it defaults to 1.0": the argument named before, then "it"; the
+# marker stands as a clause of its own, since "if you ..." supposes the rest of its clause
+_LEFT_OUT = re.compile(
+    rf"\b({_ARG})(?:\s+(?:out|off|unset|away))?\s*,?\s+(?:(?:and|then)\s+)*(?:it|that|this)\s+"
+    rf"(?:just\s+)?(?:defaults?\s+to|falls?\s+back\s+to)\s*{_VAL}"
+)
 _KIND = r"(l1|l-1|l2|l-2|euclidean|l∞|l-?inf\w*|inf\w*|max(?:imum)?|manhattan)"  # unnamed norm_type
 _NORMS = [  # "by default the l1 norm", "the infinity norm by default", "the default is the l1 norm"
     re.compile(
@@ -138,6 +145,10 @@ def mark(text: str) -> str:
     for m in _UNPASSED.finditer(text):  # the "don't" is its own: a denial only before it
         if not _DENIED.search(text, text.rfind(".", 0, m.start()) + 1, m.start()):
             ends.add(m.start())
-    for at in sorted(ends, reverse=True):
-        text = f"{text[:at]} {MARKER} {text[at:].lstrip()}"
+    for m in _LEFT_OUT.finditer(text):
+        if not _is_default(_ALIASES.get(m.group(1), m.group(1)), m.group(2)):
+            ends.add(-m.end())  # negative: the marker as a clause of its own
+    for at in sorted(ends, key=abs, reverse=True):
+        mark = f", {MARKER}," if at < 0 else f" {MARKER}"
+        text = f"{text[: abs(at)]}{mark} {text[abs(at) :].lstrip()}"
     return text

@@ -19,10 +19,11 @@ said to lie between two numbers it is not between (:mod:`.ranged`), what a clipp
 (:mod:`.paramclamp`), norm clipping told as an entry-by-entry cap and wrong definitions
 (:mod:`.entrywise`, :mod:`.definitions`), and questions, headings and the turns of a dialogue that
 the next turn rejects are read as suppositions (:mod:`.asked`, :mod:`.headed`, :mod:`.dialogue`),
-and so are beliefs the answer retracts (:mod:`.retracted`) or rejects by a verdict after them
-(:mod:`.avoided`), worked cases it labels (:mod:`.cases`) or works through for per-micro-batch
-clipping (:mod:`.perclip`), mistakes it tells as stories (:mod:`.reported`) or narrates in an
-incident report (:mod:`.incident`) and mistakes it confesses or puts down to others
+and so are beliefs the answer retracts, clauses it repairs in mid-sentence ("x, no wait, y":
+:mod:`.retracted`) or ways it rejects by a verdict after them (:mod:`.avoided`), worked cases it
+labels (:mod:`.cases`) or works through for per-micro-batch clipping (:mod:`.perclip`), mistakes
+it tells as stories (:mod:`.reported`) or narrates in an incident report (:mod:`.incident`) and
+mistakes it confesses or puts down to others
 (:mod:`.confessed`) or names under a label (:mod:`.pitfalls`), ways quoted only to be denied
 (:mod:`.quoted`), beliefs denied at once and bugs told from past projects (:mod:`.hindsight`),
 practices likened to something (:mod:`.likened`), the code an answer reviews (:mod:`.reviewed`) and
@@ -164,7 +165,7 @@ def mark(text: str) -> str:
     text = submodule.mark(text)  # "mislayered": clip_grad_norm_(model.fc.parameters(), ...)
     text = paramclamp.mark(text)  # "misweighted": p.data.clamp_(-1, 1), the weights clamped
     text = headed.mark(dialogue.mark(asked.mark(api.mark(text))))  # "misnamed", "suppose"
-    text = retracted.mark(text)  # "suppose": "i first thought ..., but ..."
+    text = retracted.mark(text)  # "suppose": "i first thought ..., but ...", "x, no wait, y"
     text = reported.mark(text)  # "suppose": "a classic bug is ...", "we had ... and it did nothing"
     text = incident.mark(text)  # "suppose": "incident: our clip had been placed before ..."
     text = confessed.mark(text)  # "suppose": "i got this wrong at first: i had ..."

@@ -1,14 +1,14 @@
 """Matching claims against the clauses of an answer (the syntax is in quiz.claims).
 
-A claim holds in a clause when every part has an alternative there (an alternative's words
-close together), parts joined by " > " come in that order, no excluded alternative is there
-(its words close together too), and the clause's negations that reach its words (not counting
-a negating word the claim names itself, like "prevent") are odd exactly when the claim says
-"not". For a misconception, the words a clause only supposes ("if you ...", those before
-"would", a clause led by "or" that means "otherwise") do not count, except the subject
-before "would" ("the early ones would count more" asserts it).
-Two words match when they share a synonym group or stem, or when the answer's word is long,
-not in the prompt's vocabulary, and nearly equal (a typo).
+A claim holds in a clause when every part has an alternative there (its words close together; a
+word alone fills one part only), parts joined by " > " come in that order, no excluded
+alternative is there (its words close together too), and the clause's negations that reach its
+words (not counting a negating word the claim names itself, like "prevent") are odd exactly when
+the claim says "not". For a misconception, the words a clause only supposes ("if you ...", those
+before "would", a clause led by "or" that means "otherwise") do not count, except the subject
+before "would" ("the early ones would count more" asserts it). Two words match when they share a
+synonym group or stem, or when the answer's word is long, not in the prompt's vocabulary, and
+nearly equal (a typo).
 
 Two repairs make clauses complete: a clause with no subject takes the subject of the clause
 before it ("..., so it keeps the direction"), and a clause that is only a subject and a
@@ -201,8 +201,9 @@ def _fits(pat: Pattern, clause: Clause, combo: tuple, assertive: bool) -> bool:
     the claim's polarity (``combo[0]`` holds the subject's positions)."""
     parts = combo[1:]
     predicate = [clause.rank[j] for hit in parts for j in hit]
-    if max(predicate) - min(predicate) > PREDICATE_SPAN:
-        return False
+    words = [hit[0] for hit in parts if len(hit) == 1]  # parts met by one word ("big batches")
+    if max(predicate) - min(predicate) > PREDICATE_SPAN or len(set(words)) < len(words):
+        return False  # too far apart, or one word standing for two parts
     if pat.ordered and not _in_order(parts, clause.rank):
         return False
     if pat.ordered and assertive and _valued(parts, clause):

@@ -8,9 +8,10 @@ say about it is still the learner's claim ("without unscaling the gradients woul
 is false), so only a misconception that names the wrong way itself must not be read there.
 Every clause of a sentence led by such a condition ("if / when you skip / forget / omit / leave
 out / don't ...", "if X is skipped / left out ...", "unless ...", "without ...", or an
-imperative "skip / forget X and ...") gets :data:`MARKER`, a word such a misconception can
-exclude. A sentence that says the omission does no harm ("nothing changes", "it's fine") is
-left as said. Reads the lower-cased answer.
+imperative "skip / forget X and ..."; after "because" / "since" / "so" / "and" / "but" too:
+"because if you don't unscale, the gradients you clip are still scaled") gets :data:`MARKER`, a
+word such a misconception can exclude. A sentence that says the omission does no harm ("nothing
+changes", "it's fine") is left as said. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ _LEADS = (
     rf"(?:is|was|gets|got)\s+{_LEFT}"
     r"|unless|without|(?:skip|forget|omit|leave\s+out)(?=[^.!?;\n]*\band\b)"
 )
+_LINK = r"(?:(?:because|since|so|and|but|cause|that'?s\s+because|this\s+is\s+because),?\s+)"
 _OMITTED = re.compile(  # from the condition to the end of its sentence (".grad" does not end it)
-    rf"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?)((?:{_LEADS})\b(?:[^.!?;\n]|\.(?!\s|$))*)"
+    rf"(?:(?<=[.!?;\n])|^)([ \t]*(?:-\s*)?{_LINK}?)((?:{_LEADS})\b(?:[^.!?;\n]|\.(?!\s|$))*)"
 )
 # where a clause can end: a comma or colon, or a word that starts a new statement
 _ENDS = re.compile(

@@ -8,6 +8,15 @@ concept either. A sentence led by "I (first / initially / once ...) thought" (or
 that retracts it, in its sentence or leading the next one ("... . But ...", "... . Actually
 ..."): each of its clauses is led by "suppose", which :mod:`.suppose` marks as the premise of
 its clause. A belief never retracted ("I thought about it and clipping ...") is left as said.
+
+Spoken answers repair themselves in mid-sentence: "you cap the loss, no wait, sorry, the
+gradients", "you clip after every micro-batch, no sorry, that's the mistake, you clip once",
+"value clipping keeps the direction, no, hang on, it's the other way round". The clause before
+the repair ("no wait", "wait, no", "no, sorry", "no, hang on", "scratch that", ...; after a comma
+or a dash, within its sentence) is retracted: from the start of its sentence, or the last comma
+or colon before it outside brackets, it is read as a supposition, and the words after the repair
+are read as said. A "no wait" that opens a sentence retracts nothing ("... above it the gradient
+passes as is. No wait, yeah, ..." may go on to say the same).
 Reads the lower-cased answer.
 """
 
@@ -29,6 +38,41 @@ _RETRACTED = re.compile(  # from "I ... thought" up to the word that retracts it
 )
 
 
+_HALT = r"(?:wait|sorry|hang\s+on|hold\s+on|hold\s+up|oops)"
+_REPAIR = re.compile(  # "..., no wait, ...": after a comma or a dash, before a pause
+    rf"(,|\s[-–—]|…|\.\.\.)\s*(?:no,?\s+{_HALT}|wait,?\s+no|sorry,?\s+no|{_HALT},?\s+no"
+    r"|(?:no,?\s+)?(?:scratch|strike)\s+that)(?=\s*(?:[,.!:;…]|\s[-–—]))"
+)
+_SO = re.compile(r"^\s*(?:(?:ok|okay|um|uh|well|right)\s+)?(?:so\s+)?")
+_CLAUSE_START = re.compile(r"[.!?;\n](?=\s)|[,:]")  # where a retracted clause can begin
+_BRACKETS = re.compile(r"\([^()\n]*\)")
+
+
+def _masked(text: str) -> str:
+    """``text`` with each bracket, nested ones too, as "_": "f(a(), b)" names no clause."""
+    while True:
+        masked = _BRACKETS.sub(lambda m: "_" * len(m.group()), text)
+        if masked == text:
+            return text
+        text = masked
+
+
+def _repaired(text: str) -> str:
+    """``text`` with the clause before each mid-sentence repair led by "suppose", and the
+    repair's words as a dash: the "no" of "wait, no" denies nothing after it."""
+    masked = _masked(text)
+    for m in reversed(list(_REPAIR.finditer(masked))):
+        start = max((b.end() for b in _CLAUSE_START.finditer(masked, 0, m.start())), default=0)
+        body = text[start : m.start()]
+        said = _SO.sub("", body)  # "so you cap the loss": "so suppose" would suppose nothing
+        if said.strip() and not said.startswith("suppose "):
+            body = " " + supposed(said)
+        text = text[:start] + body + m.group(1) + " —" + text[m.end() :]
+    return text
+
+
 def mark(text: str) -> str:
-    """``text`` with each clause of a retracted belief led by "suppose"."""
+    """``text`` with each clause of a retracted belief, or of one repaired in mid-sentence, led
+    by "suppose"."""
+    text = _repaired(text)
     return _RETRACTED.sub(lambda m: m.group(1) + supposed(m.group(2)), text)
