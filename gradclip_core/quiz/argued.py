@@ -9,7 +9,9 @@ rate ("max_norm=lr") ties two separate knobs together and is marked with :data:`
 A step handed the gradients ("optimizer.step(grads)", after "grads = clip_grad_norm_(...)")
 is marked with :data:`MISSTEPPED`: step() reads .grad and takes only a closure. A clip given
 the tensors' data ("[p.data for p in model.parameters()]", "p.detach()") is marked with
-:data:`MISDETACHED`: those are new tensors whose .grad is None, so nothing is clipped.
+:data:`MISDETACHED`: those are new tensors whose .grad is None, so nothing is clipped. A clip
+given "optimizer.parameters()" is marked with :data:`MISOWNED`: an optimizer has no such method
+(an AttributeError); its parameters are in ``optimizer.param_groups``.
 Each is a word a misconception of the bank can name
 (``tests/content/test_explain_feedback_claims*.py`` checks the torch behaviour). Reads the
 lower-cased answer.
@@ -31,6 +33,8 @@ MISDETACHED = "misdetached"  # after a clipping call given p.data or p.detach():
 _DETACHED = re.compile(  # "clip_grad_norm_([p.data for p in model.parameters()], 1.0)"
     rf"({_CALL}\[\s*\w+\.(?:data|detach\(\))\s+for\b[^\]]*\][^)\n]*\)?)"
 )
+MISOWNED = "misowned"  # after a clipping call given optimizer.parameters(): no such method
+_OWNED = re.compile(rf"({_CALL}(?:self\.)?(?:optimizer|optim|opt)\.parameters\s*\(\s*\)[^)\n]*\)?)")
 MISSTEPPED = "misstepped"  # after optimizer.step() given gradients or the clip's result
 _STEPPED = re.compile(
     r"(\b(?:optimizer|optim|opt)\.step\s*\(\s*(?:clipped_?|new_?|the_?)?"
@@ -43,4 +47,5 @@ def mark(text: str) -> str:
     """``text`` with each such call or limit followed by its marker word."""
     text = _NAMED.sub(rf"\1 {MISPASSED}", _PASSED.sub(rf"\1 {MISPASSED}", text))
     text = _STEPPED.sub(rf"\1 {MISSTEPPED}", _DETACHED.sub(rf"\1 {MISDETACHED}", text))
+    text = _OWNED.sub(rf"\1 {MISOWNED}", text)
     return _LINKED.sub(rf"\1 {MISLINKED}", text)

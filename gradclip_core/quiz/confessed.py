@@ -2,7 +2,8 @@
 
 "I got this wrong at first: I had the clip before loss.backward() ...", "I messed this up by
 putting the clip inside the micro-batch loop", "My first version had the clip inside the loop"
-and "A bug I once shipped: clip_grad_norm_ sat above backward()" tell a mistake the learner
+and "A bug I once shipped: clip_grad_norm_ sat above backward()" ("Had this bug for weeks: ...")
+tell a mistake the learner
 made and the answer goes on to correct, and "Learned this one from a bug: ... . I was clipping
 the scaled gradients." tells it over two sentences. "Many people put the clip before backward(),
 but ..." and "Common mistake: people clip right after backward(), but ..." name a mistake others
@@ -27,6 +28,8 @@ _CONFESSION = (
     r"|(?:i\s+)?(?:learned|learnt)\s+(?:this|it|that)(?:\s+one)?\s+"
     r"(?:from\s+a\s+bug|the\s+hard\s+way)"
     r"|(?:a|one)\s+bug\s+i\s+(?:once\s+)?(?:shipped|had|wrote|made|hit)"
+    r"|(?:i\s+)?had\s+(?:this|that|the\s+same)\s+(?:exact\s+)?(?:bug|problem|issue|mistake)"
+    r"|(?:this|that)\s+(?:exact\s+)?bug\s+(?:bit|cost|got)\s+me"
     r"|i\s+(?:used\s+to\s+|always\s+)?(?:mix|mixed|confuse|confused)\s+"
     r"(?:these|them|the\s+two|both)"
     r"|my\s+(?:first|old|original|initial|earlier)\s+"

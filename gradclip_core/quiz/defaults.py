@@ -34,7 +34,8 @@ DEFAULTS: dict[str, tuple[float | str, ...]] = {  # argument -> accepted spellin
 REQUIRED = ("max_norm", "clip_value")  # no default in torch 2.13: any stated one is false
 _ALIASES = {"initial scale": "init_scale", "loss scale": "init_scale", "scale": "init_scale"}
 _ARG = "|".join(sorted([*DEFAULTS, *REQUIRED, *_ALIASES], key=len, reverse=True))
-_VAL = r"(true|false|none|inf|l1|l2|\d[\d,]*(?:\.\d+)?(?:\s*(?:\*\*|\^)\s*\d+)?)\b"
+# a value, as in "`max_norm=1.0` by default" too
+_VAL = r"(true|false|none|inf|l1|l2|\d[\d,]*(?:\.\d+)?(?:\s*(?:\*\*|\^)\s*\d+)?)\b`?"
 _IS = r"\s*(?:=|is|of|:)\s*"
 _FORMS = [
     re.compile(rf"\b({_ARG})\s*(?:=|of|is|:)?\s*{_VAL}\s*(?:is|being|as)\s+(?:the\s+)?default\b"),
@@ -87,7 +88,9 @@ _LOOSE = [  # a false default said in other words than "X defaults to V"
     re.compile(r"\bby default\b[^.;!?]{0,40}?\b(?:raises?|throws?)\b"),
     # "torch's default max_norm", "max_norm falls back to 1.0", "the max_norm pytorch uses when
     # you pass none": max_norm and clip_value have no default
-    re.compile(r"\b(?:torch|pytorch)(?:'s|s)? default (?:max_norm|clip_value)\b"),
+    re.compile(r"\b(?:torch|pytorch)(?:'s|s)? default (?:for |of )?`?(?:max_norm|clip_value)\b"),
+    # "it's also the default for `max_norm`": there is none
+    re.compile(r"\bdefault (?:value )?(?:for|of) (?:the )?`?(?:max_norm|clip_value)\b"),
     re.compile(r"\b(?:max_norm|clip_value)\s+falls?\s+back\s+to\b"),
     re.compile(
         r"\b(?:max_norm|clip_value)\s+(?:that\s+)?(?:torch|pytorch|it)\s+uses\s+(?:when|if)\s+you\s+"

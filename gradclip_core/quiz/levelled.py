@@ -10,7 +10,9 @@ statement is followed by :data:`MARKER`, a word the bank's misconceptions name. 
 clause denies it ("it never scales them up to max_norm") or whose sentence speaks of the loss
 scale of mixed precision (where the scaler does scale the gradients up) is left alone, and so is
 "every gradient ... so its norm is max_norm" in a sentence that puts a condition on it ("only",
-"if", "when", "over", ...). Reads the lower-cased answer.
+"if", "when", "over", ...; "even if it was shorter" concedes, it sets no condition). "Always
+rescales the whole gradient so its length is exactly max_norm" says the same as "every". Reads
+the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -32,9 +34,14 @@ _UP = (  # "scales the gradients up to max_norm", "scale them up every step", "p
     rf"{_VERB}\s+{_GRADS}\s*up\b(?:\s+(?:to\s+{_LIMIT}|every\s+step|each\s+step|every\s+time))?"
     rf"|{_VERB}\s+up\s+to\s+{_LIMIT}"
 )
-_EVERY = r"\b(?:every|each|all|any)\s+(?:the\s+)?(?:gradients?|grads?|update|step)\b"
+_EVERY = (  # "every gradient", "always rescales the whole gradient"
+    r"\b(?:(?:every|each|all|any)\s+(?:the\s+)?(?:gradients?|grads?|update|step)"
+    r"|always\s+(?:re)?scal(?:es|e|ed)\b(?:\s+(?:the|its|their|whole|entire|full))*\s+"
+    r"(?:gradients?|grads?|vectors?))\b"
+)
+_CONCEDED = re.compile(r"\beven\s+(?:if|when|though)\b")  # "even if it was shorter": no condition
 _LEVEL = (  # "... so its norm is exactly the threshold", "to norm max_norm anyway"
-    rf"(?:\bso\s+(?:that\s+)?(?:its|their|the)\s+norms?\s+(?:is|are|equals?|becomes?)\s+"
+    rf"(?:\bso\s+(?:that\s+)?(?:its|their|the)\s+(?:norms?|lengths?)\s+(?:is|are|equals?|becomes?)\s+"
     rf"(?:exactly\s+|always\s+)?(?:equal\s+to\s+)?{_LIMIT}"
     rf"|\bto\s+(?:a\s+)?norm\s+(?:of\s+)?(?:exactly\s+)?(?:max_norm|the\s+threshold)\s+anyway)"
 )
@@ -67,7 +74,8 @@ def mark(text: str) -> str:
         ups = re.finditer(_UP, part)
         ends = [m.end() for m in ups if not _DENIED.search(_clause(part, m.start()))]
         every = re.search(_EVERY, part)
-        if every and not _CONDITION.search(part) and not _DENIED.search(part):
+        conditioned = _CONDITION.search(_CONCEDED.sub(" ", part))
+        if every and not conditioned and not _DENIED.search(part):
             ends += [every.end() + m.end() for m in re.finditer(_LEVEL, part[every.end() :])]
         for at in sorted(set(ends), reverse=True):
             part = f"{part[:at]} {MARKER}{part[at:]}"

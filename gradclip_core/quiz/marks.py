@@ -34,7 +34,11 @@ and so is one that steps on micro-batch 0 (:mod:`.offbyone`); what goes wrong wh
 is marked as such (:mod:`.omitted`), a gradient sign read as a word (:mod:`.nabla`), the 1 in
 "min(1, ...)" (:mod:`.minone`), a norm's type subscript (:mod:`.normtypes`), a direction as a unit
 vector (:mod:`.unitdir`), the verb "means" as "implies" (:mod:`.meant`), "inf/nan" as "inf or nan"
-(:mod:`.slashed`) and "raises" said of the loss scale as "grows" (:mod:`.raised`), a function's
+(:mod:`.slashed`) and "raises" said of the loss scale as "grows" (:mod:`.raised`), "bigger ones" as
+the noun they stand for (:mod:`.sizedones`), a bare "in between" as between the two calls named
+before (:mod:`.inbetween`), "after that <call>" as "then" (:mod:`.afterthat`), the call an "and
+then again ..." repeats (:mod:`.again`), an analogy glossed in brackets by the mode it stands
+for (:mod:`.glossed`) and "tanh'" as tanh's derivative (:mod:`.primed`), a function's
 signature is read as a supposition (:mod:`.signature`), and the wordings of long answers' tangents,
 such as "they mean", "large-scale", "as insurance against", "number of parameters" and
 "foreach=None" (:mod:`.tangents`). Once checked, a short fraction is read as its value
@@ -46,6 +50,8 @@ concept can ("onefactor"). Reads the lower-cased answer.
 from __future__ import annotations
 
 from gradclip_core.quiz import (
+    afterthat,
+    again,
     agcmath,
     angles,
     api,
@@ -72,10 +78,12 @@ from gradclip_core.quiz import (
     figures,
     foreign,
     formulas,
+    glossed,
     growth,
     headed,
     hedged,
     hindsight,
+    inbetween,
     incident,
     inflated,
     lettered,
@@ -96,6 +104,7 @@ from gradclip_core.quiz import (
     perclip,
     pitfalls,
     powers,
+    primed,
     projections,
     quoted,
     quotients,
@@ -111,6 +120,7 @@ from gradclip_core.quiz import (
     scalars,
     scalecause,
     signature,
+    sizedones,
     skipbranch,
     slashed,
     spans,
@@ -131,6 +141,12 @@ def mark(text: str) -> str:
     text = text.replace("\u2212", "-")  # the minus sign "−" as "-": "(6, −8)" is a vector
     text = hedged.mark(skipbranch.mark(text))  # "if bad: ... continue" dropped; "i reckon" too
     text = reciprocal.mark(text)  # "each other" read as "mutually": no "each" entry
+    text = afterthat.mark(text)  # "and only after that optimizer.step()": "then"
+    text = inbetween.mark(text)  # "goes in between" the two calls named before
+    text = glossed.mark(text)  # "capping each one (value clipping: ...)": about value
+    text = primed.mark(text)  # "tanh' <= 1": the derivative
+    text = again.mark(text)  # "..., and then again right before step()": the call named
+    text = sizedones.mark(text)  # "bigger ones" after "gradients": "bigger gradients"
     text = overhead.mark(text)  # "# rescales ...\nclip_grad_value_(...)": said of that call
     text = lettered.mark(text)  # "(a) backward; (b) clip; (c) step": read as (1), (2), (3)
     text = foreign.mark(text)  # "the torch equivalent", "clipnorm there clips ...": "suppose"

@@ -17,7 +17,10 @@ or a dash, within its sentence) is retracted: from the start of its sentence, or
 or colon before it outside brackets, it is read as a supposition, and the words after the repair
 are read as said. A "no wait" that opens a sentence retracts nothing ("... above it the gradient
 passes as is. No wait, yeah, ..." may go on to say the same).
-Reads the lower-cased answer.
+
+An edit note that names what it takes back ("EDIT: fixed my earlier claim that rho > 1 always
+explodes, it doesn't", "corrected my previous statement that ...") is read as a supposition up
+to the end of its clause. Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ _RETRACTED = re.compile(  # from "I ... thought" up to the word that retracts it
     rf"((?:{_WHEN},?\s+)?i\s+(?:(?:{_WHEN}\s+)?(?:{_BELIEF}|used\s+to)|{_WHEN}\s+{_DEED})\b"
     r"(?:[^.!?;\n]|\.(?!\s|$))*?)"  # up to the end of the belief (".grad" does not end it)
     rf"(?=\s*[,;]?\s*(?:but|however|though|yet)\b|[.!?]\s+{_RETRACTS}\b)"
+)
+_TAKEN_BACK = re.compile(  # "fixed my earlier claim that <belief>"
+    r"(\b(?:fixed|corrected|retracted|withdrew|withdrawn|dropped|scratched|scratch|struck|removed)"
+    r"\s+(?:my|the|an?)\s+(?:earlier|previous|original|old|first|initial)\s+(?:claim|statement"
+    r"|answer|point|line|sentence|mistake|error|version)\s+that\s+)((?:[^.!?;,:\n]|\.(?!\s|$))+)"
 )
 
 
@@ -72,7 +80,7 @@ def _repaired(text: str) -> str:
 
 
 def mark(text: str) -> str:
-    """``text`` with each clause of a retracted belief, or of one repaired in mid-sentence, led
-    by "suppose"."""
-    text = _repaired(text)
+    """``text`` with each clause of a retracted belief, of one repaired in mid-sentence or of
+    one an edit note takes back, led by "suppose"."""
+    text = _TAKEN_BACK.sub(lambda m: supposed(m.group(0)), _repaired(text))
     return _RETRACTED.sub(lambda m: m.group(1) + supposed(m.group(2)), text)
