@@ -26,9 +26,9 @@ one before the clip when no ``backward()`` is named ("zero_grad(), then clip, th
 A bare list of calls written as code that runs a stated pair the other way round ("1.
 backward() 2. step() 3. clip_grad_norm_(). The clip comes before the step") leaves the pair
 unknown: the answer says both.
-Hypothetical clauses ("if you clipped after the step, ...") order nothing, a participle before
-a noun ("the clipped gradients") refers to a call rather than making it, and a bare word that
-names a call only in sentences too ("update") is a call only as an item of a list of calls.
+Hypothetical clauses ("if you clipped after the step, ...") order nothing, a participle before a
+noun ("the clipped gradients", "clipped far too much") refers to a call, and a bare word that names
+a call only in sentences too ("update") is a call only as an item of a list of calls.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from gradclip_core.quiz.claims import CALLS, wordset
 from gradclip_core.quiz.fronted import object_end, pointed, subject
-from gradclip_core.quiz.futile import after_between, far_between, numbered, rejected, then_placed
+from gradclip_core.quiz.futile import after_between, far_between, rejected, then_placed, unacted
 from gradclip_core.quiz.listing import ahead, procedure, sequence
 from gradclip_core.quiz.match import alt_hits, alternatives
 from gradclip_core.quiz.placed import placed
@@ -107,7 +107,7 @@ def _not_a_call(name: str, clause: Clause, pos: int, last: int) -> bool:
     toks = clause.toks
     if name == "step" and any(t.canon in _NOT_A_STEP for t in toks[max(0, pos - 3) : pos]):
         return True
-    if name == "step" and numbered([t.raw for t in toks], last):  # "steps 3 to 5 are ..."
+    if unacted(name, [t.raw for t in toks], last):  # "steps 3 to 5", "clipped far too much"
         return True
     if name in _LISTED_ONLY and pos == last:
         return any(t.raw not in _LIST_FILLERS for j, t in enumerate(toks) if j != pos)

@@ -3,7 +3,9 @@
 - a placement called wrong is rejected: "after step is too late", "clipping before backward is
   useless", and so is one said to achieve nothing: "clipping after step achieves nothing",
   "before backward there is no one to check yet", "... there is nothing to clip" (read as "not
-  after step", "not before backward");
+  after step", "not before backward"), and so is one where what the clip is for is spent: "after
+  step the update has already been applied";
+- a clip told by how much it cuts ("the step gets clipped far too much") is an effect, no call;
 - "step" followed by a number names a step of a list or of training, not ``optimizer.step()``:
   "steps 3 to 5 are the important part", "step 2 is the clip", "a nan at step 3k";
 - "between" orders the calls it names only when the first comes soon after it, in its clause
@@ -31,6 +33,8 @@ _EXISTS = wordset("is are s was were")
 _PLACERS = frozenset({"before", "after", "prior", "ahead"})  # "then right before step(), clip"
 _NUMBER = re.compile(r"\d+(?:\.\d+)?[km]?")  # "step 3000", "step 3k": a step index
 _OTHERWISE = wordset("or otherwise else")
+_DEGREE = wordset("too far way much heavily excessively overly harder unnecessarily needlessly")
+_SPENT = wordset("applied used consumed updated taken moved happened stepped")
 BETWEEN_REACH = 6  # words from "between" to the first call it names, at most
 
 
@@ -40,7 +44,17 @@ def rejected(clause: Clause) -> bool:
     backward")."""
     raws = [t.raw for t in clause.toks]
     late = any(a == "too" and b in _TIMING for a, b in zip(raws, raws[1:], strict=False))
-    return late or any(r in _WRONG for r in raws) or futile(raws)
+    return late or any(r in _WRONG for r in raws) or futile(raws) or spent(raws)
+
+
+def spent(raws: list[str]) -> bool:
+    """Whether a clause led by "after" says what the clip should act on is already used up
+    there: "after step the update has already been applied with the unclipped ones" (read as
+    "not after step"; not "after backward the gradients are already computed")."""
+    if "after" not in raws[:3] or "already" not in raws:
+        return False
+    k = raws.index("already")
+    return bool(_SPENT & set(raws[k + 1 : k + 4]))
 
 
 def futile(raws: list[str]) -> bool:
@@ -54,6 +68,19 @@ def futile(raws: list[str]) -> bool:
     return any(
         a in _ACHIEVES and b == "nothing" and not _OTHERWISE & set(raws[:k])
         for k, (a, b) in enumerate(pairs)
+    )
+
+
+def unacted(name: str, raws: list[str], last: int) -> bool:
+    """Whether the call word ending at ``last`` names no call the procedure runs: a list's
+    "step 3", or a clip told by how much it cuts ("the step gets clipped far too much")."""
+    if name == "step":
+        return numbered(raws, last)
+    return (
+        name == "clip"
+        and raws[last].endswith("ed")
+        and last + 1 < len(raws)
+        and (raws[last + 1] in _DEGREE)
     )
 
 

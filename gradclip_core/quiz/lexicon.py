@@ -117,18 +117,21 @@ _PARAM_GROUP = re.compile(r"\b(?:param|parameter)s?[ -]groups?\b")
 def readings(text: str) -> str:
     """``text`` (lower case) with what a phrase stands for spelt out: a floor as a floor
     (:func:`floors`), an index one step away ("h_{t-1}") as its letter, the noun "fix" as
-    "remedy", "guards vs" as "guards against", a "warning:" label as "caveat:", "b/c" as
-    "because", "param group" as the optimizer's "param_groups", and a number given to λ ("lambda
-    = 0.01") as "λ" wherever it recurs later, so a worked example says what it claims in the
-    prompt's words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ").
-    A "then" right after a modal ("they would then count more") is an adverb: dropped, it starts
-    no clause. The parameters passed to a call are left out (:mod:`.callargs`), and a comma
-    dropped after a placing phrase is put back (:mod:`.commas`)."""
+    "remedy", "guards vs" as "guards against", "returns none" as "not returns anything",
+    "rho(W)" as "spectral radius (W)", a "warning:" label as "caveat:", "b/c" as "because",
+    "param group" as the optimizer's "param_groups", and a number given to λ ("lambda = 0.01")
+    as "λ" wherever it recurs later, so a worked example says what it claims in the prompt's
+    words ("the ratio 0.05 > 0.01" is "above λ"; "scaled to norm 0.01" is "to norm λ"). A "then"
+    right after a modal ("they would then count more") is an adverb: dropped, it starts no
+    clause. The parameters passed to a call are left out (:mod:`.callargs`), and a comma dropped
+    after a placing phrase is put back (:mod:`.commas`)."""
     text = _WARNING_LABEL.sub(r"\1caveat:", text)  # a label, not torch's warning
     text = _PARAM_GROUP.sub("param_groups", text)  # "every param group": no "clip the weights"
     text = _ZERO_STEP.sub(r"\1zero_grad", text)  # "zero the grads, forward, backward"
     text = _ABBREVIATED.sub(r"\1", text)  # "Pascanu et al. (2013) ...", "cf. Eq. 3": no end
     text = _CHANGES_NOTHING.sub(r"not \1 anything", text)  # "and changes nothing"
+    text = _RETURNS_NONE.sub(r"not \1 anything", text)  # "(it returns none)": no clipped copy
+    text = _RHO.sub("spectral radius ", text)  # "rho(w_hh) > 1": the spectral radius
     text = re.sub(r"\bb/c\b", "because", text)  # "(b/c step reads .grad)": not "b over c"
     text = callargs.strip(_MODAL_THEN.sub(r"\1", text))  # "clip_grad_value_(params, ...)"
     text = _GUARD_VS.sub(
@@ -213,6 +216,10 @@ _CHANGES_NOTHING = re.compile(
     r"\b((?:chang|alter|modif|affect|rotat|distort|turn)\w*)"
     r"\s+nothing\b"
 )
+_RHO = re.compile(r"(?:\brho|ρ)\s*(?=\()")  # "rho(W)", "ρ(W)": the spectral radius of W
+# "clip_grad_value_ returns None": it returns no value (read after .returned marks the norm
+# call said to return None), so no claim of what it returns holds there
+_RETURNS_NONE = re.compile(r"\b(returns?|returned)\s+(?:none|nothing)\b")
 # a citation's or reference's abbreviation, whose dot ends no sentence: "Pascanu et al. (2013)
 # showed ...", "(cf. Eq. 3)", "approx. 5", "value clipping (resp. norm clipping)"
 _ABBREVIATED = re.compile(r"\b(et al|cf|eqs?|figs?|secs?|approx|resp|refs?|thm|lem)\.")

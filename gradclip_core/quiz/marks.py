@@ -34,12 +34,13 @@ and so is one that steps on micro-batch 0 (:mod:`.offbyone`); what goes wrong wh
 is marked as such (:mod:`.omitted`), a gradient sign read as a word (:mod:`.nabla`), the 1 in
 "min(1, ...)" (:mod:`.minone`), a norm's type subscript (:mod:`.normtypes`), a direction as a unit
 vector (:mod:`.unitdir`), the verb "means" as "implies" (:mod:`.meant`), "inf/nan" as "inf or nan"
-(:mod:`.slashed`) and "raises" said of the loss scale as "grows" (:mod:`.raised`), "bigger ones" as
-the noun they stand for (:mod:`.sizedones`), a bare "in between" as between the two calls named
-before (:mod:`.inbetween`), "after that <call>" as "then" (:mod:`.afterthat`), the call an "and
-then again ..." repeats (:mod:`.again`), an analogy glossed in brackets by the mode it stands
-for (:mod:`.glossed`) and "tanh'" as tanh's derivative (:mod:`.primed`), a function's
-signature is read as a supposition (:mod:`.signature`), and the wordings of long answers' tangents,
+(:mod:`.slashed`), "as if the learning rate were smaller" as a comparison (:mod:`.asif`) and
+"raises" said of the loss scale as "grows" (:mod:`.raised`), "bigger ones" as the noun they stand
+for (:mod:`.sizedones`), a bare "in between" as between the two calls named before
+(:mod:`.inbetween`), "after that <call>" as "then" (:mod:`.afterthat`), the call an "and then
+again ..." repeats (:mod:`.again`), an analogy glossed in brackets by the mode it stands for
+(:mod:`.glossed`) and "tanh'" as tanh's derivative (:mod:`.primed`), a function's signature is
+read as a supposition (:mod:`.signature`), and the wordings of long answers' tangents,
 such as "they mean", "large-scale", "as insurance against", "number of parameters" and
 "foreach=None" (:mod:`.tangents`). Once checked, a short fraction is read as its value
 (:mod:`.quotients`). Each leaves a marker word the bank's misconceptions can name ("miscomputed",
@@ -58,6 +59,7 @@ from gradclip_core.quiz import (
     argued,
     arith,
     arrowcond,
+    asif,
     asked,
     avoided,
     beliefs,
@@ -199,6 +201,7 @@ def mark(text: str) -> str:
     text = numerals.entries(cases.mark(text))  # "suppose": "clip each time: ..."; "(00, 5)"
     text = omitted.mark(text)  # "skipcase": "if you skip the unscale, the clip ..."
     text = meant.mark(text)  # "which means ..." read as "which implies ...", no average
+    text = asif.mark(text)  # "behaves as if the lr were smaller": "like a smaller lr"
     text = slashed.mark(text)  # "inf/nan" read as "inf or nan", no division
     text = raised.mark(text)  # "update() raises it" (the scale) read as "grows it"
     text = signature.mark(text)  # "suppose": "def adaptive_clip_(weight, ...)" names inputs

@@ -4,15 +4,15 @@
 clipping clip_grad_norm_'s return value. A sentence that speaks of what a call returns ("what it
 returns", "the value it hands back", "returns the norm") and names a norm, where the clipping
 call named last before it (in that sentence, or through "it" in the one before) is
-``clip_grad_value_`` (a short sentence naming no call may stand between: "why this one?"),
-is followed (so is one that has it return a statistic of the gradient
-after the verb: "it returns the largest gradient entry") by :data:`MARKER`, a word a
-misconception of the bank can name. A sentence that denies ("returns none", "returns nothing",
-"not") is left alone. The reverse, clip_grad_norm_ said to return None or nothing ("you need a
-separate call because clip_grad_norm_ returns none"), is marked with :data:`VOIDED`.
-"Only returns the norm" after the sentence says the call changed the grads ("replaces .grad in
-place, it only returns the norm") tells what comes back, and is read without its "only".
-Reads the lower-cased answer.
+``clip_grad_value_`` (a short sentence naming no call may stand between: "why this one?"), is
+followed (so is one that has it return a statistic of the gradient after the verb: "it returns
+the largest gradient entry") by :data:`MARKER`, a word a misconception of the bank can name. A
+sentence that denies ("returns none", "returns nothing", "not") is left alone. The reverse,
+clip_grad_norm_ said to return None or nothing ("you need a separate call because
+clip_grad_norm_ returns none"), is marked with :data:`VOIDED`, and so is "the function ...
+returns none" in an answer whose only clipping call is clip_grad_norm_. "Only returns the norm"
+after the sentence says the call changed the grads ("replaces .grad in place, it only returns
+the norm") tells what comes back, and is read without its "only". Reads the lower-cased answer.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ VOIDED = "misvoided"  # after clip_grad_norm_ said to return None: it returns th
 _VOID = re.compile(
     r"(\bclip_grad_norm_?(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?)(\s+"
     r"(?:just\s+|only\s+|always\s+)?(?:returns?|gives?(?:\s+back)?)\s+(?:none|nothing)\b)"
+)
+_VOID_REF = re.compile(  # "the function clips in place and returns none"
+    r"(\b(?:the|this)\s+(?:clipping\s+|clip\s+)?(?:function|call|utility|helper)\b"
+    r"(?:[^.!?\n]|\.(?=\w)){0,80}?)"
+    r"(\s+(?:returns?|gives?(?:\s+back)?)\s+(?:none|nothing)\b)"
 )
 _CALL = re.compile(r"clip_grad_(value|norm)_?")
 _RETURNS = re.compile(
@@ -76,4 +81,7 @@ def mark(text: str) -> str:
         if changed and not re.search(r"\b(?:not|never|n't|no longer)\b", part[: changed.start()]):
             part = part[: changed.end()] + _ONLY.sub("", part[changed.end() :])
         out.append(part)
-    return _VOID.sub(rf"\1 {VOIDED}\2", "".join(out))  # before "none", which would deny it
+    text = _VOID.sub(rf"\1 {VOIDED}\2", "".join(out))  # before "none", which would deny it
+    if "clip_grad_norm" in text and "clip_grad_value" not in text:  # "the function": that one
+        text = _VOID_REF.sub(rf"\1 {VOIDED}\2", text)
+    return text
