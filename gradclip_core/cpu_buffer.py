@@ -107,21 +107,16 @@ class CpuMeter:
         head[:, 4 : 4 + len(self.params)] = np.where(moved[:, None], np.square(update), 0.0)
 
     def _weight_squares(self) -> list[float]:
-        """Per-parameter sums of squares of the weights ``(P,)``: one row, half the work.
-
-        One multi-tensor norm over the parameters: in a training step it costs about half of
-        NumPy's square and ``reduceat`` over the buffer (``bench/step_overhead.py``: the MLP
-        step went from 1.07-1.09x to about 1.02x a bare loop; torch's kernels are hot in the
-        caches after the backward pass). A float32 norm overflows once its sum of squares
-        passes 3.4e38; below ``_SQUARE_SAFE`` it is accurate, above it the run measures in
-        float64 from then on.
-        """
-        if not self.huge:
-            norms = torch.stack(torch._foreach_norm(self.params)).tolist()
-            if max(norms) < _SQUARE_SAFE:  # False for inf and nan too
-                return [x * x for x in norms]
-            self.huge = True  # from now on in float64
+        """Per-parameter sums of squares of the weights ``(P,)``: one row, half the work."""
         w = self._flat_np
+        if not self.huge:
+            with np.errstate(over="ignore"):  # weights made huge: caught below
+                squares = np.add.reduceat(
+                    np.square(w, out=self._sq_np[: len(w)]), self._offsets
+                ).tolist()
+            if max(squares) < _SQUARE_SAFE**2:  # False for nan too
+                return squares
+            self.huge = True  # from now on in float64
         return np.add.reduceat(np.square(w.astype(np.float64)), self._offsets).tolist()
 
 
