@@ -162,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         "--device", choices=("cpu", "cuda"), default="cpu", help="where the runs train"
     )
     args = parser.parse_args(argv)
+    if args.rounds < 2 or args.steps < 1 or args.warmup < 0:
+        parser.error(
+            "--rounds must be at least 2 (quartiles of the paired ratios), --steps at least 1 "
+            "and --warmup at least 0"
+        )
     if args.device == "cuda" and not torch.cuda.is_available():
         print("step_overhead: --device cuda needs a CUDA device; this machine has none.")
         return 2
