@@ -7,6 +7,8 @@ or updates are huge; :func:`_torch_norm_factor` reproduces torch's clipping fact
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -16,6 +18,10 @@ from .clipping import _TORCH_EPS
 # most about 100 * lr * |g| (lr <= 10; momentum 0.99 sums up to 100 gradients), and
 # 1e14 * 1000 = 1e17 < 1.8e19, the largest float32 whose square is finite.
 _SQUARE_SAFE = 1e14
+# Plain SGD keeps the weights after each step in a ring, squared when full: at most this many
+# rows, and about this many float64 in all (1 MiB). A ring of 1.7 MB cost more than it saved:
+# each step's copy went to memory out of the caches.
+_RING_ROWS, _RING_FLOATS = 16, 1 << 17
 
 
 class CpuMeter:
@@ -26,32 +32,45 @@ class CpuMeter:
     update and sums the squares of both rows over each parameter's run. Timed inside a training
     step, the number of calls matters more than the passes over memory: four calls here (one
     BLAS dot product per tensor cost twice as much; ``torch.segment_reduce`` more still).
-    With ``update_from_grads`` (plain SGD, whose update is ``-lr * g``) only the weights are
-    squared: no copy, no subtraction, half the squares (``bench/step_overhead.py``: the MLP
-    step went from 1.06x to 1.03-1.04x a bare loop).
+
+    With ``update_from_grads`` (plain SGD, whose update is ``-lr * g``) the update's norms
+    follow from the gradients, and the weights after each step are only copied, by torch, into
+    a ring of rows; they are squared in float64 a block of steps at a time (:meth:`fill`, at
+    read-back, or when the ring is full). Inside a training step one NumPy call cost 10-20 us
+    more than alone (its code cold after torch's), so most steps make none; a torch copy into a
+    ring that stays in the caches costs about 5 us (``bench/step_overhead.py``).
     """
 
     def __init__(self, params: list[torch.Tensor], *, update_from_grads: bool = False):
         self.params = params
-        # Plain SGD: the update is -lr * g, so its norms follow from the gradients' (the
+        # Plain SGD: the update is -lr * g, so its norms follow from the gradients (the
         # trainer derives them at read-back) and only the weights are measured here.
         self.update_from_grads = update_from_grads
         # Once a gradient or a weight has been past _SQUARE_SAFE, norms are squared in float64
         # for the rest of the run (momentum keeps a huge gradient in the updates for a while).
         self.huge = False
         self._flatten()
+        n = len(self._flat_np)
+        # Plain SGD: the weights after each step not yet squared, one float64 row a step: about
+        # 1 MiB (9 rows for the default MLP, 16 at most), or one row, squared every step, for
+        # a model past 131,072 weights (where a step costs far more than a NumPy call).
+        rows = max(1, min(_RING_ROWS, _RING_FLOATS // n)) if update_from_grads else 0
+        self._ring = torch.empty((rows, n), dtype=torch.float64)  # filled by torch's copy
+        self._in_ring = 0
+        self._squared: list[np.ndarray] = []  # blocks of weight squares (rows, P), oldest first
 
     def _flatten(self) -> None:
         pair = _flatten_(self.params)  # (2, N): row 1 the weights
         self._prev_t, self._flat_t = pair.unbind()
         self._pair_np = pair.numpy().reshape(-1)  # zero-copy, both rows
         self._prev_np, self._flat_np = pair.numpy()  # the weights before a step, then the update
-        self._sq_np = np.empty_like(self._pair_np)  # scratch: both rows squared
+        # scratch: both rows squared (plain SGD squares its ring in place instead)
+        self._sq_np = np.empty(0 if self.update_from_grads else self._pair_np.shape, np.float32)
         starts = np.cumsum([0] + [p.numel() for p in self.params[:-1]])
         self._offsets = starts  # each parameter's start in a row
         self._pair_offsets = np.concatenate([starts, len(self._flat_np) + starts])  # both rows
         self._ptrs = [p.data_ptr() for p in self.params]
-        self._nan = [float("nan")] * len(self.params)
+        self._nans = [math.nan] * (2 * len(self.params))
 
     def before_step(self) -> None:
         """Keep the weights before the optimizer step."""
@@ -66,9 +85,16 @@ class CpuMeter:
     def squares(self, grad_norm: float) -> list[float]:
         """After the step: per-parameter sums of squares ``(2P,)``, the update's, the weights'.
 
-        With ``update_from_grads`` the update's are nan, for the trainer to fill in."""
+        With ``update_from_grads`` both are nan here, for :meth:`fill` to fill in at read-back:
+        the weights are kept in the ring."""
         if self.update_from_grads:
-            return self._nan + self._weight_squares()
+            i = self._in_ring
+            if i == len(self._ring):
+                self._square_ring()
+                i = 0
+            self._ring[i].copy_(self._flat_t)
+            self._in_ring = i + 1
+            return self._nans
         w, prev = self._flat_np, self._prev_np
         self.huge = self.huge or grad_norm > _SQUARE_SAFE
         if self.huge:
@@ -90,10 +116,11 @@ class CpuMeter:
             parts = (np.square(prev.astype(np.float64)), np.square(w.astype(np.float64)))
         return [x for part in parts for x in np.add.reduceat(part, self._offsets).tolist()]
 
-    def fill_updates(self, head: np.ndarray, norms_after: np.ndarray, lr: np.ndarray) -> None:
-        """With ``update_from_grads``: the update's sums of squares in ``head[:, 4:4 + P]``
-        (rows: loss, norm before, threshold, cosine, squares), from each step's learning rate
-        ``lr (k,)`` and clipped gradient norms ``norms_after (k, P)``; else nothing to do.
+    def fill(self, head: np.ndarray, norms_after: np.ndarray, lr: np.ndarray) -> None:
+        """With ``update_from_grads``: the sums of squares in ``head[:, 4:4 + 2P]`` (rows: loss,
+        norm before, threshold, cosine, squares), the update's from each step's learning rate
+        ``lr (k,)`` and clipped gradient norms ``norms_after (k, P)``, the weights' from the
+        ring; else nothing to do. ``head`` holds the ``k`` steps since the last call.
 
         Plain SGD moves each weight by -lr * g: the update's norms are lr times the clipped
         gradient's, as the optimizer computes them (before the weights round them to
@@ -101,23 +128,26 @@ class CpuMeter:
         """
         if not self.update_from_grads:
             return
+        n_p = len(self.params)
         moved = np.isfinite(head[:, 0]) & np.isfinite(head[:, 1])
         with np.errstate(invalid="ignore", over="ignore"):
             update = lr[:, None] * norms_after.astype(np.float64)  # (k, P)
-        head[:, 4 : 4 + len(self.params)] = np.where(moved[:, None], np.square(update), 0.0)
+        head[:, 4 : 4 + n_p] = np.where(moved[:, None], np.square(update), 0.0)
+        self._square_ring()
+        weights = np.concatenate(self._squared) if self._squared else np.empty((0, n_p))
+        self._squared = []
+        if len(weights) != len(head):
+            raise RuntimeError(f"{len(head)} steps to fill, {len(weights)} weights kept")
+        head[:, 4 + n_p : 4 + 2 * n_p] = weights
 
-    def _weight_squares(self) -> list[float]:
-        """Per-parameter sums of squares of the weights ``(P,)``: one row, half the work."""
-        w = self._flat_np
-        if not self.huge:
-            with np.errstate(over="ignore"):  # weights made huge: caught below
-                squares = np.add.reduceat(
-                    np.square(w, out=self._sq_np[: len(w)]), self._offsets
-                ).tolist()
-            if max(squares) < _SQUARE_SAFE**2:  # False for nan too
-                return squares
-            self.huge = True  # from now on in float64
-        return np.add.reduceat(np.square(w.astype(np.float64)), self._offsets).tolist()
+    def _square_ring(self) -> None:
+        """Square the weights kept in the ring, in place and in float64 (finite float32 squares
+        stay below 1.2e77: no overflow, no warning), and sum them per parameter; the ring is
+        empty after."""
+        if self._in_ring:
+            kept = self._ring[: self._in_ring].numpy()
+            self._squared.append(np.add.reduceat(np.square(kept, out=kept), self._offsets, axis=1))
+            self._in_ring = 0
 
 
 def plain_sgd(optimizer: torch.optim.Optimizer) -> bool:

@@ -220,7 +220,7 @@ class Trainer:
             norms_after = before * _torch_norm_factor(head[:, 1], head[:, 2])[:, None]  # (k, P)
         if not derived.all():
             norms_after[~derived] = torch.stack([a for a in after if a is not None]).numpy()
-        self._meter.fill_updates(head, norms_after, lr)  # plain SGD: from the gradients
+        self._meter.fill(head, norms_after, lr)  # plain SGD: updates from the gradients
         return np.concatenate(
             [
                 head[:, :4],

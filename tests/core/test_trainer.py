@@ -139,6 +139,35 @@ def test_update_norms_are_the_weights_change(small_config, optimizer, momentum, 
     )
 
 
+@pytest.mark.parametrize("sync_every", [1, 7, 256])
+def test_plain_sgd_weight_norms_are_each_steps_weights(small_config, sync_every):
+    # Plain SGD keeps each step's weights in a ring and squares them a block at a time: every
+    # step's norms must be that step's weights, whatever the read-back and the ring's turns.
+    trainer = Trainer(small_config(clip_mode="norm", threshold=0.5), sync_every=sync_every)
+    ring = trainer._meter._ring
+    assert trainer._meter.update_from_grads and 2 < len(ring) < 40 and ring.numel() * 8 <= 2**20
+    layer_of = np.asarray(trainer.model.layer_of_parameters())
+    expected = []
+    for _ in range(40):
+        trainer.step()
+        squares = [float(p.detach().double().square().sum()) for p in trainer.params]
+        expected.append(np.sqrt(np.bincount(layer_of, squares)))
+    h = trainer.history
+    np.testing.assert_allclose(h.column("weight_norm"), np.linalg.norm(expected, axis=1), rtol=1e-6)
+    updates = h.layer_matrix("update_ratio") * np.array(expected)  # per layer, back to norms
+    assert np.isfinite(updates).all() and (updates > 0).all()
+
+
+def test_the_weight_ring_stays_small_for_the_largest_model(small_config):
+    trainer = Trainer(small_config(depth=24, width=256))
+    # One float64 row, squared every step: the float32 scratch of both rows that the other
+    # optimizers square into takes as much.
+    ring, weights = trainer._meter._ring, sum(p.numel() for p in trainer.params)
+    assert ring.shape == (1, weights) and ring.dtype == torch.float64
+    trainer.run(5)
+    assert len(trainer.history) == 5 and np.isfinite(trainer.history.column("weight_norm")).all()
+
+
 def test_the_host_computes_torchs_clip_factor_bit_for_bit():
     # The trainer derives clip-by-norm's per-tensor norms after on the host (cheaper than
     # four tensor ops a step); the factor must be the one clip_grads_with_norm_ applied.
