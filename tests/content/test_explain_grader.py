@@ -153,6 +153,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind94.toml",
     "explain_answers_blind95.toml",
     "explain_answers_blind96.toml",
+    "explain_answers_blind100.toml",
 )
 
 
