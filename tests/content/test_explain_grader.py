@@ -155,6 +155,7 @@ RATED = (  # counted in the rates, not answer by answer
     "explain_answers_blind96.toml",
     "explain_answers_blind98.toml",
     "explain_answers_blind100.toml",
+    "explain_answers_blind102.toml",
 )
 
 
@@ -240,8 +241,9 @@ def test_rates_over_all_prompts_meet_the_targets():
 # 5.2 %; blind74 91.7 % and 5.2 %; blind75 91.7 % and 7.3 %; blind77 90.6 % and 8.3 %; blind81
 # 89.6 % and 8.3 %; blind82 93.8 % and 9.4 %; blind86 94.8 % and 8.3 %; session 31's end:
 # blind88 95.8 % and 1.0 %; blind91 97.9 % and 6.2 %; blind94 96.9 % and 4.2 %; blind95 96.9 %
-# and 1.0 %; blind96 93.8 % and 6.2 %; session 32: blind98 93.8 % and 2.1 %). It is NOT the targets
-# above: the grader misses mistakes its rubric does not list, and each writer invents new ones.
+# and 1.0 %; blind96 93.8 % and 6.2 %; session 32: blind98 93.8 % and 2.1 %; blind102 94.8 %
+# and 3.1 %). It is NOT the targets above: the grader misses mistakes its rubric does not
+# list, and each writer invents new ones.
 HELD_OUT = {
     "explain_answers_blind11.toml": (0.93, 0.08),
     "explain_answers_blind62.toml": (0.91, 0.14),
@@ -261,6 +263,7 @@ HELD_OUT = {
     "explain_answers_blind95.toml": (0.94, 0.04),
     "explain_answers_blind96.toml": (0.91, 0.09),
     "explain_answers_blind98.toml": (0.92, 0.04),
+    "explain_answers_blind102.toml": (0.93, 0.05),
 }
 
 
